@@ -1,0 +1,175 @@
+"""The anemo test matrix and checks: ``nox -l`` lists them.
+
+- ``tests``: every package x Python 3.10-3.13, each against a real (non-editable) install of the
+  package and its in-repo dependencies, with real redis-server/memcached processes.
+- ``testing``: the server helper's own tests.
+- ``lint``, ``typecheck``, ``wheels``: ruff, mypy --strict, and built wheels imported alone.
+- ``bench``: the benchmarks under benchmarks/ (not part of the test command).
+- ``dev``: one editable environment of everything in ``.venv``.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import re
+import tomllib
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
+PACKAGES = sorted(path.parent.name for path in ROOT.glob("packages/*/pyproject.toml"))
+TESTING = "./testing"
+
+nox.options.default_venv_backend = "uv"
+nox.options.error_on_missing_interpreters = True
+nox.options.download_python = "never"
+nox.options.sessions = ["lint", "typecheck", "wheels", "tests", "testing"]
+# A missing interpreter must fail at once, not after uv tried to download one.
+os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+os.environ.setdefault("UV_NO_PROGRESS", "1")
+
+
+def _expose_pyenv_pythons() -> None:
+    """Put each pyenv-installed 3.x on PATH: only the global version's shim resolves otherwise."""
+    root = os.environ.get("PYENV_ROOT", os.path.expanduser("~/.pyenv"))
+    found = []
+    for version in PYTHONS:
+        candidates = glob.glob(os.path.join(root, "versions", f"{version}.*", "bin", f"python{version}"))
+        numeric = [c for c in candidates if re.search(rf"/{re.escape(version)}\.\d+/bin/", c)]
+        if numeric:
+            newest = max(numeric, key=lambda c: int(c.split("/versions/")[1].split("/")[0].split(".")[2]))
+            found.append(os.path.dirname(newest))
+    os.environ["PATH"] = os.pathsep.join([*found, os.environ.get("PATH", "")])
+
+
+_expose_pyenv_pythons()
+
+
+def _project(directory: str) -> dict[str, object]:
+    with open(ROOT / directory / "pyproject.toml", "rb") as file:
+        project: dict[str, object] = tomllib.load(file)["project"]
+    return project
+
+
+def _extras(package: str) -> list[str]:
+    """Every extra of a package, ``test`` included."""
+    optional = _project(f"packages/{package}").get("optional-dependencies", {})
+    assert isinstance(optional, dict)
+    return sorted(optional)
+
+
+def _siblings(package: str) -> list[str]:
+    """The in-repo packages ``package`` depends on, transitively."""
+    found: list[str] = []
+    dependencies = _project(f"packages/{package}").get("dependencies", [])
+    assert isinstance(dependencies, list)
+    for requirement in dependencies:
+        match = re.match(r"anemo-([a-z]+)", requirement)
+        if match:
+            for name in [*_siblings(match.group(1)), match.group(1)]:
+                if name not in found:
+                    found.append(name)
+    return found
+
+
+def _install_spec(package: str, extras: list[str]) -> list[str]:
+    """Local paths of a package (with extras) and its in-repo dependencies, for ONE install.
+
+    Installed together, the siblings come from this tree; installed alone, an index would be
+    asked for ``anemo-*`` names, which must never happen.
+    """
+    spec = f"packages/{package}[{','.join(extras)}]" if extras else f"packages/{package}"
+    return [*(f"packages/{name}" for name in _siblings(package)), spec]
+
+
+def _check_namespace(session: nox.Session) -> None:
+    """``anemo`` is a PEP 420 namespace: one stray __init__ breaks every sibling import."""
+    stray = sorted(str(p.relative_to(ROOT)) for p in ROOT.glob("packages/*/src/anemo/__init__.py"))
+    if stray:
+        session.error(f"delete {', '.join(stray)}: anemo is a namespace package and has no __init__")
+
+
+@nox.session(python=PYTHONS)
+@nox.parametrize("package", [nox.param(name, id=name) for name in PACKAGES])
+def tests(session: nox.Session, package: str) -> None:
+    """One package's pytest on one Python, against a real install, warnings as errors."""
+    _check_namespace(session)
+    session.install(*_install_spec(package, _extras(package)), TESTING)
+    session.chdir(ROOT / "packages" / package)
+    session.run("pytest", "-W", "error", *session.posargs)
+
+
+@nox.session(python="3.12")
+def testing(session: nox.Session) -> None:
+    """The real-server helper's own tests: ping, cluster slots, kill, restart."""
+    session.install(f"{TESTING}[test]")
+    session.chdir(ROOT / "testing")
+    session.run("pytest", "-W", "error", *session.posargs)
+
+
+@nox.session(python="3.12")
+def lint(session: nox.Session) -> None:
+    """ruff lint and format check over the whole tree."""
+    _check_namespace(session)
+    session.install("ruff")
+    session.run("ruff", "check", ".")
+    session.run("ruff", "format", "--check", ".")
+
+
+@nox.session(python="3.12")
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict over every package, cross-package imports resolved from the sources."""
+    spec: list[str] = []
+    for package in PACKAGES:
+        extras = [extra for extra in _extras(package) if extra != "test"]
+        spec.append(f"packages/{package}[{','.join(extras)}]" if extras else f"packages/{package}")
+    session.install("mypy", *spec, TESTING)
+    sources = [str(ROOT / "packages" / p / "src") for p in PACKAGES] + [str(ROOT / "testing" / "src")]
+    modules = [arg for p in PACKAGES for arg in ("-p", f"anemo.{p}")]
+    session.run("mypy", *modules, "-p", "anemo_testing", env={"MYPYPATH": os.pathsep.join(sources)})
+
+
+@nox.session(python="3.12")
+def wheels(session: nox.Session) -> None:
+    """Build every sdist and wheel; install each wheel alone (plus its declared needs) and import it."""
+    _check_namespace(session)
+    session.install("uv")
+    dist = Path(session.create_tmp()) / "dist"
+    for package in PACKAGES:
+        session.run("uv", "build", "--quiet", "--out-dir", str(dist), f"packages/{package}")
+    built = {package: _wheel(dist, package) for package in PACKAGES}
+    for package in PACKAGES:
+        env = Path(session.create_tmp()) / f"wheel-{package}"
+        session.run("uv", "venv", "--quiet", "--python", str(session.python), str(env))
+        python = str(env / "bin" / "python")
+        extras = ",".join(extra for extra in _extras(package) if extra != "test")
+        wheel = f"{built[package]}[{extras}]" if extras else str(built[package])
+        siblings = [str(built[name]) for name in _siblings(package)]
+        session.run("uv", "pip", "install", "--quiet", "--python", python, wheel, *siblings)
+        session.run(python, str(ROOT / "tools" / "check_wheel.py"), package, str(built[package]))
+
+
+def _wheel(dist: Path, package: str) -> Path:
+    (wheel,) = dist.glob(f"anemo_{package}-*.whl")
+    return wheel
+
+
+@nox.session(python="3.12")
+def bench(session: nox.Session) -> None:
+    """Benchmarks against the peers: ``nox -s bench -- [NAME ...] [--smoke]``."""
+    session.install(*(f"packages/{p}" for p in PACKAGES), "-r", "benchmarks/requirements.txt")
+    session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python=False)
+def dev(session: nox.Session) -> None:
+    """One editable environment of all packages, extras and tools in .venv (``nox -s dev``)."""
+    session.run("uv", "venv", "--python", "3.12", ".venv", external=True)
+    editable = [arg for p in PACKAGES for arg in ("-e", f"packages/{p}[{','.join(_extras(p))}]")]
+    session.run(
+        "uv", "pip", "install", "--python", ".venv/bin/python", *editable, "-e", f"{TESTING}[test]",
+        "-r", "benchmarks/requirements.txt", "nox", "ruff", "mypy", external=True,
+    )  # fmt: skip

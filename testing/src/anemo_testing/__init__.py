@@ -1,0 +1,28 @@
+"""Test support for anemo: real servers as pytest fixtures, and packaging checks."""
+
+from ._distribution import check_distribution
+from ._servers import (
+    MemcachedServer,
+    MissingServerBinary,
+    RedisCluster,
+    RedisServer,
+    ServerError,
+    ServerProcess,
+    free_port,
+)
+from .plugin import Servers
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "MemcachedServer",
+    "MissingServerBinary",
+    "RedisCluster",
+    "RedisServer",
+    "ServerError",
+    "ServerProcess",
+    "Servers",
+    "__version__",
+    "check_distribution",
+    "free_port",
+]

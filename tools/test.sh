@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The whole anemo test suite, from a fresh machine: installs what the tests need, then runs
+# lint, typecheck, wheels, the server helper's tests and the full package x Python matrix.
+# Extra arguments go to nox (e.g. `bash tools/test.sh -s "tests-3.12(hashring)"`).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Programs the tests start for real: Debian package -> program it provides.
+declare -A wanted=([redis-server]=redis-server [redis-tools]=redis-cli [memcached]=memcached)
+missing=()
+for package in "${!wanted[@]}"; do
+  command -v "${wanted[$package]}" >/dev/null 2>&1 || missing+=("$package")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then
+    echo "test.sh: installing ${missing[*]} from Debian packages" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "test.sh: missing ${missing[*]}; install them first: sudo apt-get install -y ${missing[*]}" >&2
+    exit 1
+  fi
+fi
+
+# nox and uv in a private tool environment, so the machine's own Python stays untouched.
+python=${PYTHON:-python3}
+if [[ ! -x .tools/bin/nox ]]; then
+  "$python" -m venv .tools
+  .tools/bin/python -m pip install --quiet --disable-pip-version-check "nox>=2025.5" "uv>=0.5"
+fi
+
+if (($#)); then
+  exec .tools/bin/nox "$@"
+fi
+exec .tools/bin/nox -s lint typecheck wheels testing tests

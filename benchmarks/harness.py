@@ -138,4 +138,3 @@ def render_markdown(title: str, measurements: list[Measurement]) -> str:
     if notes:
         lines += ["", *notes]
     return "\n".join(lines)
-

@@ -25,7 +25,9 @@ def available() -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("names", nargs="*", help=f"modules to run (default all: {', '.join(available())})")
     parser.add_argument("--repeat", type=int, default=7, help="interleaved rounds per case (median taken)")
     parser.add_argument("--batch", type=float, default=0.05, help="seconds per timed batch")

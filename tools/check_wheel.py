@@ -38,7 +38,7 @@ def import_problems(name: str) -> list[str]:
     for module in modules:
         try:
             importlib.import_module(module)
-        except Exception:  # noqa: BLE001 - every failure is reported, whatever its kind
+        except Exception:  # every failure is reported, whatever its kind
             last = traceback.format_exc().strip().splitlines()[-1]
             problems.append(f"import {module} fails with only its declared dependencies: {last}")
     return problems

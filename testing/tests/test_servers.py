@@ -13,8 +13,8 @@ from anemo_testing import (
     MissingServerBinary,
     RedisCluster,
     RedisServer,
-    Servers,
     ServerError,
+    Servers,
     free_port,
 )
 
@@ -82,8 +82,9 @@ def test_factory_stops_everything_it_started(tmp_path: Path) -> None:
     factory = Servers(tmp_path)
     redis, memcached = factory.redis(), factory.memcached()
     factory.close()
-    assert not redis.running and not memcached.running
-    assert refuses_connections(redis.port) and refuses_connections(memcached.port)
+    for server in (redis, memcached):
+        assert not server.running
+        assert refuses_connections(server.port)
 
 
 def test_cluster_covers_all_slots(redis_cluster: RedisCluster) -> None:
@@ -105,7 +106,6 @@ def test_cluster_node_kill_and_restart(redis_cluster: RedisCluster) -> None:
     victim.restart()
     redis_cluster.wait_ok()
     assert redis_cluster.info(victim)["cluster_state"] == "ok"
-
 
 
 def test_missing_binary_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -266,8 +266,9 @@ class RedisCluster:
         """Start every node, join them into one cluster and wait until it reports ok."""
         for node in self.nodes:
             node.start()
+        addresses = [f"{host}:{port}" for host, port in self.startup_nodes]
         subprocess.run(
-            [self.redis_cli, "--cluster", "create", *(f"{h}:{p}" for h, p in self.startup_nodes), "--cluster-yes"],
+            [self.redis_cli, "--cluster", "create", *addresses, "--cluster-yes"],
             check=True,
             capture_output=True,
             timeout=timeout,
@@ -278,7 +279,7 @@ class RedisCluster:
         """``CLUSTER INFO`` of one node as a dict."""
         reply = node.execute("CLUSTER", "INFO").decode()
         fields = (line.split(":", 1) for line in reply.splitlines() if ":" in line)
-        return {key: value for key, value in fields}
+        return dict(fields)
 
     def wait_ok(self, timeout: float = 30.0) -> None:
         """Return once every running node reports ``cluster_state:ok``."""

@@ -149,7 +149,9 @@ def wheels(session: nox.Session) -> None:
         wheel = f"{built[package]}[{extras}]" if extras else str(built[package])
         siblings = [str(built[name]) for name in _siblings(package)]
         session.run("uv", "pip", "install", "--quiet", "--python", python, wheel, *siblings)
-        session.run(python, str(ROOT / "tools" / "check_wheel.py"), package, str(built[package]))
+        session.run(
+            python, str(ROOT / "tools" / "check_wheel.py"), package, str(built[package]), external=True
+        )
 
 
 def _wheel(dist: Path, package: str) -> Path:

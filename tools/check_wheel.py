@@ -23,7 +23,8 @@ def wheel_problems(name: str, wheel: str) -> list[str]:
         problems.append("ships anemo/__init__.py: anemo must stay a PEP 420 namespace")
     if f"anemo/{name}/py.typed" not in files:
         problems.append(f"lacks anemo/{name}/py.typed")
-    strays = [f for f in files if not f.startswith(f"anemo/{name}/") and ".dist-info/" not in f]
+    allowed = (f"anemo/{name}/", "anemo/__init__.py")  # the latter is reported above
+    strays = [f for f in files if not f.startswith(allowed) and ".dist-info/" not in f]
     if strays:
         problems.append(f"ships files outside anemo/{name}/: {strays[:5]}")
     return problems

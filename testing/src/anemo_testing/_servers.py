@@ -110,7 +110,8 @@ class ServerProcess:
     @property
     def pid(self) -> int | None:
         """The process id while the server runs, else ``None``."""
-        return self._process.pid if self.running else None
+        process = self._process
+        return process.pid if process is not None and process.poll() is None else None
 
     @property
     def running(self) -> bool:

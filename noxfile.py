@@ -99,7 +99,13 @@ def tests(session: nox.Session, package: str) -> None:
     _check_namespace(session)
     session.install(*_install_spec(package, _extras(package)), TESTING)
     session.chdir(ROOT / "packages" / package)
-    session.run("pytest", "-W", "error", *session.posargs)
+    session.run("pytest", "-W", "error", _junit(session), *session.posargs)
+
+
+def _junit(session: nox.Session) -> str:
+    """Where pytest reports, for the one closing line of tools/test.sh."""
+    name = re.sub(r"[^\w.-]+", "-", session.name).strip("-")
+    return f"--junitxml={ROOT / '.nox' / 'junit' / name}.xml"
 
 
 @nox.session(python="3.12")
@@ -107,7 +113,7 @@ def testing(session: nox.Session) -> None:
     """The real-server helper's own tests: ping, cluster slots, kill, restart."""
     session.install(f"{TESTING}[test]")
     session.chdir(ROOT / "testing")
-    session.run("pytest", "-W", "error", *session.posargs)
+    session.run("pytest", "-W", "error", _junit(session), *session.posargs)
 
 
 @nox.session(python="3.12")

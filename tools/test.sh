@@ -32,4 +32,8 @@ fi
 if (($#)); then
   exec .tools/bin/nox "$@"
 fi
-exec .tools/bin/nox -s lint typecheck wheels testing tests
+rm -rf .nox/junit
+status=0
+.tools/bin/nox -s lint typecheck wheels testing tests || status=$?
+.tools/bin/python tools/summarize_junit.py .nox/junit
+exit "$status"

@@ -1,5 +1,28 @@
-"""Signed and optionally encrypted values, byte-compatible with Tornado's signed cookies."""
+"""Signed and optionally encrypted values, byte-compatible with Tornado's signed cookies.
+
+- :class:`Signer` and :class:`Serializer`: purpose-bound (salted), timestamped, URL-safe tokens
+  with key rotation, typed errors (:mod:`anemo.signedvalue.errors`) and derived keys.
+- :func:`create_signed_value`, :func:`decode_signed_value`, :func:`get_signature_key_version`:
+  Tornado's signed-value format (v1 and v2), byte for byte, with its sharp edges fixed.
+- :mod:`anemo.signedvalue.encrypted` (extra ``encrypt``): the same, encrypted with AES-GCM.
+- :mod:`anemo.signedvalue.tornado` (extra ``tornado``): signed and encrypted JSON cookies.
+"""
+
+from ._keys import SecretKeys
+from ._serializer import Serializer
+from ._signer import MAX_CLOCK_SKEW, Signer
+from .errors import BadPayload, BadSignature, SignatureExpired, SignedValueError
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "Signer",
+    "Serializer",
+    "SecretKeys",
+    "MAX_CLOCK_SKEW",
+    "SignedValueError",
+    "BadSignature",
+    "SignatureExpired",
+    "BadPayload",
+    "__version__",
+]

@@ -1,0 +1,52 @@
+"""HMAC with the key schedule done once per key.
+
+``hmac.new`` pads and hashes the key on every call. RFC 2104 lets us hash the padded key once into
+an inner and an outer state and, per message, only copy those states: about twice as fast for the
+short messages signed values are.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+
+__all__ = ["PreparedHMAC", "prepared_hmac"]
+
+_INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
+_OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
+
+
+class PreparedHMAC:
+    """HMAC over one fixed key and hash algorithm, computed from precomputed pad states."""
+
+    __slots__ = ("_inner", "_outer")
+
+    def __init__(self, key: bytes, algorithm: str) -> None:
+        block_size = hashlib.new(algorithm).block_size
+        if len(key) > block_size:
+            key = hashlib.new(algorithm, key).digest()
+        key = key.ljust(block_size, b"\0")
+        self._inner = hashlib.new(algorithm, key.translate(_INNER_PAD))
+        self._outer = hashlib.new(algorithm, key.translate(_OUTER_PAD))
+
+    def digest(self, message: bytes) -> bytes:
+        """The raw MAC of ``message``."""
+        return self._finish(message).digest()
+
+    def hexdigest(self, message: bytes) -> bytes:
+        """The MAC of ``message`` as lowercase ASCII hex bytes (Tornado's signature encoding)."""
+        return self._finish(message).hexdigest().encode("ascii")
+
+    def _finish(self, message: bytes) -> hashlib._Hash:
+        inner = self._inner.copy()
+        inner.update(message)
+        outer = self._outer.copy()
+        outer.update(inner.digest())
+        return outer
+
+
+@functools.lru_cache(maxsize=128)
+def prepared_hmac(secret: str | bytes, algorithm: str) -> PreparedHMAC:
+    """The prepared HMAC of a secret as given (``str`` is UTF-8 encoded), cached per secret."""
+    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    return PreparedHMAC(key, algorithm)

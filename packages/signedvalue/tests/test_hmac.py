@@ -1,0 +1,38 @@
+"""PreparedHMAC against the standard library's hmac."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from anemo.signedvalue._hmac import PreparedHMAC, prepared_hmac
+
+
+@pytest.mark.parametrize("algorithm", ["sha1", "sha256"])
+@given(key=st.binary(max_size=200), message=st.binary(max_size=300))
+def test_matches_stdlib_hmac(algorithm: str, key: bytes, message: bytes) -> None:
+    """Digests equal hmac.new's, keys longer than a hash block included."""
+    expected = hmac.new(key, message, algorithm)
+    prepared = PreparedHMAC(key, algorithm)
+    assert prepared.digest(message) == expected.digest()
+    assert prepared.hexdigest(message) == expected.hexdigest().encode("ascii")
+
+
+def test_prepared_state_is_not_consumed() -> None:
+    """Repeated use of one prepared key gives independent results."""
+    prepared = PreparedHMAC(b"key", "sha256")
+    first = prepared.digest(b"a")
+    assert prepared.digest(b"b") == hmac.digest(b"key", b"b", hashlib.sha256)
+    assert prepared.digest(b"a") == first
+
+
+def test_cache_encodes_str_secrets_as_utf8() -> None:
+    """A str secret and its UTF-8 bytes give the same MAC."""
+    message = b"message"
+    assert prepared_hmac("sécret", "sha256").digest(message) == prepared_hmac(
+        "sécret".encode(), "sha256"
+    ).digest(message)

@@ -1,0 +1,69 @@
+"""The exceptions of anemo.captcha: one base class, each subclass carrying its context.
+
+::
+
+    CaptchaError
+    ├── RenderError            (also ValueError) bad arguments to render() or random_text()
+    └── VerificationError      a challenge was not passed; ``challenge_id`` when known
+        ├── InvalidChallenge   unknown, malformed, forged, already used or expired (server-side)
+        ├── ChallengeExpired   a stateless token older than the service's lifetime
+        ├── ChallengeReplayed  a stateless token whose challenge was already used
+        └── WrongAnswer        the answer did not match; the challenge is consumed all the same
+
+Every verification failure consumes the challenge, so callers may show one message for all of them;
+the subclasses exist for logs and metrics.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "CaptchaError",
+    "RenderError",
+    "VerificationError",
+    "InvalidChallenge",
+    "ChallengeExpired",
+    "ChallengeReplayed",
+    "WrongAnswer",
+]
+
+
+class CaptchaError(Exception):
+    """Base class of every error raised by anemo.captcha."""
+
+
+class RenderError(CaptchaError, ValueError):
+    """An argument of :func:`~anemo.captcha.render` or :func:`~anemo.captcha.random_text` is unusable."""
+
+    def __init__(self, argument: str, value: object, reason: str) -> None:
+        super().__init__(f"{argument}={value!r}: {reason}")
+        self.argument = argument
+        self.value = value
+        self.reason = reason
+
+
+class VerificationError(CaptchaError):
+    """A challenge was not passed; ``challenge_id`` is ``None`` when the token could not be read."""
+
+    def __init__(self, message: str, challenge_id: str | None = None) -> None:
+        super().__init__(message)
+        self.challenge_id = challenge_id
+
+
+class InvalidChallenge(VerificationError):
+    """No usable challenge: malformed or forged token, or (server-side) unknown, used or expired."""
+
+
+class ChallengeExpired(VerificationError):
+    """A stateless challenge older than the service's lifetime."""
+
+    def __init__(self, message: str, challenge_id: str | None, age: float) -> None:
+        super().__init__(message, challenge_id)
+        self.age = age
+
+
+class ChallengeReplayed(VerificationError):
+    """A stateless challenge that was already submitted once."""
+
+
+class WrongAnswer(VerificationError):
+    """The answer did not match; the challenge is used up regardless."""

@@ -1,6 +1,8 @@
 """Pillow image captcha and a one-time, expiring verification flow."""
 
 from ._render import IMAGE_TYPES, render
+from ._service import CaptchaService, Challenge
+from ._store import ChallengeStore, MemoryStore
 from ._text import ALPHABET, MAX_LENGTH, normalize_answer, random_text
 from .errors import (
     CaptchaError,
@@ -8,6 +10,7 @@ from .errors import (
     ChallengeReplayed,
     InvalidChallenge,
     RenderError,
+    StoreFull,
     VerificationError,
     WrongAnswer,
 )
@@ -16,6 +19,11 @@ __version__ = "0.1.0.dev0"
 
 __all__ = [
     "__version__",
+    # verification
+    "CaptchaService",
+    "Challenge",
+    "ChallengeStore",
+    "MemoryStore",
     # images
     "render",
     "random_text",
@@ -26,6 +34,7 @@ __all__ = [
     # errors
     "CaptchaError",
     "RenderError",
+    "StoreFull",
     "VerificationError",
     "InvalidChallenge",
     "ChallengeExpired",

@@ -4,6 +4,7 @@
 
     CaptchaError
     ├── RenderError            (also ValueError) bad arguments to render() or random_text()
+    ├── StoreFull              the in-memory store cannot take one more used id
     └── VerificationError      a challenge was not passed; ``challenge_id`` when known
         ├── InvalidChallenge   unknown, malformed, forged, already used or expired (server-side)
         ├── ChallengeExpired   a stateless token older than the service's lifetime
@@ -19,6 +20,7 @@ from __future__ import annotations
 __all__ = [
     "CaptchaError",
     "RenderError",
+    "StoreFull",
     "VerificationError",
     "InvalidChallenge",
     "ChallengeExpired",
@@ -39,6 +41,14 @@ class RenderError(CaptchaError, ValueError):
         self.argument = argument
         self.value = value
         self.reason = reason
+
+
+class StoreFull(CaptchaError):
+    """A :class:`~anemo.captcha.MemoryStore` holds ``capacity`` live entries and may forget none."""
+
+    def __init__(self, capacity: int) -> None:
+        super().__init__(f"the store holds {capacity} live entries, its limit")
+        self.capacity = capacity
 
 
 class VerificationError(CaptchaError):

@@ -1,0 +1,112 @@
+"""Where challenges live between issue and answer: a small store protocol and an in-memory store.
+
+The protocol is what the verification flow needs and nothing more: keys are ``str``, values are
+``bytes``, every entry expires, and two operations are atomic, because the one-attempt rule rests
+on them: :meth:`~ChallengeStore.take` (read and delete, so two concurrent answers cannot both get
+the challenge) and :meth:`~ChallengeStore.add` (write only if absent, so a stateless token is
+accepted once). On Redis they are ``GETDEL`` and ``SET NX EX``; see the package README.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable
+from typing import Protocol, runtime_checkable
+
+from .errors import StoreFull
+
+__all__ = ["ChallengeStore", "MemoryStore"]
+
+#: Most expired entries dropped by one write (two would do to keep pace; a few more catch up).
+_SWEEP = 8
+
+
+@runtime_checkable
+class ChallengeStore(Protocol):
+    """Expiring key-value storage with an atomic take and an atomic add."""
+
+    def put(self, key: str, value: bytes, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any previous value."""
+
+    def get(self, key: str) -> bytes | None:
+        """The live value under ``key``, or ``None``; the entry stays."""
+
+    def take(self, key: str) -> bytes | None:
+        """Atomically remove the live value under ``key`` and return it, or ``None``."""
+
+    def add(self, key: str, value: bytes, ttl: float) -> bool:
+        """Atomically store ``value`` for ``ttl`` seconds if ``key`` is absent; whether it was."""
+
+
+class MemoryStore:
+    """A :class:`ChallengeStore` in this process's memory, safe to share between threads.
+
+    For one process only: several processes (or machines) need a shared store such as Redis.
+    At most ``max_entries`` live entries are kept. When full, :meth:`put` drops the oldest entry
+    (that challenge just fails, closed) while :meth:`add` raises :class:`~anemo.captcha.StoreFull`:
+    forgetting a used id would let its token be replayed.
+    """
+
+    def __init__(self, *, max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
+        if max_entries < 1:
+            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
+        self.max_entries = max_entries
+        self._clock = clock
+        self._entries: dict[str, tuple[bytes, float]] = {}
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        """The number of entries held, expired ones not yet swept away included."""
+        return len(self._entries)
+
+    def put(self, key: str, value: bytes, ttl: float) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+            if not self._make_room():
+                del self._entries[next(iter(self._entries))]
+            self._entries[key] = (value, self._clock() + ttl)
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            return self._live(key)
+
+    def take(self, key: str) -> bytes | None:
+        with self._lock:
+            value = self._live(key)
+            if value is not None:
+                del self._entries[key]
+            return value
+
+    def add(self, key: str, value: bytes, ttl: float) -> bool:
+        with self._lock:
+            if self._live(key) is not None:
+                return False
+            if not self._make_room():
+                raise StoreFull(self.max_entries)
+            self._entries[key] = (value, self._clock() + ttl)
+            return True
+
+    def _live(self, key: str) -> bytes | None:
+        """The value under ``key`` if it has not expired; an expired entry is dropped."""
+        entry = self._entries.get(key)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock():
+            del self._entries[key]
+            return None
+        return entry[0]
+
+    def _make_room(self) -> bool:
+        """Drop expired entries from the oldest end; whether there is room for one more.
+
+        Entries are kept in insertion order, which is expiry order when the lifetime is fixed, as
+        it is for a service: the sweep costs O(1) per write on average and never scans everything.
+        """
+        now = self._clock()
+        for key, (_, expires_at) in list(itertools.islice(self._entries.items(), _SWEEP)):
+            if expires_at > now:
+                break
+            del self._entries[key]
+        return len(self._entries) < self.max_entries

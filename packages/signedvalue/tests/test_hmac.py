@@ -18,21 +18,26 @@ def test_matches_stdlib_hmac(algorithm: str, key: bytes, message: bytes) -> None
     """Digests equal hmac.new's, keys longer than a hash block included."""
     expected = hmac.new(key, message, algorithm)
     prepared = PreparedHMAC(key, algorithm)
-    assert prepared.digest(message) == expected.digest()
-    assert prepared.hexdigest(message) == expected.hexdigest().encode("ascii")
+    assert prepared.mac(message).digest() == expected.digest()
+    assert prepared.mac(message).hexdigest() == expected.hexdigest()
 
 
 def test_prepared_state_is_not_consumed() -> None:
     """Repeated use of one prepared key gives independent results."""
     prepared = PreparedHMAC(b"key", "sha256")
-    first = prepared.digest(b"a")
-    assert prepared.digest(b"b") == hmac.digest(b"key", b"b", hashlib.sha256)
-    assert prepared.digest(b"a") == first
+    first = prepared.mac(b"a").digest()
+    assert prepared.mac(b"b").digest() == hmac.digest(b"key", b"b", hashlib.sha256)
+    assert prepared.mac(b"a").digest() == first
 
 
 def test_cache_encodes_str_secrets_as_utf8() -> None:
     """A str secret and its UTF-8 bytes give the same MAC."""
     message = b"message"
-    assert prepared_hmac("sécret", "sha256").digest(message) == prepared_hmac(
-        "sécret".encode(), "sha256"
-    ).digest(message)
+    from_str = prepared_hmac("sécret", "sha256").mac(message).digest()
+    assert from_str == prepared_hmac("sécret".encode(), "sha256").mac(message).digest()
+
+
+def test_empty_secret_is_refused() -> None:
+    """An empty secret cannot be prepared."""
+    with pytest.raises(ValueError, match="empty"):
+        prepared_hmac("", "sha256")

@@ -11,6 +11,14 @@
 from ._keys import SecretKeys
 from ._serializer import Serializer
 from ._signer import MAX_CLOCK_SKEW, Signer
+from ._tornado_format import (
+    DEFAULT_SIGNED_VALUE_MIN_VERSION,
+    DEFAULT_SIGNED_VALUE_VERSION,
+    TornadoSecret,
+    create_signed_value,
+    decode_signed_value,
+    get_signature_key_version,
+)
 from .errors import BadPayload, BadSignature, SignatureExpired, SignedValueError
 
 __version__ = "0.1.0.dev0"
@@ -20,6 +28,12 @@ __all__ = [
     "Serializer",
     "SecretKeys",
     "MAX_CLOCK_SKEW",
+    "create_signed_value",
+    "decode_signed_value",
+    "get_signature_key_version",
+    "TornadoSecret",
+    "DEFAULT_SIGNED_VALUE_VERSION",
+    "DEFAULT_SIGNED_VALUE_MIN_VERSION",
     "SignedValueError",
     "BadSignature",
     "SignatureExpired",

@@ -10,6 +10,8 @@ from __future__ import annotations
 import functools
 import hashlib
 
+from ._keys import as_bytes
+
 __all__ = ["PreparedHMAC", "prepared_hmac"]
 
 _INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
@@ -29,15 +31,8 @@ class PreparedHMAC:
         self._inner = hashlib.new(algorithm, key.translate(_INNER_PAD))
         self._outer = hashlib.new(algorithm, key.translate(_OUTER_PAD))
 
-    def digest(self, message: bytes) -> bytes:
-        """The raw MAC of ``message``."""
-        return self._finish(message).digest()
-
-    def hexdigest(self, message: bytes) -> bytes:
-        """The MAC of ``message`` as lowercase ASCII hex bytes (Tornado's signature encoding)."""
-        return self._finish(message).hexdigest().encode("ascii")
-
-    def _finish(self, message: bytes) -> hashlib._Hash:
+    def mac(self, message: bytes) -> hashlib._Hash:
+        """The finished HMAC of ``message``: call ``digest()`` or ``hexdigest()`` on it."""
         inner = self._inner.copy()
         inner.update(message)
         outer = self._outer.copy()
@@ -48,5 +43,7 @@ class PreparedHMAC:
 @functools.lru_cache(maxsize=128)
 def prepared_hmac(secret: str | bytes, algorithm: str) -> PreparedHMAC:
     """The prepared HMAC of a secret as given (``str`` is UTF-8 encoded), cached per secret."""
-    key = secret.encode("utf-8") if isinstance(secret, str) else secret
+    key = as_bytes(secret, "secret")
+    if not key:
+        raise ValueError("the secret must not be empty")
     return PreparedHMAC(key, algorithm)

@@ -48,7 +48,7 @@ class Signer:
     def sign(self, value: str | bytes) -> bytes:
         """A token (URL-safe ASCII) carrying ``value`` (``str`` is UTF-8 encoded) and the time now."""
         body = pack_header(_FORMAT, self._clock()) + as_bytes(value, "value")
-        return urlsafe_encode(body + self._macs[0].digest(body))
+        return urlsafe_encode(body + self._macs[0].mac(body).digest())
 
     def unsign(self, token: str | bytes, max_age: float | None = None) -> bytes:
         """The value in ``token``; BadSignature unless genuine, SignatureExpired if over ``max_age`` s."""
@@ -57,7 +57,7 @@ class Signer:
             raise BadSignature("malformed token")
         body, mac = raw[:-_MAC_SIZE], raw[-_MAC_SIZE:]
         for key in self._macs:
-            if hmac.compare_digest(mac, key.digest(body)):
+            if hmac.compare_digest(mac, key.mac(body).digest()):
                 break
         else:
             raise BadSignature("signature does not match")

@@ -7,12 +7,11 @@ import logging
 import unittest
 
 import pytest
+import tornado.web as tornado_web
 from hypothesis import given
 from hypothesis import strategies as st
 
 from anemo.signedvalue import create_signed_value, decode_signed_value, get_signature_key_version
-
-tornado_web = pytest.importorskip("tornado.web")
 
 PRESENT = 1_300_000_000
 ascii_names = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=20)

@@ -9,7 +9,7 @@
 """
 
 from ._keys import SecretKeys
-from ._serializer import Serializer
+from ._serializer import Serializer, TokenSerializer
 from ._signer import MAX_CLOCK_SKEW, Signer
 from ._tornado_format import (
     DEFAULT_SIGNED_VALUE_MIN_VERSION,
@@ -26,6 +26,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "Signer",
     "Serializer",
+    "TokenSerializer",
     "SecretKeys",
     "MAX_CLOCK_SKEW",
     "create_signed_value",

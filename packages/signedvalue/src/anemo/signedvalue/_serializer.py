@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import json
 import time
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from ._keys import SecretKeys
 from ._signer import Signer
 from .errors import BadPayload, BadSignature
 
-__all__ = ["Serializer", "dump_json", "load_json"]
+__all__ = ["TokenSerializer", "Serializer", "dump_json", "load_json"]
 
 
 def dump_json(obj: Any) -> bytes:
@@ -27,10 +28,32 @@ def load_json(payload: bytes) -> Any:
         raise BadPayload(f"payload is not valid JSON: {exc}", payload=payload) from exc
 
 
-class Serializer:
+class TokenSerializer(abc.ABC):
+    """What :class:`Serializer` and ``EncryptedSerializer`` share: JSON in, URL-safe token out."""
+
+    __slots__ = ()
+
+    @abc.abstractmethod
+    def dumps(self, obj: Any) -> str:
+        """A token carrying ``obj`` (anything ``json.dumps`` accepts) and the time now."""
+
+    @abc.abstractmethod
+    def loads(self, token: str | bytes, max_age: float | None = None) -> Any:
+        """The object in ``token``; raises BadSignature, SignatureExpired or BadPayload."""
+
+    def loads_or_none(self, token: str | bytes, max_age: float | None = None) -> Any:
+        """The object in ``token``, or None if it is not genuine, has expired or does not decode."""
+        try:
+            return self.loads(token, max_age)
+        except BadSignature:
+            return None
+
+
+class Serializer(TokenSerializer):
     """Signs JSON-serializable objects into URL-safe string tokens, and loads them back.
 
-    The token format, key derivation, rotation and expiry rules are :class:`Signer`'s.
+    The token format, key derivation, rotation and expiry rules are :class:`Signer`'s. Anyone
+    holding a token can read its content; use ``EncryptedSerializer`` for secrets.
     """
 
     __slots__ = ("_signer",)
@@ -56,10 +79,3 @@ class Serializer:
     def loads(self, token: str | bytes, max_age: float | None = None) -> Any:
         """The object in ``token``; raises BadSignature, SignatureExpired or BadPayload."""
         return load_json(self._signer.unsign(token, max_age))
-
-    def loads_or_none(self, token: str | bytes, max_age: float | None = None) -> Any:
-        """The object in ``token``, or None if it is not genuine, has expired or does not decode."""
-        try:
-            return self.loads(token, max_age)
-        except BadSignature:
-            return None

@@ -1,0 +1,51 @@
+"""The state of one validation run: limits, message catalog and the errors found so far."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ._limits import Limits
+from .errors import ValidationError
+
+__all__ = ["Context", "FORM_ERROR_KEY", "INVALID"]
+
+FORM_ERROR_KEY = "__form__"
+"""The key of ``form.errors`` for errors of the whole top-level form (its ``clean()``, limits)."""
+
+INVALID: object = object()
+"""Returned by a nested field whose errors are already recorded at deeper paths."""
+
+
+class Context:
+    """Carried through one ``is_valid()``; fields report into ``errors`` by path."""
+
+    __slots__ = ("catalog", "errors", "limits")
+
+    def __init__(self, limits: Limits, catalog: Mapping[str, str]) -> None:
+        self.limits = limits
+        self.catalog = catalog
+        self.errors: dict[str, str] = {}
+
+    def record(self, path: str, error: ValidationError, overrides: Mapping[str, str] | None = None) -> None:
+        """Keep the first error of ``path``, worded by ``overrides``, then the catalog.
+
+        A field's ``"invalid"`` override words every code but ``"required"`` that it does not
+        override itself, so one message covers a field's many ways of being wrong.
+        """
+        key = path or FORM_ERROR_KEY
+        if key in self.errors:
+            return
+        if error.message is not None:
+            self.errors[key] = error.message
+            return
+        overrides = overrides or {}
+        template = (
+            overrides.get(error.code)
+            or (overrides.get("invalid") if error.code != "required" else None)
+            or self.catalog.get(error.code)
+            or self.catalog["invalid"]
+        )
+        try:
+            self.errors[key] = template.format_map(error.params)
+        except (KeyError, IndexError, ValueError):
+            self.errors[key] = template

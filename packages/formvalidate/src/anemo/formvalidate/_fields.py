@@ -1,0 +1,478 @@
+"""The field base class and the scalar fields: one submitted value (or a few) to a typed value."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import ipaddress
+import math
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, TypeVar
+from urllib.parse import urlsplit
+
+from ._context import Context
+from ._tree import Node
+from .errors import FormDefinitionError, ValidationError
+
+__all__ = [
+    "Field",
+    "StringField",
+    "IntegerField",
+    "FloatField",
+    "DecimalField",
+    "BooleanField",
+    "EmailField",
+    "IPField",
+    "URLField",
+    "PhoneField",
+    "ChoiceField",
+    "MultipleChoiceField",
+    "CheckBoxField",
+    "DateField",
+]
+
+T = TypeVar("T")
+N = TypeVar("N", int, float, decimal.Decimal, datetime.date)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class Field(Generic[T]):
+    """One form field. Subclass it and override :meth:`convert` to make a custom field.
+
+    ``convert`` receives the submitted text, already decoded from UTF-8, bounded in length,
+    stripped (unless ``strip=False``) and known to be non-empty; it returns the typed value or
+    raises :class:`ValidationError`. Missing or empty input never reaches it: an optional
+    field then yields ``default`` and a required one the ``"required"`` error.
+
+    ``messages`` overrides the catalog's wording by error code, e.g.
+    ``{"required": "Enter a host", "invalid": "Not a host name"}``.
+    """
+
+    name: str = ""
+
+    def __init__(
+        self,
+        *,
+        required: bool = True,
+        default: T | None = None,
+        strip: bool = True,
+        messages: Mapping[str, str] | None = None,
+    ) -> None:
+        self.required = required
+        self.default = default
+        self.strip = strip
+        self.messages: Mapping[str, str] = dict(messages or {})
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self.name or '(unbound)'}>"
+
+    def convert(self, text: str) -> T:
+        """Turn non-empty submitted text into the field's value, or raise ValidationError."""
+        raise NotImplementedError(f"{type(self).__name__} must override convert()")
+
+    def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> Any:
+        """The value of this field in ``node`` (its submitted values sit under ``key``)."""
+        values = node.get(key)
+        if values is None:
+            return self._clean((), context)
+        if type(values) is dict:
+            raise ValidationError(code="structure")
+        return self._clean(values, context)
+
+    def _clean(self, values: Sequence[object], context: Context) -> T | None:
+        """Single-valued fields take the last value submitted, as Tornado's get_argument does."""
+        text = self._text(values[-1], context) if values else None
+        if not text:
+            if self.required:
+                raise ValidationError(code="required")
+            return self.default
+        return self.convert(text)
+
+    def _text(self, raw: object, context: Context) -> str | None:
+        """Decode one raw value (bytes, str or a JSON scalar), bounded before anything else."""
+        if isinstance(raw, bytes):
+            if len(raw) > context.limits.max_value_length:
+                raise ValidationError(code="too_long", params={"max": context.limits.max_value_length})
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise ValidationError(code="encoding") from None
+        elif isinstance(raw, str):
+            if len(raw) > context.limits.max_value_length:
+                raise ValidationError(code="too_long", params={"max": context.limits.max_value_length})
+            if not raw.isascii():
+                try:
+                    raw.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise ValidationError(code="encoding") from None
+            text = raw
+        elif raw is None:
+            return None
+        elif isinstance(raw, bool):
+            text = "true" if raw else "false"
+        elif isinstance(raw, int | float):
+            text = repr(raw)
+        else:
+            raise ValidationError(code="structure")
+        return text.strip() if self.strip else text
+
+
+def _check_bounds(value: N, low: N | None, high: N | None) -> N:
+    if low is not None and value < low:
+        raise ValidationError(code="too_small", params={"min": low})
+    if high is not None and value > high:
+        raise ValidationError(code="too_large", params={"max": high})
+    return value
+
+
+def _check_order(owner: str, low: object, high: object) -> None:
+    if low is not None and high is not None and low > high:  # type: ignore[operator]
+        raise FormDefinitionError(f"lower bound {low!r} is above upper bound {high!r}", owner=owner)
+
+
+class StringField(Field[str]):
+    """Text of ``min_length``..``max_length`` characters, optionally matching ``pattern`` in full.
+
+    ``pattern`` is matched with ``fullmatch`` (a trailing newline never slips through) and, when
+    given as a string, compiled with ``re.ASCII`` so ``\\d`` means 0-9 only. Lengths are checked
+    before the pattern. Control characters are refused; ``multiline=True`` allows CR and LF.
+    """
+
+    def __init__(
+        self,
+        *,
+        min_length: int = 0,
+        max_length: int | None = None,
+        pattern: str | re.Pattern[str] | None = None,
+        multiline: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        _check_order("StringField", min_length, max_length)
+        self.min_length = min_length
+        self.max_length = max_length
+        self.pattern = re.compile(pattern, re.ASCII) if isinstance(pattern, str) else pattern
+        self._control = _CONTROL if multiline else _CONTROL_OR_NEWLINE
+
+    def convert(self, text: str) -> str:
+        if self.max_length is not None and len(text) > self.max_length:
+            raise ValidationError(code="too_long", params={"max": self.max_length})
+        if len(text) < self.min_length:
+            raise ValidationError(code="too_short", params={"min": self.min_length})
+        if self._control.search(text):
+            raise ValidationError(code="control_characters")
+        if self.pattern is not None and self.pattern.fullmatch(text) is None:
+            raise ValidationError(code="pattern")
+        return text
+
+
+class IntegerField(Field[int]):
+    """A whole number in ASCII digits (no full-width digits, no ``1_000``), within bounds."""
+
+    _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(r"[-+]?[0-9]{1,30}", re.ASCII)
+
+    def __init__(self, *, min_value: int | None = None, max_value: int | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        _check_order("IntegerField", min_value, max_value)
+        self.min_value = min_value
+        self.max_value = max_value
+
+    def convert(self, text: str) -> int:
+        if len(text) > 31 or self._SYNTAX.fullmatch(text) is None:
+            raise ValidationError(code="not_integer")
+        return _check_bounds(int(text), self.min_value, self.max_value)
+
+
+_DECIMAL_SYNTAX = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
+
+
+class FloatField(Field[float]):
+    """A finite decimal number (exponent allowed, ``nan`` and ``inf`` refused), within bounds."""
+
+    _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(
+        r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII
+    )
+
+    def __init__(
+        self, *, min_value: float | None = None, max_value: float | None = None, **options: Any
+    ) -> None:
+        super().__init__(**options)
+        _check_order("FloatField", min_value, max_value)
+        self.min_value = min_value
+        self.max_value = max_value
+
+    def convert(self, text: str) -> float:
+        if len(text) > 64 or self._SYNTAX.fullmatch(text) is None:
+            raise ValidationError(code="not_number")
+        value = float(text)
+        if not math.isfinite(value):
+            raise ValidationError(code="not_number")
+        return _check_bounds(value, self.min_value, self.max_value)
+
+
+class DecimalField(Field[decimal.Decimal]):
+    """An exact decimal (no exponent), with optional ``max_digits``, ``decimal_places`` and bounds."""
+
+    def __init__(
+        self,
+        *,
+        min_value: decimal.Decimal | None = None,
+        max_value: decimal.Decimal | None = None,
+        max_digits: int | None = None,
+        decimal_places: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        _check_order("DecimalField", min_value, max_value)
+        self.min_value = min_value
+        self.max_value = max_value
+        self.max_digits = max_digits
+        self.decimal_places = decimal_places
+
+    def convert(self, text: str) -> decimal.Decimal:
+        if len(text) > 64 or _DECIMAL_SYNTAX.fullmatch(text) is None:
+            raise ValidationError(code="not_number")
+        value = decimal.Decimal(text)
+        exponent = value.as_tuple().exponent
+        assert isinstance(exponent, int)  # finite by the syntax above
+        places = max(0, -exponent)
+        digits = len(value.as_tuple().digits)
+        if self.decimal_places is not None and places > self.decimal_places:
+            raise ValidationError(code="too_many_places", params={"max": self.decimal_places})
+        if self.max_digits is not None and max(digits, places) > self.max_digits:
+            raise ValidationError(code="too_many_digits", params={"max": self.max_digits})
+        return _check_bounds(value, self.min_value, self.max_value)
+
+
+class BooleanField(Field[bool]):
+    """A single checkbox or yes/no value; absent means ``False``.
+
+    Optional by default. ``required=True`` means it must be true (an "I agree" box).
+    """
+
+    TRUE: ClassVar[frozenset[str]] = frozenset({"1", "true", "on", "yes", "y"})
+    FALSE: ClassVar[frozenset[str]] = frozenset({"0", "false", "off", "no", "n"})
+
+    def __init__(self, *, required: bool = False, **options: Any) -> None:
+        super().__init__(required=required, **options)
+
+    def _clean(self, values: Sequence[object], context: Context) -> bool:
+        text = self._text(values[-1], context) if values else None
+        value = self.convert(text) if text else False
+        if self.required and not value:
+            raise ValidationError(code="required")
+        return value
+
+    def convert(self, text: str) -> bool:
+        lowered = text.lower()
+        if lowered in self.TRUE:
+            return True
+        if lowered in self.FALSE:
+            return False
+        raise ValidationError(code="boolean")
+
+
+_EMAIL = re.compile(
+    r"(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
+    r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)",
+    re.ASCII,
+)
+
+
+class EmailField(Field[str]):
+    """An ASCII address ``local@domain.tld`` (at most 254 characters); the domain is lowercased."""
+
+    def convert(self, text: str) -> str:
+        match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
+        if match is None or len(match["local"]) > 64:
+            raise ValidationError(code="email")
+        return f"{match['local']}@{match['domain'].lower()}"
+
+
+class IPField(Field[ipaddress.IPv4Address | ipaddress.IPv6Address]):
+    """An IP address (``version=4``, ``6`` or ``None`` for either) parsed by :mod:`ipaddress`.
+
+    ASCII only (no full-width digits), no leading zeros, no IPv6 zone (``%eth0``).
+    """
+
+    def __init__(self, *, version: int | None = None, **options: Any) -> None:
+        super().__init__(**options)
+        if version not in (None, 4, 6):
+            raise FormDefinitionError(f"version must be 4, 6 or None, not {version!r}", owner="IPField")
+        self.version = version
+        self._code = {None: "ip", 4: "ipv4", 6: "ipv6"}[version]
+
+    def convert(self, text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
+        if len(text) > 45 or not text.isascii() or "%" in text:
+            raise ValidationError(code=self._code)
+        try:
+            address = ipaddress.ip_address(text)
+        except ValueError:
+            raise ValidationError(code=self._code) from None
+        if self.version is not None and address.version != self.version:
+            raise ValidationError(code=self._code)
+        return address
+
+
+_HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", re.ASCII)
+
+
+class URLField(Field[str]):
+    """An absolute URL with a scheme from ``schemes`` and a valid host; no spaces or controls."""
+
+    def __init__(
+        self, *, schemes: Iterable[str] = ("http", "https"), max_length: int = 2048, **options: Any
+    ) -> None:
+        super().__init__(**options)
+        self.schemes = frozenset(scheme.lower() for scheme in schemes)
+        self.max_length = max_length
+
+    def convert(self, text: str) -> str:
+        if len(text) > self.max_length or _CONTROL_OR_NEWLINE.search(text) or " " in text:
+            raise ValidationError(code="url")
+        try:
+            parts = urlsplit(text)
+            host = parts.hostname
+            parts.port  # noqa: B018 -- raises ValueError on a bad port
+        except ValueError:
+            raise ValidationError(code="url") from None
+        if parts.scheme.lower() not in self.schemes or not host or not _valid_host(host):
+            raise ValidationError(code="url")
+        return text
+
+
+def _valid_host(host: str) -> bool:
+    """A DNS name (international names through IDNA) or an IP address."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    try:
+        ascii_host = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        return False
+    labels = ascii_host.rstrip(".").split(".")
+    return len(ascii_host) <= 253 and all(_HOST_LABEL.fullmatch(label) for label in labels)
+
+
+class PhoneField(Field[str]):
+    """A phone number matching ``pattern`` in full once spaces and hyphens are removed.
+
+    The default accepts 6-15 digits with an optional ``+``. :attr:`CN_MOBILE` is the pattern
+    of a mainland-China mobile number: ``PhoneField(pattern=PhoneField.CN_MOBILE)``.
+    """
+
+    CN_MOBILE: ClassVar[str] = r"(?:\+?86)?1[3-9][0-9]{9}"
+    INTERNATIONAL: ClassVar[str] = r"\+?[0-9]{6,15}"
+
+    def __init__(self, *, pattern: str = INTERNATIONAL, **options: Any) -> None:
+        super().__init__(**options)
+        self.pattern = re.compile(pattern, re.ASCII)
+
+    def convert(self, text: str) -> str:
+        compact = text.replace(" ", "").replace("-", "")
+        if len(compact) > 32 or self.pattern.fullmatch(compact) is None:
+            raise ValidationError(code="phone")
+        return compact
+
+
+class ChoiceField(Field[T]):
+    """One of ``choices``: values, or ``(value, label)`` pairs; matched on ``str(value)``."""
+
+    def __init__(self, choices: Iterable[Any], **options: Any) -> None:
+        super().__init__(**options)
+        pairs = [item if isinstance(item, tuple) else (item, str(item)) for item in choices]
+        if not pairs:
+            raise FormDefinitionError("choices must not be empty", owner=type(self).__name__)
+        self.choices: list[tuple[T, str]] = pairs
+        self._by_text: dict[str, T] = {str(value): value for value, _ in pairs}
+
+    def convert(self, text: str) -> T:
+        try:
+            return self._by_text[text]
+        except KeyError:
+            raise ValidationError(code="choice") from None
+
+
+class MultipleChoiceField(Field[list[T]]):
+    """Several of ``choices`` (a group of checkboxes sharing one name), duplicates dropped.
+
+    Required means at least one is checked; ``min_choices`` and ``max_choices`` bound the count.
+    """
+
+    def __init__(
+        self,
+        choices: Iterable[Any],
+        *,
+        min_choices: int = 0,
+        max_choices: int | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        _check_order(type(self).__name__, min_choices, max_choices)
+        self._single: ChoiceField[T] = ChoiceField(choices)
+        self.choices = self._single.choices
+        self.min_choices = min_choices
+        self.max_choices = max_choices
+
+    def _clean(self, values: Sequence[object], context: Context) -> list[T] | None:
+        if len(values) > context.limits.max_entries:
+            raise ValidationError(code="too_many_choices", params={"max": context.limits.max_entries})
+        chosen: list[T] = []
+        for raw in values:
+            text = self._text(raw, context)
+            if text:
+                for value in self.convert(text):
+                    if value not in chosen:
+                        chosen.append(value)
+        if not chosen:
+            if self.required:
+                raise ValidationError(code="required")
+            return self.default if self.default is not None else []
+        if len(chosen) < self.min_choices:
+            raise ValidationError(code="too_few_choices", params={"min": self.min_choices})
+        if self.max_choices is not None and len(chosen) > self.max_choices:
+            raise ValidationError(code="too_many_choices", params={"max": self.max_choices})
+        return chosen
+
+    def convert(self, text: str) -> list[T]:
+        return [self._single.convert(text)]
+
+
+CheckBoxField = MultipleChoiceField
+"""The tutorial's name for :class:`MultipleChoiceField`."""
+
+
+class DateField(Field[datetime.date]):
+    """A calendar date written ``YYYY-MM-DD``, within optional bounds."""
+
+    _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+    def __init__(
+        self,
+        *,
+        min_value: datetime.date | None = None,
+        max_value: datetime.date | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        _check_order("DateField", min_value, max_value)
+        self.min_value = min_value
+        self.max_value = max_value
+
+    def convert(self, text: str) -> datetime.date:
+        if len(text) != 10 or self._SYNTAX.fullmatch(text) is None:
+            raise ValidationError(code="date")
+        try:
+            value = datetime.date.fromisoformat(text)
+        except ValueError:
+            raise ValidationError(code="date") from None
+        return _check_bounds(value, self.min_value, self.max_value)

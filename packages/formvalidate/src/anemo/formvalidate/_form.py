@@ -1,0 +1,224 @@
+"""Declarative forms: fields as class attributes, validated from form posts or JSON objects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, ClassVar
+
+from ._context import INVALID, Context
+from ._fields import Field
+from ._limits import DEFAULT_LIMITS, Limits
+from ._messages import messages_for
+from ._nesting import ListField
+from ._tree import Node, join_path, parse_name, tree_from_arguments, tree_from_json
+from .errors import FormDefinitionError, ValidationError
+
+__all__ = ["BaseForm", "Form", "ListForm"]
+
+
+class BaseForm:
+    """What every form does: take input, validate once, expose ``errors`` and ``data``.
+
+    ``arguments`` maps names to lists of ``str`` or ``bytes`` (Tornado's ``request.arguments``);
+    ``files`` maps names to lists of uploads (objects with ``filename``, ``body`` and
+    ``content_type``, like Tornado's ``HTTPFile``). ``locale`` (a code such as ``"zh_CN"`` or a
+    Tornado ``Locale``) picks the message catalog. Validation runs on first use of
+    :meth:`is_valid`, :attr:`errors` or :attr:`data`, and never raises for bad input.
+    """
+
+    def __init__(
+        self,
+        arguments: Mapping[str, Sequence[Any]] | None = None,
+        files: Mapping[str, Sequence[Any]] | None = None,
+        *,
+        locale: object = None,
+        limits: Limits = DEFAULT_LIMITS,
+    ) -> None:
+        self.arguments = arguments or {}
+        self.files = files or {}
+        self.locale = locale
+        self.limits = limits
+        self._document: object = None
+        self._is_json = False
+        self._result: tuple[Any, dict[str, str]] | None = None
+
+    @classmethod
+    def from_json(cls, document: object, *, locale: object = None, limits: Limits = DEFAULT_LIMITS) -> Any:
+        """A form over a decoded JSON object; nested objects and arrays give the same paths."""
+        form = cls(locale=locale, limits=limits)
+        form._document = document
+        form._is_json = True
+        return form
+
+    def is_valid(self) -> bool:
+        """Whether the submission passed every field, hook and ``clean()``."""
+        return not self._validated()[1]
+
+    @property
+    def errors(self) -> dict[str, str]:
+        """Messages by submitted path (``"host"``, ``"second.ip"``, ``"hosts[1].port"``).
+
+        Errors of the top-level form itself are under ``"__form__"``.
+        """
+        return self._validated()[1]
+
+    def _validated(self) -> tuple[Any, dict[str, str]]:
+        if self._result is None:
+            context = Context(self.limits, messages_for(self.locale))
+            if self._is_json:
+                node, issues = tree_from_json(self._document, self.limits)
+                files: Node = {}
+            else:
+                node, issues = tree_from_arguments(self.arguments, self.limits)
+                files, file_issues = tree_from_arguments(self.files, self.limits)
+                issues += file_issues
+            for path, code, params in issues:
+                context.record(path, ValidationError(code=code, params=params))
+            if any(path == "" for path, _, _ in issues):
+                data: Any = self._empty()
+            else:
+                data = self._validate_root(node, files, context)
+            self._result = (data, context.errors)
+        return self._result
+
+    def _empty(self) -> Any:
+        raise NotImplementedError
+
+    def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
+        raise NotImplementedError
+
+
+class Form(BaseForm):
+    """A form declared by its fields::
+
+        class HostForm(Form):
+            host = StringField(max_length=255)
+            ip = IPField(version=4)
+            port = IntegerField(min_value=1, max_value=65535, required=False, default=80)
+
+            def validate_host(self, value):      # per-field hook: return the value or raise
+                return value.lower()
+
+            def clean(self):                     # cross-field rules, once every field passed
+                if self.data["port"] == 22 and not self.data["host"].startswith("ssh."):
+                    raise ValidationError("port 22 is for ssh hosts", field="port")
+
+    ``data`` holds the typed values of the fields that passed (the full dict once valid).
+    """
+
+    fields: ClassVar[dict[str, Field[Any]]] = {}
+    _hooks: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {}
+    _cleaned: dict[str, Any] | None = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        fields: dict[str, Field[Any]] = {}
+        for klass in reversed(cls.__mro__):
+            for name, value in vars(klass).items():
+                if isinstance(value, Field):
+                    fields[name] = value
+                elif name in fields:
+                    del fields[name]
+        for name in fields:
+            if parse_name(name) != [name]:
+                raise FormDefinitionError(
+                    f"field name {name!r} is not ASCII [A-Za-z_][A-Za-z0-9_]*", owner=cls.__name__
+                )
+        cls.fields = fields
+        cls._hooks = {
+            name: getattr(cls, f"validate_{name}") for name in fields if hasattr(cls, f"validate_{name}")
+        }
+
+    @property
+    def data(self) -> dict[str, Any]:
+        """The cleaned values by field name (nested forms as dicts, lists as lists).
+
+        Inside ``clean()`` and the hooks it is the dict being built.
+        """
+        if self._result is None and self._cleaned is not None:
+            return self._cleaned
+        data: dict[str, Any] = self._validated()[0]
+        return data
+
+    def clean(self) -> None:
+        """Override for cross-field rules: read and adjust ``self.data``, raise ValidationError."""
+
+    def _empty(self) -> dict[str, Any]:
+        return {}
+
+    def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
+        self._clean_node(node, files, "", context)
+        return self._cleaned
+
+    def _clean_node(self, node: Node, files: Node, prefix: str, context: Context) -> Any:
+        """Validate this form's fields in ``node``, then its hooks and ``clean()``."""
+        cleaned: dict[str, Any] = {}
+        self._cleaned = cleaned
+        valid = True
+        for name, field in self.fields.items():
+            path = join_path(prefix, name)
+            try:
+                value = field._read(node, files, name, path, context)
+                if value is INVALID:
+                    valid = False
+                    continue
+                hook = self._hooks.get(name)
+                if hook is not None:
+                    value = hook(self, value)
+            except ValidationError as error:
+                context.record(path, error, field.messages)
+                valid = False
+                continue
+            cleaned[name] = value
+        if valid:
+            try:
+                self.clean()
+            except ValidationError as error:
+                named = self.fields.get(error.field) if error.field else None
+                target = join_path(prefix, error.field) if error.field else prefix
+                context.record(target, error, named.messages if named else None)
+                valid = False
+        return cleaned if valid else INVALID
+
+
+class ListForm(BaseForm):
+    """A top-level list of repeated groups named ``[0].field``, ``[1].field``, ... (the tutorial's
+    ListForm)::
+
+        class HostList(ListForm):
+            entry = HostForm          # or a field instance, for ``[0]``, ``[1]``, ...
+            min_entries = 1
+            max_entries = 50
+
+    ``data`` is the list of entries in index order; errors are keyed ``[1].ip``.
+    """
+
+    entry: ClassVar[type[Form] | Field[Any]]
+    min_entries: ClassVar[int] = 0
+    max_entries: ClassVar[int | None] = None
+    _list: ClassVar[ListField]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not hasattr(cls, "entry"):
+            raise FormDefinitionError(
+                "a ListForm needs an entry (a Form subclass or a field)", owner=cls.__name__
+            )
+        cls._list = ListField(cls.entry, min_entries=cls.min_entries, max_entries=cls.max_entries)
+
+    @property
+    def data(self) -> list[Any]:
+        """The cleaned entries in index order (empty while the list is invalid)."""
+        data: list[Any] = self._validated()[0]
+        return data
+
+    def _empty(self) -> list[Any]:
+        return []
+
+    def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
+        try:
+            entries = self._list._read_entries(node, files, "", context)
+        except ValidationError as error:
+            context.record("", error)
+            return []
+        return [] if entries is INVALID else entries

@@ -1,0 +1,61 @@
+"""The exceptions of anemo.formvalidate.
+
+::
+
+    FormValidateError
+    ├── ValidationError        a value is invalid; is_valid() turns it into a field error
+    ├── FormDefinitionError    a form or field class is declared wrongly (a programming error)
+    └── UploadSaveError        an uploaded file could not be saved
+
+Bad *input* never raises out of ``is_valid()``: it becomes an entry of ``form.errors``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+__all__ = ["FormValidateError", "ValidationError", "FormDefinitionError", "UploadSaveError"]
+
+
+class FormValidateError(Exception):
+    """Base class of every exception raised by anemo.formvalidate."""
+
+
+class ValidationError(FormValidateError):
+    """A value failed validation.
+
+    Raise it from :meth:`Field.convert`, a ``validate_<name>`` hook or :meth:`Form.clean`.
+    ``message`` is shown as is; without one, ``code`` picks a message from the field's
+    ``messages`` or the locale's catalog, formatted with ``params``. ``field`` (from ``clean()``
+    only) attaches the error to a field of the form instead of to the form itself.
+    """
+
+    def __init__(
+        self,
+        message: str | None = None,
+        *,
+        code: str = "invalid",
+        field: str | None = None,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
+        super().__init__(message or code)
+        self.message = message
+        self.code = code
+        self.field = field
+        self.params: Mapping[str, object] = params or {}
+
+
+class FormDefinitionError(FormValidateError):
+    """A form or field is declared wrongly, e.g. ``min_length`` above ``max_length``."""
+
+    def __init__(self, message: str, *, owner: str) -> None:
+        super().__init__(f"{owner}: {message}")
+        self.owner = owner
+
+
+class UploadSaveError(FormValidateError):
+    """An uploaded file could not be written to ``directory``."""
+
+    def __init__(self, message: str, *, directory: str) -> None:
+        super().__init__(f"{message} (directory {directory!r})")
+        self.directory = directory

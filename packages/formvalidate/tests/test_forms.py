@@ -1,0 +1,308 @@
+"""Forms: declaration, hooks, clean(), nesting, lists, JSON input and limits."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+import pytest
+
+from anemo.formvalidate import (
+    FORM_ERROR_KEY,
+    CheckBoxField,
+    Form,
+    FormDefinitionError,
+    FormField,
+    IntegerField,
+    IPField,
+    Limits,
+    ListField,
+    ListForm,
+    StringField,
+    ValidationError,
+)
+
+
+class HostForm(Form):
+    ip = IPField()
+    port = IntegerField(min_value=1, max_value=65535, required=False, default=80)
+
+
+class ServerForm(Form):
+    name = StringField(max_length=20)
+    first = FormField(HostForm)
+    second = FormField(HostForm, required=False)
+    hosts = ListField(HostForm, max_entries=5)
+    tags = ListField(StringField(max_length=3))
+
+
+class HostList(ListForm):
+    entry = HostForm
+    min_entries = 1
+
+
+def test_flat_form_with_bytes_and_str() -> None:
+    """Tornado-style arguments of bytes or str give typed data."""
+    form = HostForm({"ip": [b"10.0.0.1"], "port": ["8080"]})
+    assert form.is_valid()
+    assert form.data == {"ip": ipaddress.IPv4Address("10.0.0.1"), "port": 8080}
+
+
+def test_unknown_names_are_ignored() -> None:
+    """Names the form does not declare (like _xsrf) neither fail nor appear in data."""
+    form = HostForm({"ip": ["::1"], "_xsrf": ["t"], "a b[": ["x"]})
+    assert form.is_valid()
+    assert set(form.data) == {"ip", "port"}
+
+
+def test_nested_paths_in_errors() -> None:
+    """Errors of nested forms and list entries are keyed by the submitted name."""
+    form = ServerForm(
+        {
+            "name": ["web"],
+            "first.ip": ["1.2.3.4"],
+            "second.ip": ["bad"],
+            "hosts[0].ip": ["::1"],
+            "hosts[7].ip": ["1.1.1.1"],
+            "hosts[7].port": ["0"],
+            "tags[2]": ["toolong"],
+        }
+    )
+    assert not form.is_valid()
+    assert form.errors == {
+        "second.ip": "Enter a valid IP address.",
+        "hosts[7].port": "Enter a value of at least 1.",
+        "tags[2]": "Enter at most 3 characters.",
+    }
+
+
+def test_nested_data_shape() -> None:
+    """A valid nested submission gives nested dicts and lists in index order."""
+    form = ServerForm(
+        {
+            "name": ["web"],
+            "first.ip": ["1.2.3.4"],
+            "hosts[9].ip": ["::2"],
+            "hosts[3].ip": ["::1"],
+            "tags": ["a", "b"],
+        }
+    )
+    assert form.is_valid(), form.errors
+    assert form.data["first"] == {"ip": ipaddress.IPv4Address("1.2.3.4"), "port": 80}
+    assert form.data["second"] is None
+    assert [host["ip"] for host in form.data["hosts"]] == [
+        ipaddress.IPv6Address("::1"),
+        ipaddress.IPv6Address("::2"),
+    ]
+    assert form.data["tags"] == ["a", "b"]
+
+
+def test_required_nested_form_reports_its_fields() -> None:
+    """A required sub-form that is missing reports each required field by full path."""
+    form = ServerForm({"name": ["x"]})
+    assert form.errors == {"first.ip": "This field is required."}
+
+
+def test_list_entry_bounds() -> None:
+    """Too many entries is an error at the list's own path."""
+    arguments = {f"hosts[{i}].ip": ["::1"] for i in range(6)}
+    form = ServerForm({"name": ["x"], "first.ip": ["::1"], **arguments})
+    assert form.errors == {"hosts": "Enter at most 5 entries."}
+
+
+def test_sparse_indexes_are_not_allocated() -> None:
+    """A huge index costs one entry."""
+    form = ServerForm({"name": ["x"], "first.ip": ["::1"], "hosts[999999999].ip": ["::1"]})
+    assert form.is_valid()
+    assert len(form.data["hosts"]) == 1
+
+
+def test_index_syntax_is_strict() -> None:
+    """Leading zeros, signs and ten-digit indexes are not list indexes (so they are ignored)."""
+    names = ["hosts[01].ip", "hosts[-1].ip", "hosts[1234567890].ip", "hosts[].ip", "hosts[1]x"]
+    form = ServerForm({"name": ["x"], "first.ip": ["::1"], **{name: ["bad"] for name in names}})
+    assert form.is_valid(), form.errors
+    assert form.data["hosts"] == []
+
+
+def test_top_level_list_form() -> None:
+    """The tutorial's ListForm reads [0].ip, [1].ip and reports per index."""
+    form = HostList({"[0].ip": ["1.1.1.1"], "[1].ip": ["01.1.1.1"], "[1].port": ["22"]})
+    assert form.errors == {"[1].ip": "Enter a valid IP address."}
+    assert form.data == []
+    assert HostList({}).errors == {FORM_ERROR_KEY: "Enter at least 1 entries."}
+    good = HostList({"[4].ip": ["::1"]})
+    assert good.is_valid()
+    assert good.data == [{"ip": ipaddress.IPv6Address("::1"), "port": 80}]
+
+
+def test_list_form_of_a_field() -> None:
+    """A ListForm entry may be a plain field, read from [N]."""
+
+    class Ports(ListForm):
+        entry = IntegerField(max_value=10)
+
+    form = Ports({"[0]": ["1"], "[2]": ["11"]})
+    assert form.errors == {"[2]": "Enter a value of at most 10."}
+    with pytest.raises(FormDefinitionError):
+        type("NoEntry", (ListForm,), {})
+
+
+def test_shape_conflicts_are_field_errors() -> None:
+    """A name used both as a value and as a group is an error, never a crash."""
+    form = ServerForm({"name": ["x"], "first": ["1"], "first.ip": ["::1"]})
+    assert not form.is_valid()
+    assert "first" in form.errors
+    form = ServerForm({"name.x": ["1"], "first.ip": ["::1"]})
+    assert form.errors == {"name": "This field was submitted in an unexpected shape."}
+
+
+class SignupForm(Form):
+    username = StringField(max_length=20)
+    password = StringField(min_length=8)
+    password2 = StringField()
+    roles = CheckBoxField(["admin", "user"], required=False)
+
+    def validate_username(self, value: str) -> str:
+        if value.lower() == "root":
+            raise ValidationError("That name is reserved.")
+        return value.lower()
+
+    def clean(self) -> None:
+        if self.data["password"] != self.data["password2"]:
+            raise ValidationError("Passwords differ.", field="password2")
+        if "admin" in self.data["roles"]:
+            raise ValidationError("Admins are not signed up here.")
+
+
+def signup(**values: Any) -> SignupForm:
+    """A SignupForm over keyword arguments (lists left alone)."""
+    return SignupForm({k: v if isinstance(v, list) else [v] for k, v in values.items()})
+
+
+def test_validate_hook_transforms_and_rejects() -> None:
+    """validate_<name> returns the stored value or raises an error on that field."""
+    assert signup(username="Ann", password="12345678", password2="12345678").data["username"] == "ann"
+    assert signup(username="ROOT", password="12345678", password2="12345678").errors == {
+        "username": "That name is reserved."
+    }
+
+
+def test_clean_cross_field_rules() -> None:
+    """clean() errors go to the named field or to the form."""
+    form = signup(username="a", password="12345678", password2="x")
+    assert form.errors == {"password2": "Passwords differ."}
+    form = signup(username="a", password="12345678", password2="12345678", roles=["admin"])
+    assert form.errors == {FORM_ERROR_KEY: "Admins are not signed up here."}
+
+
+def test_clean_runs_only_when_fields_passed() -> None:
+    """clean() sees complete data: it is skipped while a field is invalid."""
+    form = signup(username="a", password="short", password2="other")
+    assert form.errors == {"password": "Enter at least 8 characters."}
+
+
+def test_nested_clean_errors_use_nested_paths() -> None:
+    """A sub-form's clean() reports under the sub-form's path."""
+
+    class Range(Form):
+        low = IntegerField()
+        high = IntegerField()
+
+        def clean(self) -> None:
+            if self.data["low"] > self.data["high"]:
+                raise ValidationError(code="too_small", params={"min": self.data["low"]}, field="high")
+
+    class Query(Form):
+        ranges = ListField(Range)
+        whole = FormField(Range)
+
+    form = Query({"ranges[3].low": ["5"], "ranges[3].high": ["1"], "whole.low": ["1"], "whole.high": ["1"]})
+    assert form.errors == {"ranges[3].high": "Enter a value of at least 5."}
+
+
+def test_inheritance_and_field_removal() -> None:
+    """Subclasses inherit fields and may remove one by assigning None."""
+
+    class Base(Form):
+        a = StringField()
+        b = StringField()
+
+    class Child(Base):
+        b = None  # type: ignore[assignment]
+        c = IntegerField()
+
+    assert list(Child.fields) == ["a", "c"]
+    assert Child({"a": ["x"], "c": ["1"]}).data == {"a": "x", "c": 1}
+
+
+def test_json_input_same_paths() -> None:
+    """A decoded JSON object validates with the same paths as a form post."""
+    document = {
+        "name": "web",
+        "first": {"ip": "1.2.3.4", "port": 8080},
+        "hosts": [{"ip": "::1"}, {"ip": "bad"}],
+        "tags": ["a", "bcde"],
+    }
+    form = ServerForm.from_json(document)
+    assert form.errors == {
+        "hosts[1].ip": "Enter a valid IP address.",
+        "tags[1]": "Enter at most 3 characters.",
+    }
+    assert form.data["first"] == {"ip": ipaddress.IPv4Address("1.2.3.4"), "port": 8080}
+
+
+def test_json_scalars_and_wrong_shapes() -> None:
+    """JSON numbers and booleans convert through text; objects where values belong fail."""
+    assert HostForm.from_json({"ip": "::1", "port": 443}).data["port"] == 443
+    assert HostForm.from_json({"ip": "::1", "port": 4.5}).errors == {"port": "Enter a whole number."}
+    assert HostForm.from_json({"ip": "::1", "port": True}).errors == {"port": "Enter a whole number."}
+    shape = {"ip": "This field was submitted in an unexpected shape."}
+    assert HostForm.from_json({"ip": {"x": 1}}).errors == shape
+    assert HostForm.from_json({"ip": [["::1"]]}).errors == shape
+    assert HostForm.from_json({"ip": None}).errors == {"ip": "This field is required."}
+    for document in ([1], "x", None, 3):
+        errors = HostForm.from_json(document).errors
+        assert errors == {FORM_ERROR_KEY: "The request body is not a JSON object."}
+
+
+def test_too_many_fields() -> None:
+    """Over max_fields names, nothing is parsed and the form says why."""
+    form = HostForm({f"x{i}": ["1"] for i in range(11)}, limits=Limits(max_fields=10))
+    assert form.errors == {FORM_ERROR_KEY: "Too many fields were submitted (at most 10)."}
+    assert form.data == {}
+
+
+def test_too_deep() -> None:
+    """Names with more segments than max_depth are refused, in posts and JSON."""
+    limits = Limits(max_depth=3)
+    form = ServerForm({"name": ["x"], "first.ip": ["::1"], "hosts[0].a.b": ["1"]}, limits=limits)
+    assert form.errors == {"hosts[0].a.b": "The field names are nested too deeply (at most 3 levels)."}
+    deep: dict[str, Any] = {}
+    cursor = deep
+    for _ in range(50):
+        cursor["a"] = {}
+        cursor = cursor["a"]
+    assert "a.a.a" in HostForm.from_json(deep, limits=limits).errors
+
+
+def test_too_many_entries_in_a_group() -> None:
+    """Limits.max_entries bounds one group's children while the tree is built."""
+    limits = Limits(max_entries=3)
+    arguments = {f"hosts[{i}].ip": ["::1"] for i in range(10)}
+    form = ServerForm({"name": ["x"], "first.ip": ["::1"], **arguments}, limits=limits)
+    assert form.errors == {"hosts": "Enter at most 3 entries."}
+    errors = ServerForm.from_json({"tags": ["a"] * 4}, limits=limits).errors
+    assert errors["tags"] == "Enter at most 3 entries."
+
+
+def test_value_length_bounded_before_work() -> None:
+    """An oversized value is refused by length, whatever the field."""
+    form = HostForm({"ip": [b"1" * 100_000]})
+    assert form.errors == {"ip": "Enter at most 65536 characters."}
+
+
+def test_field_names_must_be_plain_ascii() -> None:
+    """A field whose name cannot be submitted is a declaration error."""
+    with pytest.raises(FormDefinitionError, match="not ASCII"):
+        type("Bad", (Form,), {"名字": StringField()})

@@ -1,0 +1,77 @@
+"""Tornado adapter: the image handler, and a check of a submitted form.
+
+Needs the ``tornado`` extra. Rendering is CPU work (about a millisecond at 160x60, far more at large
+sizes), so :class:`CaptchaImageHandler` draws in an executor and the IOLoop keeps serving others.
+
+::
+
+    service = CaptchaService()
+    app = tornado.web.Application([
+        (r"/captcha/([A-Za-z0-9_-]{22})", CaptchaImageHandler, {"service": service}),
+        ...
+    ])
+    # in the form's handler: challenge = service.issue(), then in the template
+    # <img src="/captcha/{{ challenge.id }}"> and <input type=hidden name=captcha_challenge value=...>
+    # on POST, before looking at credentials: if not passes_captcha(self, service): ...
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+
+import tornado.web
+from tornado.ioloop import IOLoop
+
+from ._service import CaptchaService
+from .errors import InvalidChallenge
+
+__all__ = ["CaptchaImageHandler", "passes_captcha"]
+
+#: Headers that keep every cache (browser, proxy) from keeping or reusing a challenge image.
+NO_CACHE_HEADERS = {
+    "Cache-Control": "no-store, no-cache, must-revalidate, max-age=0, private",
+    "Pragma": "no-cache",
+    "Expires": "0",
+    "X-Content-Type-Options": "nosniff",
+}
+
+
+class CaptchaImageHandler(tornado.web.RequestHandler):
+    """Serves the image of the challenge whose id is the route's one group; 404 if there is none.
+
+    ``executor`` is where images are drawn (default: the IOLoop's default executor).
+    """
+
+    def initialize(self, service: CaptchaService, executor: Executor | None = None) -> None:
+        self.service = service
+        self.executor = executor
+
+    async def get(self, challenge_id: str) -> None:
+        try:
+            image = await IOLoop.current().run_in_executor(self.executor, self.service.image, challenge_id)
+        except InvalidChallenge:
+            raise tornado.web.HTTPError(404, "no such captcha") from None
+        for name, value in NO_CACHE_HEADERS.items():
+            self.set_header(name, value)
+        self.set_header("Content-Type", self.service.media_type)
+        self.finish(image)
+
+
+def passes_captcha(
+    handler: tornado.web.RequestHandler,
+    service: CaptchaService,
+    *,
+    challenge_field: str = "captcha_challenge",
+    answer_field: str = "captcha",
+) -> bool:
+    """Whether the request's body answers its captcha; the challenge is used up either way.
+
+    The form carries ``challenge.token`` in ``challenge_field`` and what the person typed in
+    ``answer_field``.
+
+    Check it before, and independently of, anything else in the form (credentials above all), so
+    the captcha cannot be skipped and says nothing about them.
+    """
+    token = handler.get_body_argument(challenge_field, "")
+    answer = handler.get_body_argument(answer_field, "")
+    return service.passes(token, answer)

@@ -1,0 +1,113 @@
+"""Signed and encrypted JSON cookies for Tornado request handlers, with secure defaults.
+
+::
+
+    class Preferences(JSONCookieMixin, tornado.web.RequestHandler):
+        def post(self):
+            self.set_signed_json_cookie("prefs", {"theme": "dark"})
+
+        def get(self):
+            prefs = self.get_signed_json_cookie("prefs") or {}
+
+Secrets come from the application's ``cookie_secret`` setting: one secret, a list of secrets (the
+first signs, all verify), or Tornado's ``{key_version: secret}`` dict, whose ``key_version``
+setting names the signing secret (the others still verify). Each cookie name is its own purpose:
+a value set as ``"prefs"`` never validates as ``"user"``. Cookies are HttpOnly and SameSite=Lax,
+and Secure when the request came over HTTPS, unless the caller says otherwise.
+
+Encrypted cookies need the ``encrypt`` extra (the ``cryptography`` package).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from typing import Any
+
+import tornado.web
+
+from ._serializer import Serializer, TokenSerializer
+
+__all__ = ["JSONCookieMixin", "MAX_COOKIE_BYTES"]
+
+#: Browsers keep cookies up to about this size (name, "=" and value); larger ones vanish silently.
+MAX_COOKIE_BYTES = 4096
+
+_DAY = 86400
+
+
+class JSONCookieMixin(tornado.web.RequestHandler):
+    """Adds signed and encrypted JSON cookie methods to a RequestHandler."""
+
+    def set_signed_json_cookie(
+        self, name: str, obj: Any, *, expires_days: float | None = 30, **options: Any
+    ) -> None:
+        """Set cookie ``name`` to a signed token of ``obj``: readable by the client, not forgeable."""
+        self._set_json_cookie(name, self._json_serializer("sign", name).dumps(obj), expires_days, options)
+
+    def get_signed_json_cookie(self, name: str, *, max_age_days: float = 31) -> Any:
+        """The object in signed cookie ``name``, or None if absent, forged, expired or set as another name."""
+        return self._get_json_cookie("sign", name, max_age_days)
+
+    def set_encrypted_json_cookie(
+        self, name: str, obj: Any, *, expires_days: float | None = 30, **options: Any
+    ) -> None:
+        """Set cookie ``name`` to an encrypted token of ``obj``: neither readable nor forgeable."""
+        self._set_json_cookie(name, self._json_serializer("encrypt", name).dumps(obj), expires_days, options)
+
+    def get_encrypted_json_cookie(self, name: str, *, max_age_days: float = 31) -> Any:
+        """The object in encrypted cookie ``name``, or None if absent, forged, expired or misnamed."""
+        return self._get_json_cookie("encrypt", name, max_age_days)
+
+    def _json_serializer(self, kind: str, name: str) -> TokenSerializer:
+        self.require_setting("cookie_secret", "signed and encrypted JSON cookies")
+        settings = self.application.settings
+        return _serializer(
+            kind, _rotation_order(settings["cookie_secret"], settings.get("key_version")), name
+        )
+
+    def _set_json_cookie(
+        self, name: str, token: str, expires_days: float | None, options: dict[str, Any]
+    ) -> None:
+        if len(name) + 1 + len(token) > MAX_COOKIE_BYTES:
+            raise ValueError(
+                f"cookie {name!r} would be {len(name) + 1 + len(token)} bytes; browsers drop cookies over "
+                f"{MAX_COOKIE_BYTES}: store less, or keep it server-side"
+            )
+        options.setdefault("httponly", True)
+        options.setdefault("samesite", "Lax")
+        options.setdefault("secure", self.request.protocol == "https")
+        self.set_cookie(name, token, expires_days=expires_days, **options)
+
+    def _get_json_cookie(self, kind: str, name: str, max_age_days: float) -> Any:
+        token = self.get_cookie(name)
+        if token is None:
+            return None
+        return self._json_serializer(kind, name).loads_or_none(token, max_age=max_age_days * _DAY)
+
+
+def _rotation_order(cookie_secret: Any, key_version: Any) -> tuple[str | bytes, ...]:
+    """The secrets of a ``cookie_secret`` setting, the signing one first."""
+    if isinstance(cookie_secret, str | bytes):
+        return (cookie_secret,)
+    if isinstance(cookie_secret, Mapping):
+        if key_version not in cookie_secret:
+            raise ValueError("with a dict cookie_secret, the key_version setting must name one of its keys")
+        others = [
+            secret
+            for version, secret in sorted(cookie_secret.items(), reverse=True)
+            if version != key_version
+        ]
+        return (cookie_secret[key_version], *others)
+    return tuple(cookie_secret)
+
+
+@functools.lru_cache(maxsize=256)
+def _serializer(kind: str, secrets: tuple[str | bytes, ...], name: str) -> TokenSerializer:
+    """The serializer for one cookie name, cached: key derivation is not free."""
+    salt = f"anemo.signedvalue.tornado.cookie:{name}"
+    if kind == "encrypt":
+        from .encrypted import EncryptedSerializer  # noqa: PLC0415 (cryptography is an optional extra)
+
+        return EncryptedSerializer(secrets, salt=salt)
+    return Serializer(secrets, salt=salt)

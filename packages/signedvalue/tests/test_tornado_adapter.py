@@ -1,0 +1,165 @@
+"""The Tornado adapter, served for real over HTTP by tornado's test server."""
+
+from __future__ import annotations
+
+import json
+from http.cookies import SimpleCookie
+from typing import Any
+from urllib.parse import quote
+
+import tornado.web
+from tornado.httpclient import HTTPResponse
+from tornado.log import app_log
+from tornado.testing import AsyncHTTPTestCase, ExpectLog
+
+from anemo.signedvalue.tornado import MAX_COOKIE_BYTES, JSONCookieMixin
+
+
+class SetHandler(JSONCookieMixin):
+    """Sets cookie ``name`` to the JSON request body, signed or encrypted."""
+
+    def post(self, kind: str, name: str) -> None:
+        obj = json.loads(self.request.body)
+        options = json.loads(self.get_argument("options", "{}"))
+        if kind == "signed":
+            self.set_signed_json_cookie(name, obj, **options)
+        else:
+            self.set_encrypted_json_cookie(name, obj, **options)
+
+
+class GetHandler(JSONCookieMixin):
+    """Answers with the JSON in cookie ``name`` (null when refused)."""
+
+    def get(self, kind: str, name: str) -> None:
+        if kind == "signed":
+            found = self.get_signed_json_cookie(name)
+        else:
+            found = self.get_encrypted_json_cookie(name)
+        self.write(json.dumps(found))
+
+
+def set_cookie_headers(response: HTTPResponse) -> list[str]:
+    """The Set-Cookie header lines of a response."""
+    return response.headers.get_list("Set-Cookie")
+
+
+def cookie_value(response: HTTPResponse) -> tuple[str, str]:
+    """Name and value of the one cookie a response sets."""
+    cookie = SimpleCookie()
+    cookie.load(set_cookie_headers(response)[0])
+    ((name, morsel),) = cookie.items()
+    return name, morsel.value
+
+
+class AdapterTestCase(AsyncHTTPTestCase):
+    """A live application with both handlers."""
+
+    def get_app(self) -> tornado.web.Application:
+        return tornado.web.Application(
+            [(r"/set/(signed|encrypted)/(\w+)", SetHandler), (r"/get/(signed|encrypted)/(\w+)", GetHandler)],
+            cookie_secret="app secret",
+        )
+
+    def get_httpserver_options(self) -> dict[str, Any]:
+        return {"xheaders": True}
+
+    def put(self, kind: str, name: str, obj: Any, headers: dict[str, str] | None = None) -> HTTPResponse:
+        return self.fetch(f"/set/{kind}/{name}", method="POST", body=json.dumps(obj), headers=headers)
+
+    def read(self, kind: str, name: str, cookie: str) -> Any:
+        response = self.fetch(f"/get/{kind}/{name}", headers={"Cookie": f"{name}={cookie}"})
+        assert response.code == 200
+        return json.loads(response.body)
+
+
+class TestSignedCookies(AdapterTestCase):
+    def test_round_trip_with_secure_defaults(self) -> None:
+        """A signed JSON cookie comes back; it is HttpOnly, SameSite=Lax, and not Secure over HTTP."""
+        response = self.put("signed", "prefs", {"theme": "dark"})
+        header = set_cookie_headers(response)[0]
+        assert "HttpOnly" in header
+        assert "SameSite=Lax" in header
+        assert "Secure" not in header
+        name, value = cookie_value(response)
+        assert name == "prefs"
+        assert self.read("signed", "prefs", value) == {"theme": "dark"}
+
+    def test_secure_over_https(self) -> None:
+        """Behind a TLS-terminating proxy (X-Scheme: https) the cookie is Secure."""
+        response = self.put("signed", "prefs", 1, headers={"X-Scheme": "https"})
+        assert "Secure" in set_cookie_headers(response)[0]
+
+    def test_options_override_defaults(self) -> None:
+        """Callers can loosen or tighten the defaults explicitly."""
+        options = quote(json.dumps({"httponly": False, "samesite": "Strict"}))
+        response = self.fetch(f"/set/signed/prefs?options={options}", method="POST", body="1")
+        header = set_cookie_headers(response)[0]
+        assert "HttpOnly" not in header
+        assert "SameSite=Strict" in header
+
+    def test_cookie_names_bind_purpose(self) -> None:
+        """A value set as one cookie is refused under another name."""
+        _, value = cookie_value(self.put("signed", "prefs", {"admin": True}))
+        assert self.read("signed", "user", value) is None
+
+    def test_tampered_and_missing(self) -> None:
+        """A changed token and an absent cookie both read as None."""
+        _, value = cookie_value(self.put("signed", "prefs", [1]))
+        assert (
+            self.read("signed", "prefs", value[:-2] + ("A" if value[-2] != "A" else "B") + value[-1]) is None
+        )
+        response = self.fetch("/get/signed/prefs")
+        assert json.loads(response.body) is None
+
+    def test_too_large_is_refused(self) -> None:
+        """A value too big for a browser cookie fails the request instead of vanishing in the browser."""
+        with ExpectLog(app_log, "Uncaught exception", required=True):
+            response = self.put("signed", "big", "x" * MAX_COOKIE_BYTES)
+        assert response.code == 500
+        assert set_cookie_headers(response) == []
+
+
+class TestEncryptedCookies(AdapterTestCase):
+    def test_round_trip_hidden(self) -> None:
+        """An encrypted JSON cookie comes back, and its content is not in the cookie."""
+        _, value = cookie_value(self.put("encrypted", "cart", {"item": "hidden-widget"}))
+        assert "hidden" not in value
+        assert self.read("encrypted", "cart", value) == {"item": "hidden-widget"}
+
+    def test_signed_and_encrypted_do_not_mix(self) -> None:
+        """A signed cookie does not open as an encrypted one of the same name, nor the reverse."""
+        _, signed = cookie_value(self.put("signed", "cart", 1))
+        _, sealed = cookie_value(self.put("encrypted", "cart", 1))
+        assert self.read("encrypted", "cart", signed) is None
+        assert self.read("signed", "cart", sealed) is None
+
+
+class TestKeyRotation(AdapterTestCase):
+    def use_secrets(self, cookie_secret: Any, key_version: int | None = None) -> None:
+        """Reconfigure the live application's secrets, as a redeploy would."""
+        self._app.settings["cookie_secret"] = cookie_secret
+        self._app.settings["key_version"] = key_version
+
+    def test_dict_secret_rotates(self) -> None:
+        """With Tornado's key dict, the key_version secret signs and the others still verify."""
+        self.use_secrets("old secret")
+        _, old_token = cookie_value(self.put("signed", "prefs", "from before"))
+        self.use_secrets({1: "old secret", 2: "new secret"}, key_version=2)
+        assert self.read("signed", "prefs", old_token) == "from before"
+        _, new_token = cookie_value(self.put("signed", "prefs", "now"))
+        self.use_secrets("new secret")
+        assert self.read("signed", "prefs", new_token) == "now"
+        assert self.read("signed", "prefs", old_token) is None
+
+    def test_list_secret_rotates(self) -> None:
+        """A list of secrets: the first signs, all verify."""
+        self.use_secrets(["b", "a"])
+        _, token = cookie_value(self.put("encrypted", "cart", [1]))
+        self.use_secrets(["c", "b"])
+        assert self.read("encrypted", "cart", token) == [1]
+
+    def test_dict_without_key_version_is_refused(self) -> None:
+        """A key dict without a valid key_version setting is a configuration error."""
+        self.use_secrets({1: "x"}, key_version=None)
+        with ExpectLog(app_log, "Uncaught exception", required=True):
+            assert self.put("signed", "prefs", 1).code == 500

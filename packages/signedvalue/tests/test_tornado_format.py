@@ -169,6 +169,21 @@ def test_hostile_input_never_raises_or_validates(value: object, min_version: int
     assert get_signature_key_version(value) is None or isinstance(value, str | bytes)  # type: ignore[arg-type]
 
 
+@pytest.mark.parametrize("value", [bytearray(KNOWN_V2), memoryview(KNOWN_V2), "2|\udc80", 2, 2.5, [KNOWN_V2]])
+def test_odd_types_give_none(value: object) -> None:
+    """Values Tornado would crash on (wrong types, unencodable str) give None, not an exception."""
+    assert decode_signed_value(SECRET, "key", value, clock=at(PRESENT)) is None  # type: ignore[arg-type]
+    assert get_signature_key_version(value) is None  # type: ignore[arg-type]
+
+
+def test_empty_secret_never_verifies() -> None:
+    """Decoding with an empty secret gives None rather than trusting an unkeyed MAC."""
+    prefix = b"2|1:0|10:1300000000|3:key|8:dmFsdWU=|"
+    forged = prefix + hmac.new(b"", prefix, hashlib.sha256).hexdigest().encode()
+    assert decode_signed_value("", "key", forged, clock=at(PRESENT)) is None
+    assert decode_signed_value({0: ""}, "key", forged, clock=at(PRESENT)) is None
+
+
 @given(value=st.binary(max_size=40), version=st.sampled_from([1, 2]), data=st.data())
 def test_mutated_values_never_validate(value: bytes, version: int, data: st.DataObject) -> None:
     """Replacing, inserting or deleting any one character of a genuine value makes it invalid."""

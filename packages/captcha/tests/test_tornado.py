@@ -117,7 +117,7 @@ def test_unknown_or_malformed_ids_are_404(path: str, clock: Clock) -> None:
 
 
 def form(token: str, answer: str) -> str:
-    return urllib.parse.urlencode({"captcha_challenge": token, "captcha": answer})
+    return urllib.parse.urlencode({"captcha.challenge": token, "captcha.answer": answer})
 
 
 def test_form_check_accepts_one_right_answer(service: CaptchaService) -> None:
@@ -133,7 +133,7 @@ def test_form_check_accepts_one_right_answer(service: CaptchaService) -> None:
         assert await post(form(solved.token, answer)) == b"captcha failed"
         assert await post(form(missed.token, "WRONG")) == b"captcha failed"
         assert await post(form(missed.token, other)) == b"captcha failed"
-        assert await post("captcha=ACE34") == b"captcha failed"
+        assert await post("captcha.answer=ACE34") == b"captcha failed"
 
     serve(service, scenario)
 

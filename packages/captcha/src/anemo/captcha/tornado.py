@@ -11,7 +11,8 @@ sizes), so :class:`CaptchaImageHandler` draws in an executor and the IOLoop keep
         ...
     ])
     # in the form's handler: challenge = service.issue(), then in the template
-    # <img src="/captcha/{{ challenge.id }}"> and <input type=hidden name=captcha_challenge value=...>
+    # <img src="/captcha/{{ challenge.id }}">, <input type=hidden name=captcha.challenge
+    # value="{{ challenge.token }}"> and <input name=captcha.answer autocomplete=off>
     # on POST, before looking at credentials: if not passes_captcha(self, service): ...
 """
 
@@ -61,13 +62,13 @@ def passes_captcha(
     handler: tornado.web.RequestHandler,
     service: CaptchaService,
     *,
-    challenge_field: str = "captcha_challenge",
-    answer_field: str = "captcha",
+    challenge_field: str = "captcha.challenge",
+    answer_field: str = "captcha.answer",
 ) -> bool:
     """Whether the request's body answers its captcha; the challenge is used up either way.
 
     The form carries ``challenge.token`` in ``challenge_field`` and what the person typed in
-    ``answer_field``.
+    ``answer_field``: the names :func:`anemo.captcha.formvalidate.captcha_field` reads too.
 
     Check it before, and independently of, anything else in the form (credentials above all), so
     the captcha cannot be skipped and says nothing about them.

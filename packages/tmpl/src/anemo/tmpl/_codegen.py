@@ -1,0 +1,311 @@
+"""The code generator: a parsed template (with its parents and includes) to Python source.
+
+The whole page becomes one function. Includes, parent templates and blocks are inlined, so a
+render is a single call with local variables only; each run of text and expressions between
+statements is written with one append of an f-string. Every generated line carries a comment
+naming the template file and line it came from, which tracebacks then show.
+
+One parse gives four variants of the function: plain, streaming (a generator that yields
+chunks), async, and async streaming. Ordinary renders use the plain one and pay for none of
+the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from ._parser import (
+    Apply,
+    Block,
+    Compound,
+    Expression,
+    Include,
+    Node,
+    ParsedFile,
+    Statement,
+    Super,
+    Text,
+)
+from .errors import ParseError
+
+__all__ = ["FUNCTION_NAME", "GeneratedCode", "LineOrigin", "Variant", "generate_code"]
+
+FUNCTION_NAME = "_tt_execute"
+FileLoader = Callable[[str, str], ParsedFile]
+
+
+@dataclass(frozen=True)
+class Variant:
+    """Which function to generate: ``stream`` yields chunks, ``awaitable`` is ``async def``."""
+
+    stream: bool = False
+    awaitable: bool = False
+
+
+@dataclass(frozen=True)
+class LineOrigin:
+    """Where a generated line comes from: template file, line, and the includes on the way."""
+
+    filename: str
+    lineno: int
+    via: tuple[tuple[str, int], ...]
+    source_line: str
+
+    def describe(self) -> str:
+        text = f"{self.filename}:{self.lineno}"
+        if self.via:
+            text += " (via " + ", ".join(f"{name}:{line}" for name, line in self.via) + ")"
+        return text
+
+
+@dataclass
+class GeneratedCode:
+    """The Python source of one variant and the origin of each of its lines."""
+
+    source: str
+    origins: list[LineOrigin | None]
+    dependencies: list[str]
+
+
+@dataclass
+class _Context:
+    file: ParsedFile
+    via: tuple[tuple[str, int], ...]
+
+
+def _fstring_part(text: str) -> str:
+    """``text`` as the inside of a single-quoted f-string literal."""
+    literal = repr(text)
+    inner = literal[1:-1]
+    if literal[0] == '"':
+        inner = inner.replace("'", "\\'")
+    return inner.replace("{", "{{").replace("}", "}}")
+
+
+@dataclass
+class _Writer:
+    load_file: FileLoader
+    variant: Variant
+    blocks: dict[str, list[Block]]
+    lines: list[str] = field(default_factory=list)
+    origins: list[LineOrigin | None] = field(default_factory=list)
+    escapers: dict[str, str] = field(default_factory=dict)
+    dependencies: list[str] = field(default_factory=list)
+    include_stack: list[str] = field(default_factory=list)
+    indent: int = 1
+    temporaries: int = 0
+    nested_functions: int = 0
+    function_depth: int = 0
+
+    def write(self, code: str, context: _Context | None, line: int = 0) -> None:
+        origin = None
+        comment = ""
+        if context is not None:
+            lines = context.file.source_lines
+            source_line = lines[line - 1] if 0 < line <= len(lines) else ""
+            origin = LineOrigin(context.file.name, line, context.via, source_line)
+            comment = f"  # {origin.describe()}"
+        # Code spanning several lines (a multi-line expression) gets its comment on the last.
+        physical = code.split("\n")
+        self.lines.append("    " * self.indent + "\n".join(physical) + comment)
+        self.origins.extend([origin] * len(physical))
+
+    def escaper(self, autoescape: str) -> str:
+        if autoescape not in self.escapers:
+            self.escapers[autoescape] = f"_tt_escape{len(self.escapers)}"
+        return self.escapers[autoescape]
+
+    def value_code(self, node: Expression, context: _Context) -> str:
+        autoescape = context.file.autoescape
+        if node.raw or autoescape is None:
+            return f"_tt_text({node.code})"
+        return f"{self.escaper(autoescape)}({node.code})"
+
+    def body(self, nodes: list[Node], context: _Context) -> None:
+        run: list[Text | Expression] = []
+        for node in nodes:
+            if isinstance(node, (Text, Expression)):
+                run.append(node)
+                continue
+            self.run(run, context)
+            run = []
+            self.node(node, context)
+        self.run(run, context)
+
+    def run(self, run: list[Text | Expression], context: _Context) -> None:
+        """Write text and expressions with a single append."""
+        if not run:
+            return
+        if len(run) == 1:
+            (node,) = run
+            if isinstance(node, Text):
+                self.emit(repr(node.text), context, node.line)
+            else:
+                self.emit(self.value_code(node, context), context, node.line)
+            return
+        parts = []
+        for node in run:
+            if isinstance(node, Text):
+                parts.append(_fstring_part(node.text))
+            else:
+                self.temporaries += 1
+                name = f"_tt_value{self.temporaries}"
+                self.write(f"{name} = {self.value_code(node, context)}", context, node.line)
+                parts.append("{" + name + "}")
+        self.emit("f'" + "".join(parts) + "'", context, run[-1].line)
+
+    def emit(self, value: str, context: _Context, line: int) -> None:
+        self.write(f"_tt_emit({value})", context, line)
+        if self.variant.stream and self.function_depth == 0:
+            self.write("if len(_tt_buffer) >= _tt_chunk_pieces:", context, line)
+            self.write("    yield _tt_flush(_tt_buffer)", context, line)
+
+    def node(self, node: Node, context: _Context) -> None:
+        if isinstance(node, Statement):
+            self.write(node.code, context, node.line)
+        elif isinstance(node, Compound):
+            for clause in node.clauses:
+                self.write(f"{clause.header}:", context, clause.line)
+                self.indented(clause.body, context, clause.line)
+        elif isinstance(node, Block):
+            self.block(node, context)
+        elif isinstance(node, Include):
+            self.include(node, context)
+        elif isinstance(node, Apply):
+            self.apply(node, context)
+        elif isinstance(node, Super):
+            raise ParseError("super() outside a block that overrides another", context.file.name, node.line)
+
+    def indented(self, nodes: list[Node], context: _Context, line: int) -> None:
+        self.indent += 1
+        before = len(self.lines)
+        self.body(nodes, context)
+        if len(self.lines) == before:
+            self.write("pass", context, line)
+        self.indent -= 1
+
+    def block(self, node: Block, context: _Context) -> None:
+        chain = self.blocks.get(node.name, [node])
+        self.block_version(chain, 0, node, context)
+
+    def block_version(self, chain: list[Block], index: int, site: Block, context: _Context) -> None:
+        """Write ``chain[index]``, the version of a block at ``site``; ``super()`` goes deeper."""
+        version = chain[index]
+        via = context.via
+        if version is not site:
+            via = ((context.file.name, site.line), *via)
+        inner = _Context(version.file, via)
+        run: list[Node] = []
+        for child in version.body:
+            if not isinstance(child, Super):
+                run.append(child)
+                continue
+            self.body(run, inner)
+            run = []
+            if index + 1 >= len(chain):
+                raise ParseError(
+                    f"super() in block {version.name!r}, which overrides no block",
+                    version.file.name,
+                    child.line,
+                )
+            parent = chain[index + 1]
+            self.block_version(
+                chain, index + 1, parent, _Context(parent.file, ((version.file.name, child.line), *via))
+            )
+        self.body(run, inner)
+
+    def include(self, node: Include, context: _Context) -> None:
+        name = node.name
+        included = self.load_file(name, context.file.name)
+        if included.name in self.include_stack:
+            cycle = " -> ".join([*self.include_stack, included.name])
+            raise ParseError(f"include cycle: {cycle}", context.file.name, node.line)
+        self.dependencies.append(included.name)
+        self.include_stack.append(included.name)
+        self.body(included.body, _Context(included, ((context.file.name, node.line), *context.via)))
+        self.include_stack.pop()
+
+    def apply(self, node: Apply, context: _Context) -> None:
+        self.nested_functions += 1
+        function = f"_tt_apply{self.nested_functions}"
+        prefix = "async " if self.variant.awaitable else ""
+        self.write(f"{prefix}def {function}():", context, node.line)
+        self.indent += 1
+        self.function_depth += 1
+        self.write("_tt_buffer = []", context, node.line)
+        self.write("_tt_emit = _tt_buffer.append", context, node.line)
+        self.body(node.body, context)
+        self.write("return ''.join(_tt_buffer)", context, node.line)
+        self.function_depth -= 1
+        self.indent -= 1
+        call = f"await {function}()" if self.variant.awaitable else f"{function}()"
+        self.emit(f"_tt_apply({node.function}, {call})", context, node.line)
+
+
+def _collect_blocks(
+    nodes: list[Node], file: ParsedFile, load_file: FileLoader, found: dict[str, Block], seen: set[str]
+) -> None:
+    for node in nodes:
+        if isinstance(node, Block):
+            found.setdefault(node.name, node)
+            _collect_blocks(node.body, file, load_file, found, seen)
+        elif isinstance(node, Compound):
+            for clause in node.clauses:
+                _collect_blocks(clause.body, file, load_file, found, seen)
+        elif isinstance(node, Apply):
+            _collect_blocks(node.body, file, load_file, found, seen)
+        elif isinstance(node, Include) and node.name not in seen:
+            included = load_file(node.name, file.name)
+            seen.add(node.name)
+            _collect_blocks(included.body, included, load_file, found, seen)
+
+
+def _ancestors(file: ParsedFile, load_file: FileLoader) -> list[ParsedFile]:
+    """``file``, its parent, the parent's parent... up to the template that extends nothing."""
+    chain = [file]
+    while chain[-1].extends is not None:
+        child = chain[-1]
+        assert child.extends is not None
+        parent = load_file(child.extends, child.name)
+        if any(parent.name == known.name for known in chain):
+            names = " -> ".join([*(known.name for known in chain), parent.name])
+            raise ParseError(f"extends cycle: {names}", child.name, child.extends_line)
+        chain.append(parent)
+    return chain
+
+
+def generate_code(file: ParsedFile, load_file: FileLoader | None, variant: Variant) -> GeneratedCode:
+    """The Python source of the render function of ``file`` in the given variant."""
+    if file.extends is not None and load_file is None:
+        raise ParseError("{% extends %} block found, but no template loader", file.name, file.extends_line)
+
+    def no_loader(name: str, parent: str) -> ParsedFile:
+        raise ParseError(f"{{% include {name} %}} needs a template loader", parent, 0)
+
+    loader = load_file or no_loader
+    ancestors = _ancestors(file, loader)
+    blocks: dict[str, list[Block]] = {}
+    for ancestor in ancestors:
+        found: dict[str, Block] = {}
+        _collect_blocks(ancestor.body, ancestor, loader, found, set())
+        for name, block in found.items():
+            blocks.setdefault(name, []).append(block)
+
+    writer = _Writer(loader, variant, blocks)
+    writer.dependencies.extend(ancestor.name for ancestor in ancestors[1:])
+    root = ancestors[-1]
+    writer.include_stack.append(root.name)
+    writer.body(root.body, _Context(root, ()))
+
+    prefix = "async " if variant.awaitable else ""
+    head = [
+        f"{prefix}def {FUNCTION_NAME}():",
+        "    _tt_buffer = []",
+        "    _tt_emit = _tt_buffer.append",
+        "    _tt_text = _tt_to_text",
+        *(f"    {local} = _tt_escaper_for({name})" for name, local in writer.escapers.items()),
+    ]
+    tail = [f"    {'yield' if variant.stream else 'return'} ''.join(_tt_buffer)"]
+    origins: list[LineOrigin | None] = [None] * len(head) + writer.origins + [None]
+    return GeneratedCode("\n".join([*head, *writer.lines, *tail]) + "\n", origins, writer.dependencies)

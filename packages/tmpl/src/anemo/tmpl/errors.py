@@ -1,0 +1,57 @@
+"""The exceptions of anemo.tmpl, all under one base class.
+
+::
+
+    TemplateError
+    ├── ParseError          a template's text is not valid template syntax
+    ├── TemplateNotFound    a loader has no template of that name
+    └── RenderModeError     a template that awaits was rendered synchronously
+
+Errors raised by the template's own Python code while rendering (a ``ZeroDivisionError`` in
+``{{ 1/0 }}``) propagate unchanged; their traceback names the template file and line.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ParseError", "RenderModeError", "TemplateError", "TemplateNotFound"]
+
+
+class TemplateError(Exception):
+    """Base class of every error anemo.tmpl raises itself."""
+
+
+class ParseError(TemplateError):
+    """The template source is not valid; ``filename`` and ``lineno`` say where.
+
+    ``str()`` gives ``"<message> at <filename>:<lineno>"``, as tornado.template does; the
+    offending template line is kept in ``source_line`` and, on Python 3.11+, shown in tracebacks
+    as a note.
+    """
+
+    def __init__(self, message: str, filename: str | None = None, lineno: int = 0) -> None:
+        super().__init__(message, filename, lineno)
+        self.message = message
+        self.filename = filename
+        self.lineno = lineno
+        self.source_line: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.message} at {self.filename}:{self.lineno}"
+
+
+class TemplateNotFound(TemplateError):
+    """No template called ``name`` exists under the loader's ``search_path``."""
+
+    def __init__(self, name: str, search_path: tuple[str, ...] = ()) -> None:
+        where = f" in {', '.join(search_path)}" if search_path else ""
+        super().__init__(f"template {name!r} not found{where}")
+        self.name = name
+        self.search_path = search_path
+
+
+class RenderModeError(TemplateError):
+    """``generate()`` was called on a template that uses ``await``; use ``generate_async()``."""
+
+    def __init__(self, template_name: str) -> None:
+        super().__init__(f"template {template_name!r} awaits: render it with generate_async()")
+        self.template_name = template_name

@@ -15,9 +15,13 @@ from .errors import BadPayload, BadSignature
 __all__ = ["TokenSerializer", "Serializer", "dump_json", "load_json"]
 
 
+# One encoder for every call: json.dumps with options builds a new one each time.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
+
 def dump_json(obj: Any) -> bytes:
     """Compact UTF-8 JSON of ``obj``."""
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    return _COMPACT_JSON.encode(obj).encode("utf-8")
 
 
 def load_json(payload: bytes) -> Any:

@@ -166,7 +166,24 @@ def test_hostile_input_never_raises_or_validates(value: object, min_version: int
     """Random input of any type gives None with a plain or versioned secret."""
     for secret in (SECRET, KEYS):
         assert decode_signed_value(secret, "key", value, min_version=min_version) is None  # type: ignore[arg-type]
-    assert get_signature_key_version(value) is None or isinstance(value, str | bytes)  # type: ignore[arg-type]
+    key_version = get_signature_key_version(value)  # type: ignore[arg-type]
+    assert key_version is None or (isinstance(value, str | bytes) and key_version >= 0)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        b"A" * 1_000_000,
+        b"2|1:0|10:1300000000|3:key|99999999:" + b"A" * 1_000_000,
+        b"2|" + b"9" * 5000 + b":0|",
+        "2|1:0|10:1300000000|3:key|8:" + "=" * 1_000_000,
+        b"|" * 1_000_000,
+    ],
+)
+def test_huge_garbage_is_refused(value: bytes) -> None:
+    """Megabyte-sized garbage, long digit runs included, is refused without error."""
+    assert decode_signed_value(SECRET, "key", value) is None
+    assert get_signature_key_version(value) is None
 
 
 @pytest.mark.parametrize("value", [bytearray(KNOWN_V2), memoryview(KNOWN_V2), "2|\udc80", 2, 2.5, [KNOWN_V2]])

@@ -10,7 +10,7 @@ from typing import TypeAlias
 __all__ = ["SecretKeys", "derive_keys", "as_bytes"]
 
 #: One secret, or several: the first signs (or encrypts), every one verifies (or decrypts).
-SecretKeys: TypeAlias = "str | bytes | Sequence[str | bytes]"
+SecretKeys: TypeAlias = str | bytes | Sequence[str | bytes]
 
 
 def as_bytes(value: str | bytes, what: str) -> bytes:

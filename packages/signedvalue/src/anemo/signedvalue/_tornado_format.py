@@ -40,7 +40,7 @@ __all__ = [
 ]
 
 #: A secret, or Tornado-style key versioning: ``{key_version: secret}``.
-TornadoSecret: TypeAlias = "str | bytes | Mapping[int, str | bytes]"
+TornadoSecret: TypeAlias = str | bytes | Mapping[int, str | bytes]
 
 DEFAULT_SIGNED_VALUE_VERSION = 2
 DEFAULT_SIGNED_VALUE_MIN_VERSION = 1

@@ -1,0 +1,172 @@
+"""The consistent hash ring: native points, or libketama's exactly (``compat="ketama"``).
+
+A node owns the arc of the ring that ends at each of its points; a key belongs to the first point
+strictly above the key's hash, wrapping past the top. Native mode gives a node ``vnodes x weight``
+points that depend only on its own name, so a membership change moves only the keys that must
+move. Ketama mode reproduces libketama (and ``uhashring``'s ``hash_fn="ketama"``) point for point,
+including its normalisation of weights by their total, so it can share data with those clients.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Iterator, Mapping
+from fractions import Fraction
+from typing import Any, Literal
+
+from ._base import Distributor, Key, Nodes, State, Weight, check_count
+from ._hashing import HashFunction, HashName, ketama_hash, ketama_points, key_bytes, resolve_hash
+from .errors import InvalidOptionError
+
+__all__ = ["HashRing"]
+
+_KETAMA_POINTS_PER_DIGEST = 4
+
+
+class _RingState(State):
+    """A membership with its sorted points; ``owners[i]`` holds ``points[i]``, wrapping at the end."""
+
+    __slots__ = ("holders", "key_hash", "owners", "points")
+
+    def __init__(
+        self,
+        weights: dict[str, Weight],
+        payloads: dict[str, Any],
+        points: list[int],
+        owners: list[str | None],
+        key_hash: HashFunction,
+    ) -> None:
+        super().__init__(weights, payloads)
+        self.points = points
+        self.owners = owners
+        self.key_hash = key_hash
+        self.holders = len(set(owners) - {None})  # nodes with a point: tiny ketama weights get none
+
+
+class HashRing(Distributor):
+    """A weighted consistent hash ring.
+
+    ``nodes`` is an iterable of names or a mapping name -> weight. ``vnodes`` is the number of
+    points a node of weight 1 gets (balance: coefficient of variation about ``1/sqrt(vnodes)``).
+    ``compat="ketama"`` maps keys exactly as libketama and ``uhashring`` do (its ``vnodes`` is
+    4 x uhashring's: 160 points is uhashring's default of 40 digests). ``hash`` picks the native
+    hash: ``"md5"`` (default, standard library), ``"xxh3"`` (faster, needs xxhash) or any
+    function ``bytes -> int``. ``payloads`` keeps an object per node, such as a client.
+    """
+
+    __slots__ = ("_compat", "_hash", "_point_cache", "_vnodes")
+
+    def __init__(
+        self,
+        nodes: Nodes = (),
+        *,
+        vnodes: int = 160,
+        compat: Literal["ketama"] | None = None,
+        hash: HashName | HashFunction = "md5",
+        payloads: Mapping[str, Any] | None = None,
+    ) -> None:
+        if isinstance(vnodes, bool) or not isinstance(vnodes, int) or vnodes < 1:
+            raise InvalidOptionError("vnodes", f"must be an int >= 1, got {vnodes!r}")
+        if compat not in (None, "ketama"):
+            raise InvalidOptionError("compat", f"expected None or 'ketama', got {compat!r}")
+        if compat == "ketama":
+            if vnodes % _KETAMA_POINTS_PER_DIGEST:
+                raise InvalidOptionError("vnodes", f"ketama makes points in fours, got {vnodes}")
+            if hash != "md5":
+                raise InvalidOptionError("hash", "ketama always hashes with MD5")
+        self._vnodes = vnodes
+        self._compat = compat
+        self._hash = ketama_hash if compat else resolve_hash(hash)
+        self._point_cache: dict[str, list[int]] = {}
+        super().__init__(nodes, payloads)
+
+    @property
+    def compat(self) -> Literal["ketama"] | None:
+        """``"ketama"`` or ``None`` (native)."""
+        return self._compat
+
+    @property
+    def vnodes(self) -> int:
+        """Points per unit of weight (before libketama's normalisation in ketama mode)."""
+        return self._vnodes
+
+    def point_count(self, name: str) -> int:
+        """How many points node ``name`` has on the ring now (collisions included)."""
+        weights = self._state.weights
+        return self._point_count(weights[name], weights) if name in weights else 0
+
+    def _point_count(self, weight: Weight, weights: Mapping[str, Weight]) -> int:
+        if self._compat is None:
+            return max(1, round(self._vnodes * weight))
+        # libketama: floor(digests x n x w / W) digests of 4 points; exact in rationals.
+        digests = self._vnodes // _KETAMA_POINTS_PER_DIGEST
+        share = Fraction(digests * len(weights)) * Fraction(weight) / sum(map(Fraction, weights.values()))
+        return _KETAMA_POINTS_PER_DIGEST * int(share)
+
+    def _points(self, name: str, count: int) -> list[int]:
+        """The first ``count`` points of ``name``, computed once and kept while it is a member."""
+        cached = self._point_cache.get(name, [])
+        if len(cached) < count:
+            if self._compat is None:
+                extra = [self._hash(f"{name}-{index}".encode()) for index in range(len(cached), count)]
+            else:
+                first = len(cached) // _KETAMA_POINTS_PER_DIGEST
+                extra = ketama_points(name, first, count // _KETAMA_POINTS_PER_DIGEST)
+            cached = self._point_cache[name] = cached + extra
+        return cached[:count]
+
+    def _build(self, weights: dict[str, Weight], payloads: dict[str, Any]) -> _RingState:
+        for gone in self._point_cache.keys() - weights.keys():
+            del self._point_cache[gone]
+        # On a collision the later node keeps the point: libketama's join order in ketama mode,
+        # name order natively, so a native ring depends only on its membership.
+        order = weights if self._compat else sorted(weights)
+        owner_of: dict[int, str] = {}
+        for name in order:
+            owner_of.update(
+                dict.fromkeys(self._points(name, self._point_count(weights[name], weights)), name)
+            )
+        ring = sorted(owner_of)
+        owners: list[str | None] = [owner_of[point] for point in ring]
+        owners.append(owners[0] if owners else None)
+        return _RingState(weights, payloads, ring, owners, self._hash)
+
+    def get_node(self, key: Key) -> str | None:
+        """The node that owns ``key`` (str or bytes); ``None`` on an empty ring."""
+        state: _RingState = self._state  # type: ignore[assignment]
+        try:
+            data = key.encode() if type(key) is str else key
+            return state.owners[bisect_right(state.points, state.key_hash(data))]  # type: ignore[arg-type]
+        except (TypeError, UnicodeEncodeError):
+            return state.owners[bisect_right(state.points, state.key_hash(key_bytes(key)))]
+
+    def get_nodes(self, key: Key, n: int) -> list[str]:
+        """The first ``n`` distinct nodes clockwise from ``key``: its owner, then its failovers."""
+        check_count(n)
+        state: _RingState = self._state  # type: ignore[assignment]
+        owners: list[str] = state.owners  # type: ignore[assignment]  # no None on a non-empty ring
+        index = bisect_right(state.points, state.key_hash(key_bytes(key)))
+        size = len(state.points)
+        wanted = min(n, state.holders)
+        found: list[str] = []
+        while len(found) < wanted:
+            name = owners[index]
+            if name not in found:
+                found.append(name)
+            index = (index + 1) % size
+        return found
+
+    def iter_nodes(self, key: Key) -> Iterator[str]:
+        """Every node once, clockwise from ``key``."""
+        state: _RingState = self._state  # type: ignore[assignment]
+        owners: list[str] = state.owners  # type: ignore[assignment]  # no None on a non-empty ring
+        start = bisect_right(state.points, state.key_hash(key_bytes(key)))
+        size = len(state.points)
+        seen: set[str] = set()
+        for offset in range(size):
+            name = owners[(start + offset) % size]
+            if name not in seen:
+                seen.add(name)
+                yield name
+                if len(seen) == state.holders:
+                    return

@@ -75,6 +75,12 @@ def test_expiry_and_sealing_time(clock) -> None:
         sealer.loads(redated)
 
 
+def test_bad_max_age_is_a_caller_error() -> None:
+    """A negative max_age raises ValueError, as for Serializer."""
+    with pytest.raises(ValueError, match="max_age"):
+        EncryptedSerializer("secret").loads("x", max_age=-1)
+
+
 def test_bad_payload() -> None:
     """A genuine token whose plaintext is not JSON raises BadPayload."""
     sealer = EncryptedSerializer("secret")

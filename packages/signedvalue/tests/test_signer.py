@@ -93,6 +93,8 @@ def test_bad_max_age_is_rejected(max_age: float) -> None:
     signer = Signer("secret")
     with pytest.raises(ValueError, match="max_age"):
         signer.unsign(signer.sign(b"v"), max_age=max_age)
+    with pytest.raises(ValueError, match="max_age"):
+        signer.unsign("not even a token", max_age=max_age)
 
 
 def test_future_dated_token_is_rejected(clock) -> None:

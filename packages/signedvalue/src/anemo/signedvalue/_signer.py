@@ -12,7 +12,7 @@ from ._hmac import PreparedHMAC
 from ._keys import SecretKeys, as_bytes, derive_keys
 from .errors import BadSignature, SignatureExpired
 
-__all__ = ["Signer", "MAX_CLOCK_SKEW", "check_age", "token_bytes"]
+__all__ = ["Signer", "MAX_CLOCK_SKEW", "check_age", "check_max_age", "token_bytes"]
 
 #: Seconds a token may be dated ahead of this machine's clock (other servers' clocks drift);
 #: anything later is rejected as forged or made with a broken clock.
@@ -52,6 +52,7 @@ class Signer:
 
     def unsign(self, token: str | bytes, max_age: float | None = None) -> bytes:
         """The value in ``token``; BadSignature unless genuine, SignatureExpired if over ``max_age`` s."""
+        check_max_age(max_age)
         raw = urlsafe_decode(token_bytes(token))
         if raw is None or len(raw) < HEADER_SIZE + _MAC_SIZE:
             raise BadSignature("malformed token")
@@ -80,15 +81,17 @@ def token_bytes(token: str | bytes) -> bytes:
     raise BadSignature(f"token must be str or bytes, not {type(token).__name__}")
 
 
+def check_max_age(max_age: float | None) -> None:
+    """Refuse a negative or NaN ``max_age``: a caller's mistake, reported whatever the token."""
+    if max_age is not None and not max_age >= 0:
+        raise ValueError(f"max_age must be a non-negative number of seconds, not {max_age!r}")
+
+
 def check_age(signed_at: int, now: float, max_age: float | None) -> None:
     """Raise unless a genuine token signed at ``signed_at`` is acceptable ``now``."""
     if signed_at > now + MAX_CLOCK_SKEW:
         raise BadSignature("token is dated in the future")
-    if max_age is None:
-        return
-    if not max_age >= 0:
-        raise ValueError(f"max_age must be a non-negative number of seconds, not {max_age!r}")
-    if now - signed_at > max_age:
+    if max_age is not None and now - signed_at > max_age:
         raise SignatureExpired(
             f"signature age {now - signed_at:.0f} s exceeds max_age {max_age} s",
             signed_at=datetime.fromtimestamp(signed_at, timezone.utc),

@@ -19,7 +19,7 @@ from typing import Any
 from ._encoding import HEADER_SIZE, pack_header, unpack_header, urlsafe_decode, urlsafe_encode
 from ._keys import SecretKeys, derive_keys
 from ._serializer import TokenSerializer, dump_json, load_json
-from ._signer import check_age, token_bytes
+from ._signer import check_age, check_max_age, token_bytes
 from .errors import BadSignature
 
 try:
@@ -63,6 +63,7 @@ class EncryptedSerializer(TokenSerializer):
 
     def loads(self, token: str | bytes, max_age: float | None = None) -> Any:
         """The object in ``token``; raises BadSignature, SignatureExpired or BadPayload."""
+        check_max_age(max_age)
         raw = urlsafe_decode(token_bytes(token))
         if raw is None or len(raw) < _SEALED_START + _TAG_SIZE:
             raise BadSignature("malformed token")

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from harness import Suite
+from harness import Suite, Thunk
 
 from anemo.signedvalue import Serializer, Signer, create_signed_value, decode_signed_value
 
@@ -20,7 +20,7 @@ VALUE = b"0123456789abcdef0123456789abcdef"
 TEXT = VALUE.decode("ascii")
 
 
-def _hmac_floor(message_size: int):  # type: ignore[no-untyped-def]
+def _hmac_floor(message_size: int) -> Thunk:
     """Two HMAC-SHA256 hex digests over ``message_size`` bytes: sign once, verify once."""
     key = SECRET.encode()
     message = b"m" * message_size
@@ -32,7 +32,7 @@ def _hmac_floor(message_size: int):  # type: ignore[no-untyped-def]
     return floor
 
 
-def _tornado_pair():  # type: ignore[no-untyped-def]
+def _tornado_pair() -> Thunk | None:
     try:
         import tornado.web
     except ImportError:
@@ -45,7 +45,7 @@ def _tornado_pair():  # type: ignore[no-untyped-def]
     return tornado_v2
 
 
-def _itsdangerous_serializer():  # type: ignore[no-untyped-def]
+def _itsdangerous_serializer() -> Thunk | None:
     try:
         from itsdangerous import URLSafeTimedSerializer
     except ImportError:
@@ -58,7 +58,7 @@ def _itsdangerous_serializer():  # type: ignore[no-untyped-def]
     return itsdangerous_serializer
 
 
-def _itsdangerous_signer():  # type: ignore[no-untyped-def]
+def _itsdangerous_signer() -> Thunk | None:
     try:
         from itsdangerous import TimestampSigner
     except ImportError:

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import logging
 import string
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
@@ -20,7 +21,7 @@ PRESENT = 1_300_000_000
 DAY = 86400
 
 
-def at(timestamp: float):  # type: ignore[no-untyped-def]
+def at(timestamp: float) -> Callable[[], float]:
     """A clock stopped at ``timestamp``."""
     return lambda: timestamp
 

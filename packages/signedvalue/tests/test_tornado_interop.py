@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 import unittest
+from collections.abc import Callable
 
 import pytest
 import tornado.web as tornado_web
@@ -18,7 +19,7 @@ ascii_names = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0
 secrets_st = st.one_of(st.text(min_size=1, max_size=30), st.binary(min_size=1, max_size=70))
 
 
-def at(timestamp: float):  # type: ignore[no-untyped-def]
+def at(timestamp: float) -> Callable[[], float]:
     """A clock stopped at ``timestamp``."""
     return lambda: timestamp
 

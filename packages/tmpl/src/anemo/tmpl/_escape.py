@@ -90,9 +90,7 @@ def to_bytes(value: object) -> bytes:
     return to_text(value).encode("utf-8", "surrogateescape")
 
 
-def _is_standard_escape(function: object) -> bool:
-    if function is xhtml_escape:
-        return True
+def _is_tornado_escape(function: object) -> bool:
     tornado_escape = sys.modules.get("tornado.escape")
     return tornado_escape is not None and function is getattr(tornado_escape, "xhtml_escape", None)
 
@@ -103,7 +101,7 @@ def escaper_for(function: Callable[[Any], Any]) -> Escaper:
     The standard ``xhtml_escape`` (ours or tornado's) gets the fast ``str`` path; any other
     function is called the tornado way, with the value's UTF-8 bytes.
     """
-    if _is_standard_escape(function):
+    if function is xhtml_escape or _is_tornado_escape(function):
         return escape_html_value
 
     def escape_with_custom_function(value: object) -> str:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._diskcache import CodeCache
 from ._template import Template
-from .errors import TemplateNotFound
+from .errors import ParseError, TemplateNotFound
 
 __all__ = ["BaseLoader", "DictLoader", "Loader"]
 
@@ -39,9 +39,12 @@ class BaseLoader:
         self.namespace: Mapping[str, Any] = dict(namespace or {})
         self.whitespace = whitespace
         self.templates: dict[str, Template] = {}
+        #: The class ``load()`` compiles templates with.
+        self.template_class: type[Template] = Template
         self.code_cache: CodeCache | None = None
         # A reentrant lock: compiling a template loads the templates it includes.
         self.lock = threading.RLock()
+        self._compiling: list[str] = []
 
     def reset(self) -> None:
         """Forget every compiled template; the next ``load()`` compiles afresh."""
@@ -66,7 +69,14 @@ class BaseLoader:
         with self.lock:
             template = self.templates.get(name)
             if template is None or self._is_stale(template):
-                template = self._create_template(name)
+                if name in self._compiling:
+                    cycle = " -> ".join([*self._compiling, name])
+                    raise ParseError(f"templates include or extend each other: {cycle}", parent_path)
+                self._compiling.append(name)
+                try:
+                    template = self._create_template(name)
+                finally:
+                    self._compiling.pop()
                 self.templates[name] = template
             return template
 
@@ -90,7 +100,7 @@ class DictLoader(BaseLoader):
             source = self.dict[name]
         except KeyError:
             raise TemplateNotFound(name) from None
-        return Template(source, name=name, loader=self)
+        return self.template_class(source, name=name, loader=self)
 
 
 class Loader(BaseLoader):
@@ -145,7 +155,7 @@ class Loader(BaseLoader):
             stat = os.fstat(file.fileno())
             source = file.read()
         self._stamps[name] = (path, stat.st_mtime_ns, stat.st_size)
-        return Template(source, name=name, loader=self)
+        return self.template_class(source, name=name, loader=self)
 
     def _changed(self, name: str) -> bool:
         stamp = self._stamps.get(name)

@@ -79,11 +79,15 @@ class _Compiled:
     source_loader: _SourceLoader
 
 
+_PLAIN = Variant()
+_STREAM = Variant(stream=True)
+_ASYNC = Variant(awaitable=True)
+_ASYNC_STREAM = Variant(stream=True, awaitable=True)
 _VARIANT_SUFFIX = {
-    Variant(): "",
-    Variant(stream=True): ".stream",
-    Variant(awaitable=True): ".async",
-    Variant(stream=True, awaitable=True): ".async_stream",
+    _PLAIN: "",
+    _STREAM: ".stream",
+    _ASYNC: ".async",
+    _ASYNC_STREAM: ".async_stream",
 }
 
 
@@ -133,13 +137,15 @@ class Template:
         self._variants: dict[Variant, _Compiled] = {}
         self.awaits = False
         try:
-            self._variant(Variant())
+            self._variant(_PLAIN)
         except ParseError as error:
             if "'await'" not in error.message:
                 raise
             self.awaits = True
-            self._variant(Variant(awaitable=True))
-        generated = self._variants[Variant(awaitable=self.awaits)].generated
+            self._variant(_ASYNC)
+        main = self._variants[_ASYNC if self.awaits else _PLAIN]
+        self._plain_code = None if self.awaits else main.code
+        generated = main.generated
         #: The generated Python source, as ``tornado.template.Template.code``.
         self.code: str = generated.source
         #: The names of the templates this one extends or includes, for reloading.
@@ -174,7 +180,7 @@ class Template:
         compiled = _Compiled(function, generated, _SourceLoader(generated.source))
         self._variants[variant] = compiled
         linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
-        if variant == Variant(awaitable=self.awaits):
+        if variant == (_ASYNC if self.awaits else _PLAIN):
             self._base_namespace["__loader__"] = compiled.source_loader
         return compiled
 
@@ -215,12 +221,15 @@ class Template:
 
     def generate(self, **kwargs: Any) -> bytes:
         """Render with ``kwargs`` as the template's variables and return UTF-8 bytes."""
-        if self.awaits:
+        code = self._plain_code
+        if code is None:
             raise RenderModeError(self.name)
+        namespace = self._base_namespace.copy()
+        namespace.update(kwargs)
         try:
-            text: str = self._function(Variant(), kwargs)()
+            text: str = types.FunctionType(code, namespace)()
         except Exception as error:
-            self._annotate(error, Variant())
+            self._annotate(error, _PLAIN)
             raise
         return text.encode("utf-8", "surrogateescape")
 
@@ -228,7 +237,7 @@ class Template:
         """Render in chunks, for large pages: an iterator of UTF-8 bytes."""
         if self.awaits:
             raise RenderModeError(self.name)
-        variant = Variant(stream=True)
+        variant = _STREAM
         chunks: Iterator[str] = self._function(variant, kwargs)()
         try:
             for chunk in chunks:
@@ -240,7 +249,7 @@ class Template:
 
     async def generate_async(self, **kwargs: Any) -> bytes:
         """Render a template that may ``await`` (``{{ await fetch() }}``) and return bytes."""
-        variant = Variant(awaitable=True)
+        variant = _ASYNC
         try:
             text: str = await self._function(variant, kwargs)()
         except Exception as error:
@@ -250,7 +259,7 @@ class Template:
 
     async def generate_async_iter(self, **kwargs: Any) -> AsyncIterator[bytes]:
         """Render a template that may ``await``, in chunks of UTF-8 bytes."""
-        variant = Variant(stream=True, awaitable=True)
+        variant = _ASYNC_STREAM
         chunks: AsyncIterator[str] = self._function(variant, kwargs)()
         try:
             async for chunk in chunks:

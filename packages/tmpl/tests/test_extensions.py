@@ -1,0 +1,167 @@
+"""The features beyond tornado.template: super(), trimming, safe strings, streaming, async."""
+
+import asyncio
+import sys
+import traceback
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anemo.tmpl import (
+    STREAM_CHUNK_PIECES,
+    DictLoader,
+    ParseError,
+    RenderModeError,
+    SafeStr,
+    Template,
+)
+
+LAYOUTS = {
+    "base.html": "<title>{% block title %}Site{% end %}</title>",
+    "middle.html": '{% extends "base.html" %}{% block title %}Docs | {{ super() }}{% end %}',
+    "page.html": '{% extends "middle.html" %}{% block title %}{{ page }} | {{ super() }}{% end %}',
+    "orphan.html": "{% block title %}{{ super() }}{% end %}",
+    "outside.html": "{{ super() }}",
+}
+
+
+def test_super_renders_the_overridden_block() -> None:
+    """super() writes the parent's block, and the grandparent's through the parent's super()."""
+    loader = DictLoader(LAYOUTS)
+    assert loader.load("middle.html").generate() == b"<title>Docs | Site</title>"
+    assert loader.load("page.html").generate(page="<Intro>") == b"<title>&lt;Intro&gt; | Docs | Site</title>"
+
+
+@pytest.mark.parametrize("name", ["orphan.html", "outside.html"])
+def test_super_without_parent_block_is_a_parse_error(name: str) -> None:
+    """super() where no block is overridden is a ParseError naming file and line."""
+    with pytest.raises(ParseError, match="super") as caught:
+        DictLoader(LAYOUTS).load(name)
+    assert caught.value.filename == name
+    assert caught.value.lineno == 1
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("<ul>\n  {%- for i in items -%}\n  <li>{{ i }}</li>\n  {%- end -%}\n</ul>", "<ul><li>1</li><li>2</li></ul>"),
+        ("a   {{- x -}}   b", "a<b"),
+        ("a {{ -n }} b", "a -3 b"),
+        ("a  {{-n }} b", "a  -3 b"),
+        ("a\n\n{%- if True %} b {% end -%}\n\nc", "a b c"),
+    ],
+)
+def test_trim_markers(source: str, expected: str) -> None:
+    """``{%-``/``{{-`` trim the whitespace before a tag, ``-%}``/``-}}`` the whitespace after."""
+    rendered = Template(source, name="t.txt").generate(items=[1, 2], x="<", n=3)
+    assert rendered == expected.replace("<b", "&lt;b").encode()
+
+
+def test_safe_strings_are_not_escaped_again() -> None:
+    """SafeStr and objects with __html__ are written as they are; other strings are escaped."""
+
+    class Markup:
+        def __html__(self) -> str:
+            return "<i>ok</i>"
+
+    template = Template("{{ safe }}|{{ markup }}|{{ plain }}|{{ safe + '<' }}")
+    rendered = template.generate(safe=SafeStr("<b>x</b>"), markup=Markup(), plain="<b>")
+    assert rendered == b"<b>x</b>|<i>ok</i>|&lt;b&gt;|&lt;b&gt;x&lt;/b&gt;&lt;"
+
+
+@settings(max_examples=50, deadline=None)
+@given(items=st.lists(st.text(max_size=8).filter(lambda t: t == t.encode("utf-8", "ignore").decode()), max_size=3000))
+def test_generate_iter_yields_the_same_bytes_in_chunks(items: list[str]) -> None:
+    """generate_iter() yields chunks that join to exactly what generate() returns."""
+    template = Template("<ul>{% for item in items %}<li>{{ item }}</li>{% end %}</ul>")
+    chunks = list(template.generate_iter(items=items))
+    assert b"".join(chunks) == template.generate(items=items)
+    assert all(chunks)
+    if len(items) > STREAM_CHUNK_PIECES:
+        assert len(chunks) > 1
+
+
+def test_generate_iter_streams_before_the_end() -> None:
+    """The first chunk arrives before the rest of the page has been rendered."""
+    rendered: list[int] = []
+
+    def mark(index: int) -> int:
+        rendered.append(index)
+        return index
+
+    template = Template("{% for i in range(count) %}{{ mark(i) }}{% end %}")
+    chunks = template.generate_iter(count=STREAM_CHUNK_PIECES * 3, mark=mark)
+    next(chunks)
+    assert len(rendered) < STREAM_CHUNK_PIECES * 3
+
+
+def test_async_template_awaits() -> None:
+    """A template may await; generate_async renders it and generate() refuses clearly."""
+
+    async def fetch(name: str) -> str:
+        await asyncio.sleep(0)
+        return f"<{name}>"
+
+    template = Template("{% set a = await fetch('a') %}{{ a }} {{ await fetch('b') }}{% apply upper %}x{% end %}")
+    assert template.awaits
+    rendered = asyncio.run(template.generate_async(fetch=fetch, upper=bytes.upper))
+    assert rendered == b"&lt;a&gt; &lt;b&gt;X"
+    with pytest.raises(RenderModeError):
+        template.generate(fetch=fetch)
+
+
+def test_async_stream_and_plain_templates_in_async_mode() -> None:
+    """An ordinary template renders the same through every entry point."""
+    template = Template("{% for i in range(n) %}{{ i }},{% end %}")
+    expected = template.generate(n=2000)
+    assert not template.awaits
+
+    async def collect() -> bytes:
+        return b"".join([chunk async for chunk in template.generate_async_iter(n=2000)])
+
+    assert asyncio.run(template.generate_async(n=2000)) == expected
+    assert asyncio.run(collect()) == expected
+
+
+def test_runtime_error_names_template_line() -> None:
+    """A runtime error's traceback names the template line and quotes its source."""
+    loader = DictLoader({"page.html": "one\n{% include 'row.html' %}", "row.html": "a\nb {{ 1 // zero }}"})
+    with pytest.raises(ZeroDivisionError) as caught:
+        loader.load("page.html").generate(zero=0)
+    text = "".join(traceback.format_exception(caught.value))
+    assert "# row.html:2 (via page.html:2)" in text
+    if sys.version_info >= (3, 11):
+        assert "  in template row.html:2 (via page.html:2): b {{ 1 // zero }}" in caught.value.__notes__
+
+
+def test_parse_error_quotes_the_source_line() -> None:
+    """A ParseError keeps the offending line; invalid Python is a ParseError too."""
+    with pytest.raises(ParseError) as caught:
+        Template("ok\n{% if x %}\nnever closed", name="a.html")
+    assert (caught.value.lineno, caught.value.source_line) == (2, "{% if x %}")
+    with pytest.raises(ParseError, match="invalid Python") as caught:
+        Template("one\n{{ 1 + }}", name="b.html")
+    assert (caught.value.filename, caught.value.lineno) == ("b.html", 2)
+    assert caught.value.source_line == "{{ 1 + }}"
+
+
+@pytest.mark.parametrize(
+    ("templates", "message"),
+    [
+        ({"a.html": "{% include 'b.html' %}", "b.html": "{% include 'a.html' %}"}, "a.html -> b.html -> a.html"),
+        ({"a.html": "{% extends 'b.html' %}", "b.html": "{% extends 'a.html' %}"}, "a.html -> b.html -> a.html"),
+        ({"a.html": "{% include 'missing.html' %}"}, "missing.html"),
+    ],
+)
+def test_bad_references_are_clear_errors(templates: dict[str, str], message: str) -> None:
+    """Include and extends cycles and missing templates fail with a clear error, not a crash."""
+    with pytest.raises(Exception, match=message) as caught:
+        DictLoader(templates).load("a.html")
+    assert not isinstance(caught.value, RecursionError)
+
+
+def test_include_without_loader_is_a_parse_error() -> None:
+    """{% include %} in a template without loader is a ParseError, not an assertion."""
+    with pytest.raises(ParseError, match="loader"):
+        Template("{% include 'x.html' %}")

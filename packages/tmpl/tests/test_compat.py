@@ -8,6 +8,7 @@ import anemo.tmpl
 
 tornado_template = pytest.importorskip("tornado.template")
 
+
 def _is_utf8(data: bytes) -> bool:
     try:
         data.decode("utf-8")
@@ -29,12 +30,12 @@ plain_text = st.text(alphabet=st.sampled_from("ab <>&\"'\n\t\u00e9{}#%-"), max_s
     lambda text: not any(opener in text for opener in ("{{", "{%", "{#"))
 )
 values = st.one_of(
-    st.text(max_size=20).filter(lambda text: _encodable(text)),
+    st.text(max_size=20).filter(_encodable),
     st.integers(),
     st.floats(allow_nan=False),
     st.booleans(),
     st.none(),
-    st.binary(max_size=10).filter(lambda data: _is_utf8(data)),
+    st.binary(max_size=10).filter(_is_utf8),
     st.lists(st.integers(), max_size=3),
 )
 
@@ -63,7 +64,8 @@ def test_control_flow_matches_tornado(items: list[int], text: str) -> None:
     """Loops, conditions, set, try and apply render as in tornado."""
     source = (
         "{% for i in items %}{% if i > 2 %}big{% elif i < -2 %}{% continue %}{% else %}"
-        f"{text}{{{{ i }}}}{{% end %}}{{% set last = i %}}{{% if i == 4 %}}{{% break %}}{{% end %}}{{% end %}}"
+        f"{text}{{{{ i }}}}{{% end %}}{{% set last = i %}}"
+        "{% if i == 4 %}{% break %}{% end %}{% end %}"
         "{% try %}{{ 10 // items[0] }}{% except (IndexError, ZeroDivisionError) %}none{% end %}"
         "{% apply upper %}<{{ len(items) }}>{% end %}{% while items %}{{ items.pop() }}{% end %}"
     )
@@ -73,7 +75,9 @@ def test_control_flow_matches_tornado(items: list[int], text: str) -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(mode=st.sampled_from(["all", "single", "oneline"]), text=st.text(alphabet=" \t\n\r\x0bab", max_size=25))
+@given(
+    mode=st.sampled_from(["all", "single", "oneline"]), text=st.text(alphabet=" \t\n\r\x0bab", max_size=25)
+)
 def test_filter_whitespace_matches_tornado(mode: str, text: str) -> None:
     """filter_whitespace compacts text exactly as tornado's does."""
     assert anemo.tmpl.filter_whitespace(mode, text) == tornado_template.filter_whitespace(mode, text)

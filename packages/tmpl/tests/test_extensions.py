@@ -45,7 +45,10 @@ def test_super_without_parent_block_is_a_parse_error(name: str) -> None:
 @pytest.mark.parametrize(
     ("source", "expected"),
     [
-        ("<ul>\n  {%- for i in items -%}\n  <li>{{ i }}</li>\n  {%- end -%}\n</ul>", "<ul><li>1</li><li>2</li></ul>"),
+        (
+            "<ul>\n  {%- for i in items -%}\n  <li>{{ i }}</li>\n  {%- end -%}\n</ul>",
+            "<ul><li>1</li><li>2</li></ul>",
+        ),
         ("a   {{- x -}}   b", "a<b"),
         ("a {{ -n }} b", "a -3 b"),
         ("a  {{-n }} b", "a  -3 b"),
@@ -71,7 +74,11 @@ def test_safe_strings_are_not_escaped_again() -> None:
 
 
 @settings(max_examples=50, deadline=None)
-@given(items=st.lists(st.text(max_size=8).filter(lambda t: t == t.encode("utf-8", "ignore").decode()), max_size=3000))
+@given(
+    items=st.lists(
+        st.text(max_size=8).filter(lambda t: t == t.encode("utf-8", "ignore").decode()), max_size=3000
+    )
+)
 def test_generate_iter_yields_the_same_bytes_in_chunks(items: list[str]) -> None:
     """generate_iter() yields chunks that join to exactly what generate() returns."""
     template = Template("<ul>{% for item in items %}<li>{{ item }}</li>{% end %}</ul>")
@@ -103,7 +110,9 @@ def test_async_template_awaits() -> None:
         await asyncio.sleep(0)
         return f"<{name}>"
 
-    template = Template("{% set a = await fetch('a') %}{{ a }} {{ await fetch('b') }}{% apply upper %}x{% end %}")
+    template = Template(
+        "{% set a = await fetch('a') %}{{ a }} {{ await fetch('b') }}{% apply upper %}x{% end %}"
+    )
     assert template.awaits
     rendered = asyncio.run(template.generate_async(fetch=fetch, upper=bytes.upper))
     assert rendered == b"&lt;a&gt; &lt;b&gt;X"
@@ -149,8 +158,14 @@ def test_parse_error_quotes_the_source_line() -> None:
 @pytest.mark.parametrize(
     ("templates", "message"),
     [
-        ({"a.html": "{% include 'b.html' %}", "b.html": "{% include 'a.html' %}"}, "a.html -> b.html -> a.html"),
-        ({"a.html": "{% extends 'b.html' %}", "b.html": "{% extends 'a.html' %}"}, "a.html -> b.html -> a.html"),
+        (
+            {"a.html": "{% include 'b.html' %}", "b.html": "{% include 'a.html' %}"},
+            "a.html -> b.html -> a.html",
+        ),
+        (
+            {"a.html": "{% extends 'b.html' %}", "b.html": "{% extends 'a.html' %}"},
+            "a.html -> b.html -> a.html",
+        ),
         ({"a.html": "{% include 'missing.html' %}"}, "missing.html"),
     ],
 )

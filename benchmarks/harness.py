@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
-__all__ = ["Case", "Measurement", "Suite", "machine_line", "render_markdown"]
+__all__ = ["Case", "Measurement", "Suite", "Thunk", "machine_line", "render_markdown"]
 
 Thunk = Callable[[], object]
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from pathlib import Path
 from typing import Any
@@ -160,6 +161,26 @@ def test_saved_files_stay_in_their_directory(tmp_path_factory: Any, name: str) -
     assert saved.parent == directory
     assert [p.name for p in directory.iterdir()] == [saved.name]
     assert saved.read_bytes() == b"body"
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.lists(st.integers(0, 300).map(str), min_size=4, max_size=4).map(".".join),
+        st.from_regex(r"[0-9]{1,4}(\.[0-9]{1,4}){2,4}", fullmatch=True),
+        st.ip_addresses().map(str),
+        st.text(alphabet="0123456789abcdef:.", min_size=1, max_size=45),
+    )
+)
+def test_ip_field_agrees_with_ipaddress(text: str) -> None:
+    """IPField's fast IPv4 reading accepts exactly what ipaddress accepts."""
+    try:
+        expected: object = ipaddress.ip_address(text)
+    except ValueError:
+        expected = None
+    form = Person({"name": ["n"], "age": ["1"], "ip": [text]})
+    assert form.data.get("ip") == expected
+    assert ("ip" in form.errors) == (expected is None)
 
 
 def test_huge_value_against_a_catastrophic_pattern_is_fast() -> None:

@@ -19,10 +19,11 @@ INVALID: object = object()
 class Context:
     """Carried through one ``is_valid()``; fields report into ``errors`` by path."""
 
-    __slots__ = ("catalog", "errors", "limits")
+    __slots__ = ("catalog", "errors", "limits", "max_value_length")
 
     def __init__(self, limits: Limits, catalog: Mapping[str, str]) -> None:
         self.limits = limits
+        self.max_value_length = limits.max_value_length
         self.catalog = catalog
         self.errors: dict[str, str] = {}
 

@@ -78,10 +78,8 @@ class Field(Generic[T]):
 
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> Any:
         """The value of this field in ``node`` (its submitted values sit under ``key``)."""
-        values = node.get(key)
-        if values is None:
-            return self._clean((), context)
-        if type(values) is dict:
+        values = node.get(key, ())
+        if values.__class__ is dict:
             raise ValidationError(code="structure")
         return self._clean(values, context)
 
@@ -96,31 +94,39 @@ class Field(Generic[T]):
 
     def _text(self, raw: object, context: Context) -> str | None:
         """Decode one raw value (bytes, str or a JSON scalar), bounded before anything else."""
-        if isinstance(raw, bytes):
-            if len(raw) > context.limits.max_value_length:
-                raise ValidationError(code="too_long", params={"max": context.limits.max_value_length})
+        if type(raw) is bytes:
+            if len(raw) > context.max_value_length:
+                raise ValidationError(code="too_long", params={"max": context.max_value_length})
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise ValidationError(code="encoding") from None
-        elif isinstance(raw, str):
-            if len(raw) > context.limits.max_value_length:
-                raise ValidationError(code="too_long", params={"max": context.limits.max_value_length})
+        elif type(raw) is str:
+            if len(raw) > context.max_value_length:
+                raise ValidationError(code="too_long", params={"max": context.max_value_length})
             if not raw.isascii():
                 try:
                     raw.encode("utf-8")
-                except UnicodeEncodeError:
+                except UnicodeEncodeError:  # lone surrogates, e.g. from JSON "\ud800"
                     raise ValidationError(code="encoding") from None
             text = raw
-        elif raw is None:
-            return None
-        elif isinstance(raw, bool):
-            text = "true" if raw else "false"
-        elif isinstance(raw, int | float):
-            text = repr(raw)
         else:
-            raise ValidationError(code="structure")
+            return self._other_text(raw, context)
         return text.strip() if self.strip else text
+
+    def _other_text(self, raw: object, context: Context) -> str | None:
+        """The rarer inputs: None, JSON numbers and booleans, subclasses of bytes and str."""
+        if raw is None:
+            return None
+        if isinstance(raw, bytes):
+            return self._text(bytes(raw), context)
+        if isinstance(raw, str):
+            return self._text(str(raw), context)
+        if isinstance(raw, bool):
+            return "true" if raw else "false"
+        if isinstance(raw, int | float):
+            return repr(raw)
+        raise ValidationError(code="structure")
 
 
 def _check_bounds(value: N, low: N | None, high: N | None) -> N:
@@ -295,6 +301,10 @@ class EmailField(Field[str]):
         return f"{match['local']}@{match['domain'].lower()}"
 
 
+_OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_IPV4 = re.compile(rf"{_OCTET}\.{_OCTET}\.{_OCTET}\.{_OCTET}", re.ASCII)
+
+
 class IPField(Field[ipaddress.IPv4Address | ipaddress.IPv6Address]):
     """An IP address (``version=4``, ``6`` or ``None`` for either) parsed by :mod:`ipaddress`.
 
@@ -311,13 +321,19 @@ class IPField(Field[ipaddress.IPv4Address | ipaddress.IPv6Address]):
     def convert(self, text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address:
         if len(text) > 45 or not text.isascii() or "%" in text:
             raise ValidationError(code=self._code)
+        if ":" not in text:
+            # Dotted IPv4 read by the same strict grammar as ipaddress, several times faster.
+            dotted = _IPV4.fullmatch(text)
+            if dotted is None or self.version == 6:
+                raise ValidationError(code=self._code)
+            a, b, c, d = map(int, dotted.groups())
+            return ipaddress.IPv4Address(a << 24 | b << 16 | c << 8 | d)
+        if self.version == 4:
+            raise ValidationError(code=self._code)
         try:
-            address = ipaddress.ip_address(text)
+            return ipaddress.IPv6Address(text)
         except ValueError:
             raise ValidationError(code=self._code) from None
-        if self.version is not None and address.version != self.version:
-            raise ValidationError(code=self._code)
-        return address
 
 
 _HOST_LABEL = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?", re.ASCII)

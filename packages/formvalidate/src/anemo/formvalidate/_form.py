@@ -107,7 +107,8 @@ class Form(BaseForm):
     """
 
     fields: ClassVar[dict[str, Field[Any]]] = {}
-    _hooks: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {}
+    _plan: ClassVar[tuple[tuple[str, Field[Any], Callable[[Any, Any], Any] | None], ...]] = ()
+    _has_clean: ClassVar[bool] = False
     _cleaned: dict[str, Any] | None = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -125,9 +126,10 @@ class Form(BaseForm):
                     f"field name {name!r} is not ASCII [A-Za-z_][A-Za-z0-9_]*", owner=cls.__name__
                 )
         cls.fields = fields
-        cls._hooks = {
-            name: getattr(cls, f"validate_{name}") for name in fields if hasattr(cls, f"validate_{name}")
-        }
+        cls._plan = tuple(
+            (name, field, getattr(cls, f"validate_{name}", None)) for name, field in fields.items()
+        )
+        cls._has_clean = cls.clean is not Form.clean
 
     @property
     def data(self) -> dict[str, Any]:
@@ -155,14 +157,13 @@ class Form(BaseForm):
         cleaned: dict[str, Any] = {}
         self._cleaned = cleaned
         valid = True
-        for name, field in self.fields.items():
-            path = join_path(prefix, name)
+        for name, field, hook in self._plan:
+            path = f"{prefix}.{name}" if prefix else name
             try:
                 value = field._read(node, files, name, path, context)
                 if value is INVALID:
                     valid = False
                     continue
-                hook = self._hooks.get(name)
                 if hook is not None:
                     value = hook(self, value)
             except ValidationError as error:
@@ -170,7 +171,7 @@ class Form(BaseForm):
                 valid = False
                 continue
             cleaned[name] = value
-        if valid:
+        if valid and self._has_clean:
             try:
                 self.clean()
             except ValidationError as error:

@@ -107,4 +107,4 @@ def locale_code(locale: object) -> str:
 
 def messages_for(locale: object) -> Mapping[str, str]:
     """The message catalog for ``locale`` (see :func:`locale_code`)."""
-    return MESSAGES[locale_code(locale)]
+    return _ENGLISH if locale is None else MESSAGES[locale_code(locale)]

@@ -58,14 +58,20 @@ def tree_from_arguments(arguments: Mapping[str, Sequence[Any]], limits: Limits) 
     """Build the tree of a form post (Tornado's ``request.arguments`` or ``request.files`` shape)."""
     if len(arguments) > limits.max_fields:
         return {}, [("", "too_many_fields", {"max": limits.max_fields})]
+    if type(arguments) is dict:  # the common flat post needs no tree, and no copy
+        for name, values in arguments.items():
+            if type(name) is not str or "." in name or "[" in name or type(values) is not list:
+                break
+        else:
+            return arguments, []
     root: Node = {}
     issues: list[Issue] = []
-    for name, values in arguments.items():
+    for name, submitted in arguments.items():
         if not isinstance(name, str) or len(name) > limits.max_name_length:
             continue
+        values = _as_list(submitted)
         if "." not in name and "[" not in name:
-            if name not in root:
-                root[name] = list(values)
+            root[name] = values
             continue
         path = parse_name(name)
         if path is None:
@@ -73,8 +79,15 @@ def tree_from_arguments(arguments: Mapping[str, Sequence[Any]], limits: Limits) 
         if len(path) > limits.max_depth:
             issues.append((name, "too_deep", {"max": limits.max_depth}))
             continue
-        _insert(root, path, list(values), limits, issues)
+        _insert(root, path, values, limits, issues)
     return root, issues
+
+
+def _as_list(values: object) -> list[Any]:
+    """The values of one name as a list; a bare value (a common slip) counts as one value."""
+    if isinstance(values, list | tuple):
+        return list(values)
+    return [values]
 
 
 def _insert(

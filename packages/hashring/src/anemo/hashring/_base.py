@@ -25,9 +25,9 @@ from .errors import (
 
 __all__ = ["Distributor", "Key", "Nodes", "State", "Weight"]
 
-Key: TypeAlias = "str | bytes"
-Weight: TypeAlias = "int | float"
-Nodes: TypeAlias = "Iterable[str] | Mapping[str, Weight]"
+Key: TypeAlias = str | bytes
+Weight: TypeAlias = int | float
+Nodes: TypeAlias = Iterable[str] | Mapping[str, Weight]
 
 
 class State:

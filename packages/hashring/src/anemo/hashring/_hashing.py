@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from struct import Struct
+from struct import Struct, unpack
 from typing import Literal, TypeAlias
 
 from .errors import InvalidKeyError, InvalidOptionError
@@ -21,11 +21,9 @@ except ImportError:  # pragma: no cover - interpreters built without it
 
 __all__ = ["HashFunction", "HashName", "key_bytes", "ketama_hash", "ketama_points", "md5_64", "resolve_hash"]
 
-Key: TypeAlias = "str | bytes"
 HashFunction: TypeAlias = Callable[[bytes], int]
 HashName: TypeAlias = Literal["md5", "xxh3"]
 
-_U32X4 = Struct("<4I")
 _U32 = Struct("<I")
 _U64 = Struct("<Q")
 
@@ -54,10 +52,8 @@ def ketama_hash(data: bytes) -> int:
 
 def ketama_points(name: str, start: int, stop: int) -> list[int]:
     """libketama's points for digests ``start..stop-1`` of a node: 4 per MD5 of ``"{name}-{i}"``."""
-    points: list[int] = []
-    for index in range(start, stop):
-        points.extend(_U32X4.unpack(md5(f"{name}-{index}".encode()).digest()))  # noqa: S324
-    return points
+    digests = b"".join(md5(f"{name}-{index}".encode()).digest() for index in range(start, stop))  # noqa: S324
+    return list(unpack(f"<{len(digests) // 4}I", digests))
 
 
 def resolve_hash(hash: HashName | HashFunction) -> HashFunction:

@@ -91,17 +91,20 @@ class HashRing(Distributor):
         return self._vnodes
 
     def point_count(self, name: str) -> int:
-        """How many points node ``name`` has on the ring now (collisions included)."""
-        weights = self._state.weights
-        return self._point_count(weights[name], weights) if name in weights else 0
+        """How many points node ``name`` has on the ring now (before collisions; 0 if absent)."""
+        return self._point_counts(self._state.weights).get(name, 0)
 
-    def _point_count(self, weight: Weight, weights: Mapping[str, Weight]) -> int:
+    def _point_counts(self, weights: Mapping[str, Weight]) -> dict[str, int]:
+        """Points per node: ``vnodes x weight`` natively, libketama's normalised share in ketama mode."""
         if self._compat is None:
-            return max(1, round(self._vnodes * weight))
-        # libketama: floor(digests x n x w / W) digests of 4 points; exact in rationals.
-        digests = self._vnodes // _KETAMA_POINTS_PER_DIGEST
-        share = Fraction(digests * len(weights)) * Fraction(weight) / sum(map(Fraction, weights.values()))
-        return _KETAMA_POINTS_PER_DIGEST * int(share)
+            return {name: max(1, round(self._vnodes * weight)) for name, weight in weights.items()}
+        # libketama: floor(digests x n x w / W) digests of 4 points each, computed exactly.
+        scale = Fraction(self._vnodes // _KETAMA_POINTS_PER_DIGEST * len(weights))
+        total = sum(map(Fraction, weights.values()))
+        return {
+            name: _KETAMA_POINTS_PER_DIGEST * int(scale * Fraction(weight) / total)
+            for name, weight in weights.items()
+        }
 
     def _points(self, name: str, count: int) -> list[int]:
         """The first ``count`` points of ``name``, computed once and kept while it is a member."""
@@ -121,13 +124,16 @@ class HashRing(Distributor):
         # On a collision the later node keeps the point: libketama's join order in ketama mode,
         # name order natively, so a native ring depends only on its membership.
         order = weights if self._compat else sorted(weights)
-        owner_of: dict[int, str] = {}
+        counts = self._point_counts(weights)
+        every_point: list[int] = []
+        every_owner: list[str] = []
         for name in order:
-            owner_of.update(
-                dict.fromkeys(self._points(name, self._point_count(weights[name], weights)), name)
-            )
+            points = self._points(name, counts[name])
+            every_point += points
+            every_owner += [name] * len(points)
+        owner_of = dict(zip(every_point, every_owner, strict=True))
         ring = sorted(owner_of)
-        owners: list[str | None] = [owner_of[point] for point in ring]
+        owners: list[str | None] = list(map(owner_of.__getitem__, ring))
         owners.append(owners[0] if owners else None)
         return _RingState(weights, payloads, ring, owners, self._hash)
 

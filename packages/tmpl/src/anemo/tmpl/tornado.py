@@ -8,10 +8,11 @@
     app = tornado.web.Application(routes, template_loader=TornadoLoader.from_settings(settings), **settings)
 
 ``self.render()``, ``ui_modules``, ``ui_methods``, ``static_url`` and ``xsrf_form_html`` work
-unchanged. The markup that ``xsrf_form_html()`` and UI modules produce is marked safe, so
-``{{ xsrf_form_html() }}`` and ``{{ modules.Entry(e) }}`` write it once instead of escaping
-it. With ``compiled_template_cache=False`` (or ``debug=True``) Tornado resets the loader on
-every request; this loader then recompiles only the templates whose files changed.
+unchanged. The markup that ``xsrf_form_html()``, ``linkify()`` and UI modules produce is
+marked safe, so ``{{ xsrf_form_html() }}`` and ``{{ modules.Entry(e) }}`` write it once
+instead of escaping it again. With ``compiled_template_cache=False`` (or ``debug=True``)
+Tornado resets the loader on every request; this loader then recompiles only the templates
+whose files changed.
 """
 
 from __future__ import annotations
@@ -28,20 +29,22 @@ from ._template import Template
 
 __all__ = ["TornadoLoader", "TornadoTemplate"]
 
-#: The helpers tornado.template puts in every template's namespace, from tornado itself.
-TORNADO_NAMESPACE: Mapping[str, Any] = {
-    "url_escape": tornado.escape.url_escape,
-    "json_encode": tornado.escape.json_encode,
-    "squeeze": tornado.escape.squeeze,
-    "linkify": tornado.escape.linkify,
-}
-
 
 def _safe_result(function: Callable[..., Any]) -> Callable[..., SafeStr]:
     def call_marked_safe(*args: Any, **kwargs: Any) -> SafeStr:
         return SafeStr(function(*args, **kwargs))
 
     return call_marked_safe
+
+
+#: The helpers tornado.template puts in every template's namespace, from tornado itself;
+#: ``linkify`` returns escaped HTML, so it is marked safe.
+TORNADO_NAMESPACE: Mapping[str, Any] = {
+    "url_escape": tornado.escape.url_escape,
+    "json_encode": tornado.escape.json_encode,
+    "squeeze": tornado.escape.squeeze,
+    "linkify": _safe_result(tornado.escape.linkify),
+}
 
 
 class _SafeModules:

@@ -172,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--count", type=int, default=300, help="captchas per contender (default 300)")
+    parser.add_argument("--count", type=int, default=400, help="captchas of ours (default 400)")
     parser.add_argument("--controls", type=int, default=100, help="images per control (default 100)")
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="tesseract processes at once")
     args = parser.parse_args(argv)

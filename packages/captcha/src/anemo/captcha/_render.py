@@ -9,6 +9,7 @@ The font is Pillow's built-in scalable font (Aileron, via FreeType): no system f
 
 from __future__ import annotations
 
+import colorsys
 import functools
 import io
 import itertools
@@ -88,7 +89,7 @@ def _draw(text: str, width: int, height: int, rng: random.Random) -> Image.Image
     image = Image.new("RGB", (width, height), background)
     for (glyph, position), ink in zip(lay_out(text, width, height, rng), inks, strict=True):
         image.paste(ink, position, glyph)
-    _draw_curves(image, inks, rng)
+    _draw_curves(image, rng)
     _scatter_dots(image, inks, rng)
     return _wave(image, background, rng)
 
@@ -104,7 +105,13 @@ def lay_out(
 
 
 def _dark_colour(rng: random.Random) -> _Ink:
-    return (rng.randint(0, 120), rng.randint(0, 120), rng.randint(0, 120))
+    """A dark, saturated colour of random hue.
+
+    Glyphs and curves all get colours as dark as one another, so no grey level or threshold sets
+    them apart, while their hues differ, which a person tells apart at a glance.
+    """
+    red, green, blue = colorsys.hsv_to_rgb(rng.random(), rng.uniform(0.6, 1.0), rng.uniform(0.3, 0.5))
+    return (round(red * 255), round(green * 255), round(blue * 255))
 
 
 @functools.lru_cache(maxsize=16)
@@ -154,7 +161,7 @@ def _place(glyphs: list[Image.Image], width: int, height: int, rng: random.Rando
 
     Glyphs too big together for the frame are shrunk in place (``glyphs`` is updated).
     """
-    overlaps = [rng.uniform(0.06, 0.18) for _ in glyphs[1:]] + [0.0]
+    overlaps = [rng.uniform(0.03, 0.15) for _ in glyphs[1:]] + [0.0]
     frame_width, frame_height = width - 2 * INSET, height - 2 * INSET
     span = _span(glyphs, overlaps)
     tallest = max(glyph.height for glyph in glyphs)
@@ -180,8 +187,8 @@ def _span(glyphs: Sequence[Image.Image], overlaps: Sequence[float]) -> int:
     return math.ceil(sum(advances))
 
 
-def _draw_curves(image: Image.Image, inks: Sequence[_Ink], rng: random.Random) -> None:
-    """Two sine curves through the text band in the glyphs' colours.
+def _draw_curves(image: Image.Image, rng: random.Random) -> None:
+    """Two sine curves through the text band, as dark as the glyphs.
 
     One is as thick as a glyph's stem, so that erasing thin lines (morphological opening, a common
     OCR preparation) cannot remove it without eating the glyphs; the other is thinner.
@@ -197,7 +204,7 @@ def _draw_curves(image: Image.Image, inks: Sequence[_Ink], rng: random.Random) -
             (x, middle + amplitude * math.sin(2 * math.pi * x / wavelength + phase))
             for x in range(0, width + 4, 4)
         ]
-        draw.line(points, fill=rng.choice(inks), width=stroke, joint="curve")
+        draw.line(points, fill=_dark_colour(rng), width=stroke, joint="curve")
 
 
 def _scatter_dots(image: Image.Image, inks: Sequence[_Ink], rng: random.Random) -> None:

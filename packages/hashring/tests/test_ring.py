@@ -1,0 +1,247 @@
+"""HashRing and RendezvousHash in detail: errors, payloads, balance, weights, threads."""
+
+from __future__ import annotations
+
+import math
+import threading
+
+import pytest
+
+from anemo.hashring import (
+    Balance,
+    DuplicateNodeError,
+    HashRing,
+    HashRingError,
+    InvalidKeyError,
+    InvalidNodeError,
+    InvalidOptionError,
+    InvalidWeightError,
+    RendezvousHash,
+    UnknownNodeError,
+    md5_64,
+)
+
+KEYS = [f"session:{i:06d}" for i in range(100_000)]
+TEN = [f"node-{i}" for i in range(10)]
+
+
+@pytest.mark.parametrize("key", [12, 1.5, None, ["a"], object()])
+def test_keys_other_than_str_or_bytes_are_refused(key: object) -> None:
+    """A key that is neither str nor bytes raises InvalidKeyError, a TypeError."""
+    for ring in (HashRing(TEN), HashRing(TEN, compat="ketama"), RendezvousHash(TEN)):
+        for lookup in (ring.get_node, lambda k, r=ring: r.get_nodes(k, 2), ring.get_payload):
+            with pytest.raises(InvalidKeyError) as caught:
+                lookup(key)  # type: ignore[operator]
+            assert isinstance(caught.value, TypeError)
+            assert caught.value.key_type is type(key)
+
+
+def test_unencodable_str_key_is_refused() -> None:
+    """A lone surrogate cannot be UTF-8 encoded: a clear InvalidKeyError, not UnicodeEncodeError."""
+    with pytest.raises(InvalidKeyError, match="UTF-8"):
+        HashRing(TEN).get_node("\ud800")
+
+
+def test_str_subclass_keys_hash_as_str() -> None:
+    """A str subclass (an enum, say) maps as its plain str value."""
+
+    class Name(str):
+        pass
+
+    ring = HashRing(TEN)
+    assert ring.get_node(Name("user:1")) == ring.get_node("user:1")
+
+
+@pytest.mark.parametrize("weight", [0, -1, math.nan, math.inf, True, "2", None])
+def test_bad_weights_are_refused(weight: object) -> None:
+    """Weights are finite numbers above zero, and never bools or strings."""
+    with pytest.raises(InvalidWeightError) as caught:
+        HashRing({"a": weight})  # type: ignore[dict-item]
+    assert (caught.value.node, caught.value.weight) == ("a", weight) or math.isnan(caught.value.weight)  # type: ignore[arg-type]
+    ring = HashRing(["a"])
+    with pytest.raises(InvalidWeightError):
+        ring.add_node("b", weight)  # type: ignore[arg-type]
+    with pytest.raises(InvalidWeightError):
+        ring.set_weight("a", weight)  # type: ignore[arg-type]
+    assert dict(ring.nodes) == {"a": 1}
+
+
+@pytest.mark.parametrize("name", ["", 5, None, b"bytes"])
+def test_bad_node_names_are_refused(name: object) -> None:
+    """Node names are non-empty str."""
+    with pytest.raises(InvalidNodeError):
+        HashRing([name])  # type: ignore[list-item]
+    with pytest.raises(InvalidNodeError):
+        HashRing().add_node(name)  # type: ignore[arg-type]
+
+
+def test_membership_errors_name_the_node() -> None:
+    """Adding a member twice, or touching a non-member, says which node."""
+    ring = HashRing(["a", "b"])
+    with pytest.raises(DuplicateNodeError) as duplicate:
+        ring.add_node("a")
+    assert duplicate.value.node == "a"
+    for action in (ring.remove_node, lambda name: ring.set_weight(name, 2), ring.payload):
+        with pytest.raises(UnknownNodeError) as unknown:
+            action("zz")
+        assert unknown.value.node == "zz"
+        assert "zz" in str(unknown.value)
+    with pytest.raises(DuplicateNodeError):
+        HashRing(["a", "b", "a"])
+    assert list(ring) == ["a", "b"]
+
+
+def test_options_are_checked() -> None:
+    """Bad options raise InvalidOptionError naming the option; all errors share one base."""
+    cases = [
+        (lambda: HashRing("abc"), "nodes"),  # type: ignore[arg-type]
+        (lambda: HashRing(TEN, vnodes=0), "vnodes"),
+        (lambda: HashRing(TEN, vnodes=True), "vnodes"),  # type: ignore[arg-type]
+        (lambda: HashRing(TEN, compat="libketama"), "compat"),  # type: ignore[arg-type]
+        (lambda: HashRing(TEN, hash="sha1"), "hash"),  # type: ignore[arg-type]
+        (lambda: HashRing(TEN).get_nodes("k", -1), "n"),
+        (lambda: RendezvousHash(TEN).get_nodes("k", 1.5), "n"),  # type: ignore[arg-type]
+        (lambda: HashRing(TEN).get_node_bounded("k", {}, balance=0.9), "balance"),
+    ]
+    for build, option in cases:
+        with pytest.raises(InvalidOptionError) as caught:
+            build()
+        assert caught.value.option == option
+        assert isinstance(caught.value, (HashRingError, ValueError))
+
+
+def test_payloads_stay_beside_names() -> None:
+    """Payloads are returned for a key's owner, follow changes, and never change placement."""
+    clients = {name: object() for name in TEN}
+    ring = HashRing(TEN, payloads=clients)
+    assert [ring.get_node(key) for key in KEYS[:500]] == [HashRing(TEN).get_node(key) for key in KEYS[:500]]
+    for key in KEYS[:100]:
+        assert ring.get_payload(key) is clients[ring.get_node(key)]  # type: ignore[index]
+    extra = object()
+    ring.add_node("node-x", 2, payload=extra)
+    assert ring.payload("node-x") is extra
+    ring.remove_node("node-x")
+    assert "node-x" not in ring
+    assert ring.payload("node-0") is clients["node-0"]
+    assert HashRing(["a"]).payload("a") is None
+    with pytest.raises(UnknownNodeError):
+        HashRing(["a"], payloads={"b": 1})
+
+
+def test_container_protocol() -> None:
+    """len, in, iteration in join order, a read-only nodes view and a short repr."""
+    ring = RendezvousHash({"b": 2, "a": 1})
+    assert len(ring) == 2
+    assert "a" in ring
+    assert "c" not in ring
+    assert list(ring) == ["b", "a"]
+    with pytest.raises(TypeError):
+        ring.nodes["c"] = 1  # type: ignore[index]
+    assert repr(ring) == "<RendezvousHash of 2 nodes>"
+
+
+@pytest.mark.parametrize("vnodes", [40, 160, 640])
+def test_native_balance_follows_one_over_sqrt_points(vnodes: int) -> None:
+    """The spread of keys per node is near 1/sqrt(points per node), as documented."""
+    balance = HashRing(TEN, vnodes=vnodes).balance(KEYS)
+    assert sum(balance.counts.values()) == len(KEYS)
+    expected = 1 / math.sqrt(vnodes)
+    assert expected / 3 < balance.cv < expected * 2
+    assert balance.max_over_mean < 1 + 4 * expected
+
+
+def test_weights_scale_shares() -> None:
+    """A node of weight 3 takes about three times the keys of a node of weight 1."""
+    for ring in (HashRing({"a": 1, "b": 3}, vnodes=640), RendezvousHash({"a": 1, "b": 3})):
+        counts = ring.balance(KEYS).counts
+        assert counts["b"] / counts["a"] == pytest.approx(3, rel=0.1)
+
+
+def test_native_point_counts_are_vnodes_times_weight() -> None:
+    """Native points are vnodes x weight, never normalised by the total weight."""
+    ring = HashRing({"a": 1, "b": 2.5}, vnodes=100)
+    assert (ring.point_count("a"), ring.point_count("b"), ring.point_count("c")) == (100, 250, 0)
+    ring.add_node("c", 10)
+    assert ring.point_count("a") == 100
+    ketama = HashRing({"a": 1, "b": 3}, compat="ketama")
+    assert (ketama.point_count("a"), ketama.point_count("b")) == (80, 240)  # 40 x 2 x w / 4 digests
+
+
+def test_balance_measure() -> None:
+    """Balance judges counts against weights: a perfect split has cv 0 and max/mean 1."""
+    perfect = Balance.measure({"a": 10, "b": 30}, {"a": 1, "b": 3})
+    assert (perfect.max_over_mean, perfect.cv) == (1.0, 0.0)
+    skewed = Balance.measure({"a": 30, "b": 10}, {"a": 1, "b": 1})
+    assert skewed.max_over_mean == 1.5
+    assert skewed.cv == pytest.approx(0.5)
+    assert Balance.measure({}, {}).max_over_mean == 0.0
+
+
+def test_custom_hash_function_is_used() -> None:
+    """A callable hash places points and keys; the same function gives the same ring."""
+    calls: list[bytes] = []
+
+    def counting(data: bytes) -> int:
+        calls.append(data)
+        return md5_64(data)
+
+    ring = HashRing(TEN, hash=counting, vnodes=4)
+    assert b"node-0-3" in calls
+    ring.get_node("user:1")
+    assert calls[-1] == b"user:1"
+    assert [ring.get_node(k) for k in KEYS[:300]] == [HashRing(TEN, vnodes=4).get_node(k) for k in KEYS[:300]]
+
+
+def test_bounded_loads_spread_a_hot_key() -> None:
+    """The same key asked for over and over fills its owner to capacity, then its successors."""
+    ring = HashRing(TEN)
+    loads: dict[str, int] = {}
+    for _ in range(1000):
+        node = ring.get_node_bounded("hot", loads, balance=1.25)
+        assert node is not None
+        loads[node] = loads.get(node, 0) + 1
+    capacity = math.ceil(1.25 * 1000 / 10)
+    assert max(loads.values()) == loads[ring.get_node("hot")] == capacity  # type: ignore[index]
+    assert list(loads) == ring.get_nodes("hot", math.ceil(1000 / capacity))
+
+
+def test_readers_see_whole_states_while_a_writer_changes_membership() -> None:
+    """Lookups during concurrent changes always answer as some membership the writer made would."""
+    small, added = TEN[:5], TEN[5:]
+    passed_through = [small + added[:i] for i in range(6)] + [small + added[i:] for i in range(1, 5)]
+    rings = [HashRing(membership) for membership in passed_through]
+    expected = {key: {ring.get_node(key) for ring in rings} for key in KEYS[:2000]}
+    ring = HashRing(small)
+    stop = threading.Event()
+    wrong: list[tuple[str, str | None]] = []
+
+    def writer() -> None:
+        while not stop.is_set():
+            for name in added:
+                ring.add_node(name)
+            for name in added:
+                ring.remove_node(name)
+
+    def reader() -> None:
+        for _ in range(3):
+            for key, allowed in expected.items():
+                owner = ring.get_node(key)
+                if owner not in allowed:
+                    wrong.append((key, owner))
+
+    threads = [threading.Thread(target=writer), *(threading.Thread(target=reader) for _ in range(3))]
+    for thread in threads:
+        thread.start()
+    for thread in threads[1:]:
+        thread.join()
+    stop.set()
+    threads[0].join()
+    assert wrong == []
+
+
+def test_small_ketama_weights_may_get_no_points() -> None:
+    """libketama floors a tiny share to zero points; such a node never owns keys, and lookups still end."""
+    ring = HashRing({"big": 1000, "tiny": 1}, compat="ketama")
+    assert ring.point_count("tiny") == 0
+    assert ring.get_nodes("k", 2) == ["big"]
+    assert list(ring.iter_nodes("k")) == ["big"]

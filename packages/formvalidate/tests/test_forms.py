@@ -107,7 +107,7 @@ def test_list_entry_bounds() -> None:
     """Too many entries is an error at the list's own path."""
     arguments = {f"hosts[{i}].ip": ["::1"] for i in range(6)}
     form = ServerForm({"name": ["x"], "first.ip": ["::1"], **arguments})
-    assert form.errors == {"hosts": "Enter at most 5 entries."}
+    assert form.errors == {"hosts": "The maximum number of entries is 5."}
 
 
 def test_sparse_indexes_are_not_allocated() -> None:
@@ -130,7 +130,7 @@ def test_top_level_list_form() -> None:
     form = HostList({"[0].ip": ["1.1.1.1"], "[1].ip": ["01.1.1.1"], "[1].port": ["22"]})
     assert form.errors == {"[1].ip": "Enter a valid IP address."}
     assert form.data == []
-    assert HostList({}).errors == {FORM_ERROR_KEY: "Enter at least 1 entries."}
+    assert HostList({}).errors == {FORM_ERROR_KEY: "The minimum number of entries is 1."}
     good = HostList({"[4].ip": ["::1"]})
     assert good.is_valid()
     assert good.data == [{"ip": ipaddress.IPv6Address("::1"), "port": 80}]
@@ -291,9 +291,9 @@ def test_too_many_entries_in_a_group() -> None:
     limits = Limits(max_entries=3)
     arguments = {f"hosts[{i}].ip": ["::1"] for i in range(10)}
     form = ServerForm({"name": ["x"], "first.ip": ["::1"], **arguments}, limits=limits)
-    assert form.errors == {"hosts": "Enter at most 3 entries."}
+    assert form.errors == {"hosts": "The maximum number of entries is 3."}
     errors = ServerForm.from_json({"tags": ["a"] * 4}, limits=limits).errors
-    assert errors["tags"] == "Enter at most 3 entries."
+    assert errors["tags"] == "The maximum number of entries is 3."
 
 
 def test_value_length_bounded_before_work() -> None:
@@ -306,3 +306,34 @@ def test_field_names_must_be_plain_ascii() -> None:
     """A field whose name cannot be submitted is a declaration error."""
     with pytest.raises(FormDefinitionError, match="not ASCII"):
         type("Bad", (Form,), {"名字": StringField()})
+
+
+def test_bare_values_and_odd_names() -> None:
+    """A bare value counts as one value; non-str and over-long names are ignored."""
+    form = HostForm({"ip": "::1", b"port": [b"1"], "x" * 300: ["1"]})  # type: ignore[dict-item]
+    assert form.is_valid(), form.errors
+    assert form.data == {"ip": ipaddress.IPv6Address("::1"), "port": 80}
+    assert HostForm({"ip": ("::1",), "port": ("22",)}).data["port"] == 22
+
+
+def test_optional_nested_form_still_validates_what_was_sent() -> None:
+    """An optional sub-form is skipped only when nothing of it was submitted."""
+    form = ServerForm({"name": ["x"], "first.ip": ["::1"], "second.port": ["5"]})
+    assert form.errors == {"second.ip": "This field is required."}
+
+
+def test_list_of_values_by_repetition_and_by_index() -> None:
+    """ListField of a field reads tags=a&tags=b and tags[0]=a&tags[1]=b alike."""
+    base = {"name": ["x"], "first.ip": ["::1"]}
+    assert ServerForm({**base, "tags": ["a", "b"]}).data["tags"] == ["a", "b"]
+    assert ServerForm({**base, "tags[1]": ["b"], "tags[0]": ["a"]}).data["tags"] == ["a", "b"]
+
+
+def test_required_list_field() -> None:
+    """A required ListField needs at least one entry."""
+
+    class Order(Form):
+        lines = ListField(IntegerField(), required=True)
+
+    assert Order({}).errors == {"lines": "The minimum number of entries is 1."}
+    assert Order({"lines[0]": ["3"]}).data == {"lines": [3]}

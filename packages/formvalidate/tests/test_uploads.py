@@ -75,7 +75,7 @@ def test_size_count_and_emptiness(png_bytes: bytes) -> None:
     assert AvatarForm({}, {"avatar": [big]}).errors == {"avatar": "The file is larger than 4096 bytes."}
     assert AvatarForm({}, {"avatar": [upload("e.png", b"")]}).errors == {"avatar": "The file is empty."}
     two = [upload("a.png", png_bytes), upload("b.png", png_bytes)]
-    assert AvatarForm({}, {"avatar": two}).errors == {"avatar": "Upload at most 1 files."}
+    assert AvatarForm({}, {"avatar": two}).errors == {"avatar": "The maximum number of files is 1."}
     assert AvatarForm({}, {}).errors == {"avatar": "This field is required."}
 
 
@@ -88,7 +88,8 @@ def test_multiple_files_give_a_list(png_bytes: bytes) -> None:
         "c.png",
     ]
     assert GalleryForm({}, {}).data == {"pictures": []}
-    assert GalleryForm({}, {"pictures": [*three, three[0]]}).errors == {"pictures": "Upload at most 3 files."}
+    four = GalleryForm({}, {"pictures": [*three, three[0]]})
+    assert four.errors == {"pictures": "The maximum number of files is 3."}
 
 
 def test_uploads_in_nested_lists(png_bytes: bytes) -> None:

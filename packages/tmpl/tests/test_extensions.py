@@ -22,6 +22,7 @@ LAYOUTS = {
     "middle.html": '{% extends "base.html" %}{% block title %}Docs | {{ super() }}{% end %}',
     "page.html": '{% extends "middle.html" %}{% block title %}{{ page }} | {{ super() }}{% end %}',
     "orphan.html": "{% block title %}{{ super() }}{% end %}",
+    "nested.html": '{% extends "base.html" %}{% block title %}{% if wrap %}[{{ super() }}]{% end %}{% end %}',
     "outside.html": "{{ super() }}",
 }
 
@@ -31,6 +32,7 @@ def test_super_renders_the_overridden_block() -> None:
     loader = DictLoader(LAYOUTS)
     assert loader.load("middle.html").generate() == b"<title>Docs | Site</title>"
     assert loader.load("page.html").generate(page="<Intro>") == b"<title>&lt;Intro&gt; | Docs | Site</title>"
+    assert loader.load("nested.html").generate(wrap=True) == b"<title>[Site]</title>"
 
 
 @pytest.mark.parametrize("name", ["orphan.html", "outside.html"])

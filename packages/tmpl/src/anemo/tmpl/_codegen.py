@@ -93,6 +93,7 @@ class _Writer:
     escapers: dict[str, str] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)
     include_stack: list[str] = field(default_factory=list)
+    super_targets: list[tuple[list[Block], int]] = field(default_factory=list)
     indent: int = 1
     temporaries: int = 0
     nested_functions: int = 0
@@ -175,7 +176,7 @@ class _Writer:
         elif isinstance(node, Apply):
             self.apply(node, context)
         elif isinstance(node, Super):
-            raise ParseError("super() outside a block that overrides another", context.file.name, node.line)
+            self.super_call(node, context)
 
     def indented(self, nodes: list[Node], context: _Context, line: int) -> None:
         self.indent += 1
@@ -187,33 +188,26 @@ class _Writer:
 
     def block(self, node: Block, context: _Context) -> None:
         chain = self.blocks.get(node.name, [node])
-        self.block_version(chain, 0, node, context)
+        via = context.via if chain[0] is node else ((context.file.name, node.line), *context.via)
+        self.block_version(chain, 0, _Context(chain[0].file, via))
 
-    def block_version(self, chain: list[Block], index: int, site: Block, context: _Context) -> None:
-        """Write ``chain[index]``, the version of a block at ``site``; ``super()`` goes deeper."""
-        version = chain[index]
-        via = context.via
-        if version is not site:
-            via = ((context.file.name, site.line), *via)
-        inner = _Context(version.file, via)
-        run: list[Node] = []
-        for child in version.body:
-            if not isinstance(child, Super):
-                run.append(child)
-                continue
-            self.body(run, inner)
-            run = []
-            if index + 1 >= len(chain):
-                raise ParseError(
-                    f"super() in block {version.name!r}, which overrides no block",
-                    version.file.name,
-                    child.line,
-                )
-            parent = chain[index + 1]
-            self.block_version(
-                chain, index + 1, parent, _Context(parent.file, ((version.file.name, child.line), *via))
-            )
-        self.body(run, inner)
+    def block_version(self, chain: list[Block], index: int, context: _Context) -> None:
+        """Write ``chain[index]``: the most derived version of a block, or one ``super()`` asked for."""
+        self.super_targets.append((chain, index))
+        self.body(chain[index].body, context)
+        self.super_targets.pop()
+
+    def super_call(self, node: Super, context: _Context) -> None:
+        if not self.super_targets:
+            raise ParseError("super() outside a block", context.file.name, node.line)
+        chain, index = self.super_targets[-1]
+        if index + 1 >= len(chain):
+            message = f"super() in block {chain[index].name!r}, which overrides no block"
+            raise ParseError(message, context.file.name, node.line)
+        parent = chain[index + 1]
+        self.block_version(
+            chain, index + 1, _Context(parent.file, ((context.file.name, node.line), *context.via))
+        )
 
     def include(self, node: Include, context: _Context) -> None:
         name = node.name

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import itertools
 import random
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given, settings
@@ -12,7 +13,7 @@ from hypothesis import strategies as st
 from PIL import Image, ImageOps
 
 from anemo.captcha import ALPHABET, IMAGE_TYPES, MAX_LENGTH, RenderError, render
-from anemo.captcha._render import INSET, lay_out
+from anemo.captcha._render import INSET, _font, _glyph, lay_out
 
 
 def decode(data: bytes) -> Image.Image:
@@ -117,3 +118,16 @@ def test_bad_arguments_raise_render_error(kwargs: dict[str, object], argument: s
         render(**kwargs)  # type: ignore[arg-type]
     assert caught.value.argument == argument
     assert isinstance(caught.value, ValueError)
+
+
+def test_threads_render_what_one_thread_renders() -> None:
+    """Renders in parallel threads (as in an executor), from cold caches, match sequential ones."""
+    jobs = [
+        ("".join(ALPHABET[(seed + index) % len(ALPHABET)] for index in range(6)), seed) for seed in range(16)
+    ]
+    expected = [render(text, height=48 + seed, seed=seed) for text, seed in jobs]
+    _glyph.cache_clear()
+    _font.cache_clear()
+    with ThreadPoolExecutor(8) as pool:
+        got = list(pool.map(lambda job: render(job[0], height=48 + job[1], seed=job[1]), jobs))
+    assert got == expected

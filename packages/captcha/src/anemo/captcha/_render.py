@@ -16,6 +16,7 @@ import itertools
 import math
 import random
 import secrets
+import threading
 from collections.abc import Sequence
 
 from PIL import Image, ImageDraw, ImageFont
@@ -39,6 +40,7 @@ _CLEARANCE = 2
 INSET = math.ceil(_WAVE) + _CLEARANCE
 #: Noise bytes at or above this level become dots: 8 of 256 levels, about 3% of the pixels.
 _DOT_THRESHOLD = [255 if level >= 248 else 0 for level in range(256)]
+_FREETYPE = threading.Lock()
 _Ink = tuple[int, int, int]
 #: zlib level 2 is twice as fast as Pillow's default 6 here, and its files are no bigger.
 _ENCODER_OPTIONS: dict[str, dict[str, int]] = {"PNG": {"compress_level": 2}, "JPEG": {"quality": 85}}
@@ -124,11 +126,16 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 @functools.lru_cache(maxsize=512)
 def _glyph(char: str, size: int) -> Image.Image:
-    """The coverage mask of one character, cropped to its ink with one clear pixel around."""
-    font = _font(size)
-    left, top, right, bottom = font.getbbox(char)
-    mask = Image.new("L", (int(right - left) + 2, int(bottom - top) + 2), 0)
-    ImageDraw.Draw(mask).text((1 - left, 1 - top), char, font=font, fill=255)
+    """The coverage mask of one character, cropped to its ink with one clear pixel around.
+
+    Masks are cached (only their copies are transformed); FreeType faces are not safe to share
+    between threads, and renders run in executors, so drawing one takes a lock.
+    """
+    with _FREETYPE:
+        font = _font(size)
+        left, top, right, bottom = font.getbbox(char)
+        mask = Image.new("L", (int(right - left) + 2, int(bottom - top) + 2), 0)
+        ImageDraw.Draw(mask).text((1 - left, 1 - top), char, font=font, fill=255)
     return mask
 
 

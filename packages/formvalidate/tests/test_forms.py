@@ -294,6 +294,8 @@ def test_too_many_entries_in_a_group() -> None:
     assert form.errors == {"hosts": "The maximum number of entries is 3."}
     errors = ServerForm.from_json({"tags": ["a"] * 4}, limits=limits).errors
     assert errors["tags"] == "The maximum number of entries is 3."
+    errors = ServerForm.from_json({"first": {f"k{i}": 1 for i in range(4)}}, limits=limits).errors
+    assert errors["first"] == "The maximum number of entries is 3."
 
 
 def test_value_length_bounded_before_work() -> None:

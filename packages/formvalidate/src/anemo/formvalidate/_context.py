@@ -39,13 +39,16 @@ class Context:
         if error.message is not None:
             self.errors[key] = error.message
             return
-        overrides = overrides or {}
-        template = (
-            overrides.get(error.code)
-            or (overrides.get("invalid") if error.code != "required" else None)
-            or self.catalog.get(error.code)
-            or self.catalog["invalid"]
-        )
+        template = None
+        if overrides:
+            template = overrides.get(error.code) or (
+                overrides.get("invalid") if error.code != "required" else None
+            )
+        if template is None:
+            template = self.catalog.get(error.code) or self.catalog["invalid"]
+        if not error.params:
+            self.errors[key] = template
+            return
         try:
             self.errors[key] = template.format_map(error.params)
         except (KeyError, IndexError, ValueError):

@@ -125,7 +125,7 @@ class Field(Generic[T]):
         if isinstance(raw, bool):
             return "true" if raw else "false"
         if isinstance(raw, int | float):
-            return repr(raw)
+            return self._text(repr(raw), context)
         raise ValidationError(code="structure")
 
 
@@ -137,8 +137,8 @@ def _check_bounds(value: N, low: N | None, high: N | None) -> N:
     return value
 
 
-def _check_order(owner: str, low: object, high: object) -> None:
-    if low is not None and high is not None and low > high:  # type: ignore[operator]
+def _check_order(owner: str, low: Any, high: Any) -> None:
+    if low is not None and high is not None and low > high:
         raise FormDefinitionError(f"lower bound {low!r} is above upper bound {high!r}", owner=owner)
 
 
@@ -171,7 +171,7 @@ class StringField(Field[str]):
             raise ValidationError(code="too_long", params={"max": self.max_length})
         if len(text) < self.min_length:
             raise ValidationError(code="too_short", params={"min": self.min_length})
-        if self._control.search(text):
+        if not text.isprintable() and self._control.search(text):  # isprintable: a fast pre-check
             raise ValidationError(code="control_characters")
         if self.pattern is not None and self.pattern.fullmatch(text) is None:
             raise ValidationError(code="pattern")
@@ -285,8 +285,8 @@ class BooleanField(Field[bool]):
 
 
 _EMAIL = re.compile(
-    r"(?P<local>[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*)"
-    r"@(?P<domain>(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)",
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
     re.ASCII,
 )
 
@@ -295,10 +295,12 @@ class EmailField(Field[str]):
     """An ASCII address ``local@domain.tld`` (at most 254 characters); the domain is lowercased."""
 
     def convert(self, text: str) -> str:
-        match = _EMAIL.fullmatch(text) if len(text) <= 254 else None
-        if match is None or len(match["local"]) > 64:
+        if len(text) > 254 or _EMAIL.fullmatch(text) is None:
             raise ValidationError(code="email")
-        return f"{match['local']}@{match['domain'].lower()}"
+        at = text.index("@")  # the pattern allows exactly one
+        if at > 64:
+            raise ValidationError(code="email")
+        return text if text.islower() else text[: at + 1] + text[at + 1 :].lower()
 
 
 _OCTET = r"(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"

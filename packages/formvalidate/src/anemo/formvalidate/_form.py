@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from ._context import INVALID, Context
 from ._fields import Field
@@ -14,6 +14,8 @@ from ._tree import Node, join_path, parse_name, tree_from_arguments, tree_from_j
 from .errors import FormDefinitionError, ValidationError
 
 __all__ = ["BaseForm", "Form", "ListForm"]
+
+F = TypeVar("F", bound="BaseForm")
 
 
 class BaseForm:
@@ -43,7 +45,9 @@ class BaseForm:
         self._result: tuple[Any, dict[str, str]] | None = None
 
     @classmethod
-    def from_json(cls, document: object, *, locale: object = None, limits: Limits = DEFAULT_LIMITS) -> Any:
+    def from_json(
+        cls: type[F], document: object, *, locale: object = None, limits: Limits = DEFAULT_LIMITS
+    ) -> F:
         """A form over a decoded JSON object; nested objects and arrays give the same paths."""
         form = cls(locale=locale, limits=limits)
         form._document = document
@@ -74,7 +78,7 @@ class BaseForm:
                 issues += file_issues
             for path, code, params in issues:
                 context.record(path, ValidationError(code=code, params=params))
-            if any(path == "" for path, _, _ in issues):
+            if issues and any(path == "" for path, _, _ in issues):
                 data: Any = self._empty()
             else:
                 data = self._validate_root(node, files, context)

@@ -143,11 +143,11 @@ def _json_value(value: object, path: str, depth: int, limits: Limits, issues: li
     if depth >= limits.max_depth:
         issues.append((path, "too_deep", {"max": limits.max_depth}))
         return {}
-    if isinstance(value, dict):
-        return _json_node(value, path, depth + 1, limits, issues)
     if len(value) > limits.max_entries:
         issues.append((path, "too_many_entries", {"max": limits.max_entries}))
         return {}
+    if isinstance(value, dict):
+        return _json_node(value, path, depth + 1, limits, issues)
     if not any(isinstance(item, dict | list) for item in value):
         return list(value)
     return {

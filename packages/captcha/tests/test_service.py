@@ -284,3 +284,12 @@ def test_stateless_texts_use_the_alphabet_evenly(clock: Clock) -> None:
     expected = len(drawn) / len(ALPHABET)
     assert min(counts) > 0.6 * expected
     assert max(counts) < 1.4 * expected
+
+
+def test_the_store_given_is_the_store_used(clock: Clock) -> None:
+    """An empty MemoryStore passed in (falsy: it has a length) is used, not replaced."""
+    store = MemoryStore()
+    service = CaptchaService(store, clock=clock, key_prefix="app1:")
+    challenge = service.issue()
+    assert len(store) == 1
+    assert store.get(f"app1:challenge:{challenge.id}") is not None

@@ -92,7 +92,8 @@ class CaptchaService:
         self._clock = clock
         self._mode: _Mode
         if secret_key is None:
-            self._mode = _ServerSide(store or MemoryStore(), self, f"{key_prefix}challenge:")
+            store = MemoryStore() if store is None else store  # not `or`: an empty store is falsy
+            self._mode = _ServerSide(store, self, f"{key_prefix}challenge:")
         elif store is None:
             raise ValueError("a stateless CaptchaService needs a store shared by all its processes")
         else:

@@ -19,7 +19,8 @@ PAGE = """<h1>{{ title }}</h1>
 {{ static_url("site.css") }}
 {{ xsrf_form_html() }} ## {% raw xsrf_form_html() %}
 {{ linkify("see http://example.com") }}
-{% include "footer.html" %}"""
+{% include "footer.html" %}
+{% module Template("footer.html") %}"""
 
 
 class Entry(tornado_web.UIModule):
@@ -85,7 +86,7 @@ def test_render_with_tornado_namespace(tmp_path: Path) -> None:
     assert xsrf_escaped_once == xsrf_raw
     assert xsrf_raw.startswith('<input type="hidden" name="_xsrf" value="')
     assert lines[4] == 'see <a href="http://example.com">http://example.com</a>'
-    assert lines[5] == "<footer>v1</footer>"
+    assert lines[5] == lines[6] == "<footer>v1</footer>"
 
 
 def test_uncached_templates_reload_changed_files(tmp_path: Path) -> None:
@@ -99,8 +100,8 @@ def test_uncached_templates_reload_changed_files(tmp_path: Path) -> None:
         os.utime(footer, ns=(10**18, 10**18))
 
     first, second = asyncio.run(_fetch_twice(app, edit))
-    assert first.endswith("<footer>v1</footer>")
-    assert second.endswith("<footer>v2</footer>")
+    assert first.splitlines()[-2:] == ["<footer>v1</footer>"] * 2
+    assert second.splitlines()[-2:] == ["<footer>v2</footer>"] * 2
 
 
 def test_from_settings_reads_tornado_settings(tmp_path: Path) -> None:

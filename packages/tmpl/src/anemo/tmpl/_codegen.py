@@ -27,7 +27,7 @@ from ._parser import (
     Super,
     Text,
 )
-from .errors import ParseError
+from .errors import ParseError, TemplateNotFound
 
 __all__ = ["FUNCTION_NAME", "GeneratedCode", "LineOrigin", "Variant", "generate_code"]
 
@@ -211,7 +211,7 @@ class _Writer:
 
     def include(self, node: Include, context: _Context) -> None:
         name = node.name
-        included = self.load_file(name, context.file.name)
+        included = _load(self.load_file, name, context.file, node.line)
         if included.name in self.include_stack:
             cycle = " -> ".join([*self.include_stack, included.name])
             raise ParseError(f"include cycle: {cycle}", context.file.name, node.line)
@@ -237,6 +237,16 @@ class _Writer:
         self.emit(f"_tt_apply({node.function}, {call})", context, node.line)
 
 
+def _load(load_file: FileLoader, name: str, parent: ParsedFile, line: int) -> ParsedFile:
+    """Load ``name`` for ``parent``; a missing template's error says where it was referenced."""
+    try:
+        return load_file(name, parent.name)
+    except TemplateNotFound as error:
+        if hasattr(error, "add_note"):
+            error.add_note(f"  referenced at {parent.name}:{line}")
+        raise
+
+
 def _collect_blocks(
     nodes: list[Node], file: ParsedFile, load_file: FileLoader, found: dict[str, Block], seen: set[str]
 ) -> None:
@@ -250,7 +260,7 @@ def _collect_blocks(
         elif isinstance(node, Apply):
             _collect_blocks(node.body, file, load_file, found, seen)
         elif isinstance(node, Include) and node.name not in seen:
-            included = load_file(node.name, file.name)
+            included = _load(load_file, node.name, file, node.line)
             seen.add(node.name)
             _collect_blocks(included.body, included, load_file, found, seen)
 
@@ -261,7 +271,7 @@ def _ancestors(file: ParsedFile, load_file: FileLoader) -> list[ParsedFile]:
     while chain[-1].extends is not None:
         child = chain[-1]
         assert child.extends is not None
-        parent = load_file(child.extends, child.name)
+        parent = _load(load_file, child.extends, child, child.extends_line)
         if any(parent.name == known.name for known in chain):
             names = " -> ".join([*(known.name for known in chain), parent.name])
             raise ParseError(f"extends cycle: {names}", child.name, child.extends_line)

@@ -1,8 +1,8 @@
 """A persistent cache of compiled template code, so a restarted process skips compiling.
 
 Entries are keyed by a hash of the generated Python source and the interpreter's bytecode
-tag: a change to any template involved, to anemo.tmpl's code generator or to the Python
-version gives a new key. Code objects are stored with :mod:`marshal`, which can run code
+magic number and tag: a change to any template involved, to anemo.tmpl's code generator or
+to the Python version gives a new key. Code objects are stored with :mod:`marshal`, which can run code
 when read back: the directory must be writable by the application alone (it is created
 with mode 0700), and never holds anything a client supplied.
 """
@@ -10,6 +10,7 @@ with mode 0700), and never holds anything a client supplied.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import marshal
 import os
 import sys
@@ -28,6 +29,7 @@ class CodeCache:
 
     def _path(self, source: str, filename: str) -> str:
         digest = hashlib.sha256()
+        digest.update(importlib.util.MAGIC_NUMBER)
         for part in (sys.implementation.cache_tag or "", filename, source):
             digest.update(part.encode("utf-8", "surrogateescape"))
             digest.update(b"\x00")

@@ -23,7 +23,7 @@ from typing import Any
 
 import tornado.escape
 
-from ._escape import SafeStr
+from ._escape import SafeStr, to_text
 from ._loader import Loader
 from ._template import Template
 
@@ -32,7 +32,7 @@ __all__ = ["TornadoLoader", "TornadoTemplate"]
 
 def _safe_result(function: Callable[..., Any]) -> Callable[..., SafeStr]:
     def call_marked_safe(*args: Any, **kwargs: Any) -> SafeStr:
-        return SafeStr(function(*args, **kwargs))
+        return SafeStr(to_text(function(*args, **kwargs)))
 
     return call_marked_safe
 

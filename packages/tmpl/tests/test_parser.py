@@ -1,0 +1,64 @@
+"""The parser on arbitrary input: a ParseError naming file and line, never a crash."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from anemo.tmpl import DictLoader, ParseError, Template, TemplateNotFound
+
+FRAGMENTS = [
+    "{{", "}}", "{%", "%}", "{#", "#}", "{{!", "{%-", "-%}", "{{- ", " -}}", "x", " ", "\n", "1/0",
+    "if x", "for i in y", "while 0", "try", "except", "finally", "else", "elif x", "end", "block b",
+    "extends 'p.html'", "include 'p.html'", "set z = 1", "apply f", "raw x", "module M()", "break",
+    "continue", "autoescape None", "whitespace oneline", "comment c", "import os", "super()", "'",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=25))
+def test_any_source_compiles_or_raises_parse_error(fragments: list[str]) -> None:
+    """Whatever the source, compiling gives a template, a located ParseError or TemplateNotFound."""
+    source = "".join(fragments)
+    loader = DictLoader({"t.html": source, "p.html": "{% block b %}p{% end %}"})
+    try:
+        loader.load("t.html")
+    except ParseError as error:
+        assert error.filename in ("t.html", "p.html")
+        assert 0 <= error.lineno <= source.count("\n") + 1
+    except TemplateNotFound as error:
+        assert error.name != "p.html"
+    else:
+        Template(source.replace("extends", "comment").replace("include", "comment"))
+
+
+@pytest.mark.parametrize(
+    ("source", "message", "line"),
+    [
+        ("a\n\n{{", "Missing end expression }}", 3),
+        ("{%", "Missing end block %}", 1),
+        ("{#", "Missing end comment #}", 1),
+        ("x\n{{ }}", "Empty expression", 2),
+        ("{% %}", "Empty block tag ({% %})", 1),
+        ("{% foo %}", "unknown operator: 'foo'", 1),
+        ("{% end %}", "Extra {% end %} block", 1),
+        ("\n{% if x %}", "Missing {% end %} block for if", 2),
+        ("{% else %}", "else outside if or for or while or try block", 1),
+        ("{% if 1 %}{% except %}{% end %}", "except block cannot be attached to if block", 1),
+        ("{% break %}", "break outside for or while loop", 1),
+        ("{% for i in x %}{% apply f %}{% continue %}{% end %}{% end %}", "continue outside", 1),
+        ("{% block %}{% end %}", "block missing name", 1),
+        ("{% raw %}", "raw missing expression", 1),
+        ("{% set %}", "set missing statement", 1),
+        ("{% whitespace tabs %}", "invalid whitespace mode 'tabs'", 1),
+        ("{% block a %}{% else %}{% end %}", "else block cannot be attached to block block", 1),
+        ("{% extends 'a' %}", "{% extends %} block found, but no template loader", 1),
+        ("{% if x %}{% else %}{% else %}{% end %}", "invalid Python", 1),
+    ],
+)
+def test_parse_error_messages(source: str, message: str, line: int) -> None:
+    """Each kind of bad template has its own message and the line of the offending tag."""
+    with pytest.raises(ParseError) as caught:
+        Template(source, name="bad.html")
+    assert caught.value.message.startswith(message)
+    assert (caught.value.filename, caught.value.lineno) == ("bad.html", line)
+    assert str(caught.value) == f"{caught.value.message} at bad.html:{line}"

@@ -215,14 +215,12 @@ class _Stateless:
         )
 
     def issue(self, challenge_id: str, expires_at: float) -> str:
-        return self._tokens.dumps(
-            {"id": challenge_id, "answer": self._digest(challenge_id, self._text(challenge_id))}
-        )
+        digest = self._digest(challenge_id, self._text(challenge_id))
+        return self._tokens.dumps({"id": challenge_id, "answer": digest})
 
     def drawing(self, challenge_id: str) -> tuple[str, str]:
-        return self._text(challenge_id), hmac.new(
-            self._seed_key, challenge_id.encode(), hashlib.sha256
-        ).hexdigest()
+        seed = hmac.new(self._seed_key, challenge_id.encode(), hashlib.sha256).hexdigest()
+        return self._text(challenge_id), seed
 
     def consume(self, token: object) -> tuple[str, Callable[[str], bool]]:
         challenge_id, digest = self._load(token)

@@ -190,7 +190,7 @@ class IntegerField(Field[int]):
         self.max_value = max_value
 
     def convert(self, text: str) -> int:
-        if len(text) > 31 or self._SYNTAX.fullmatch(text) is None:
+        if len(text) > 31 or not ((text.isascii() and text.isdigit()) or self._SYNTAX.fullmatch(text)):
             raise ValidationError(code="not_integer")
         return _check_bounds(int(text), self.min_value, self.max_value)
 
@@ -448,9 +448,9 @@ class MultipleChoiceField(Field[list[T]]):
         for raw in values:
             text = self._text(raw, context)
             if text:
-                for value in self.convert(text):
-                    if value not in chosen:
-                        chosen.append(value)
+                value = self._single.convert(text)
+                if value not in chosen:
+                    chosen.append(value)
         if not chosen:
             if self.required:
                 raise ValidationError(code="required")
@@ -460,9 +460,6 @@ class MultipleChoiceField(Field[list[T]]):
         if self.max_choices is not None and len(chosen) > self.max_choices:
             raise ValidationError(code="too_many_choices", params={"max": self.max_choices})
         return chosen
-
-    def convert(self, text: str) -> list[T]:
-        return [self._single.convert(text)]
 
 
 CheckBoxField = MultipleChoiceField

@@ -1,10 +1,11 @@
 """Drawing a captcha: warped, overlapping glyphs under noise, from a private seeded RNG.
 
-Each glyph is rotated, scaled and sheared on its own, the glyphs overlap, curves and dots in the
-glyphs' own colours cross them, and a smooth wave then bends the whole picture. Every random choice
-comes from one :class:`random.Random` seeded by the caller, so a challenge always renders to the
-same image (a bot gains nothing by asking again) and the global :mod:`random` is never touched.
-The font is Pillow's built-in scalable font (Aileron, via FreeType): no system font is read.
+Each glyph is rotated, scaled and sheared on its own, the glyphs overlap, curves as dark as the
+glyphs and dots in one of their colours cross them, and a smooth wave then bends the whole
+picture. Every random choice comes from one :class:`random.Random` seeded by the caller, so a
+challenge always renders to the same image (a bot gains nothing by asking again) and the global
+:mod:`random` is never touched. The font is Pillow's built-in scalable font (Aileron, via
+FreeType): no system font is read.
 """
 
 from __future__ import annotations

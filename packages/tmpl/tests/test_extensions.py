@@ -182,3 +182,35 @@ def test_include_without_loader_is_a_parse_error() -> None:
     """{% include %} in a template without loader is a ParseError, not an assertion."""
     with pytest.raises(ParseError, match="loader"):
         Template("{% include 'x.html' %}")
+
+
+def test_template_bytes_must_be_utf8() -> None:
+    """Template source bytes that are not UTF-8 give a ParseError at the bad line."""
+    with pytest.raises(ParseError, match="not valid UTF-8") as caught:
+        Template(b"fine\nbad \xff byte", name="latin.html")
+    assert (caught.value.filename, caught.value.lineno) == ("latin.html", 2)
+
+
+def test_namespace_escape_function_is_honoured() -> None:
+    """An xhtml_escape passed in the namespace replaces the built-in one, called with bytes."""
+    template = Template("{{ x }}")
+    assert template.generate(x="<a>") == b"&lt;a&gt;"
+    assert template.generate(x="<a>", xhtml_escape=lambda data: data.replace(b"<", b"[")) == b"[a>"
+
+
+@pytest.mark.parametrize(("compress", "expected"), [(True, b" a\n"), (False, b"  a \n\n")])
+def test_compress_whitespace_argument(compress: bool, expected: bytes) -> None:
+    """The deprecated compress_whitespace flag still chooses single or all."""
+    assert Template("  a \n\n", compress_whitespace=compress).generate() == expected
+    with pytest.raises(ValueError, match="compress_whitespace"):
+        Template("x", compress_whitespace=compress, whitespace="all")
+
+
+def test_error_inside_apply_names_template_line() -> None:
+    """An error raised inside an {% apply %} body is traced to its template line too."""
+    template = Template("a\n{% apply f %}\n{{ 1 // 0 }}{% end %}", name="apply.html")
+    with pytest.raises(ZeroDivisionError) as caught:
+        template.generate(f=bytes.upper)
+    assert "# apply.html:3" in "".join(traceback.format_exception(caught.value))
+    if sys.version_info >= (3, 11):
+        assert caught.value.__notes__ == ["  in template apply.html:3: {{ 1 // 0 }}{% end %}"]

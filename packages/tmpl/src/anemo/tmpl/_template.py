@@ -40,6 +40,15 @@ class _Unset:
 _UNSET: Any = _Unset()
 
 
+def _decode(source: bytes, name: str) -> str:
+    """Template bytes as text: UTF-8, or a ParseError at the line of the first bad byte."""
+    try:
+        return source.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = source.count(b"\n", 0, error.start) + 1
+        raise ParseError(f"template is not valid UTF-8 ({error.reason})", name, line) from None
+
+
 def _flush(buffer: list[str]) -> str:
     chunk = "".join(buffer)
     buffer.clear()
@@ -75,6 +84,7 @@ _DEFAULT_NAMESPACE: dict[str, Any] = {
 @dataclass(frozen=True)
 class _Compiled:
     code: types.CodeType
+    filename: str
     generated: GeneratedCode
     source_loader: _SourceLoader
 
@@ -126,7 +136,7 @@ class Template:
             self.autoescape = "xhtml_escape"
         self.loader = loader
         self.namespace: Mapping[str, Any] = loader.namespace if loader is not None else {}
-        source = template_string.decode("utf-8") if isinstance(template_string, bytes) else template_string
+        source = _decode(template_string, name) if isinstance(template_string, bytes) else template_string
         self.file: ParsedFile = parse(source, name, self.autoescape, whitespace)
         self._module_name = name.replace(".", "_")
         self._base_namespace: dict[str, Any] = {
@@ -177,7 +187,7 @@ class Template:
             for const in module.co_consts
             if isinstance(const, types.CodeType) and const.co_name == FUNCTION_NAME
         )
-        compiled = _Compiled(function, generated, _SourceLoader(generated.source))
+        compiled = _Compiled(function, filename, generated, _SourceLoader(generated.source))
         self._variants[variant] = compiled
         linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
         if variant == (_ASYNC if self.awaits else _PLAIN):
@@ -209,7 +219,7 @@ class Template:
         traceback = error.__traceback__
         lineno = None
         while traceback is not None:
-            if traceback.tb_frame.f_code is compiled.code:
+            if traceback.tb_frame.f_code.co_filename == compiled.filename:
                 lineno = traceback.tb_lineno
             traceback = traceback.tb_next
         generated = compiled.generated

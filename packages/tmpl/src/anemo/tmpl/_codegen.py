@@ -85,14 +85,13 @@ def _fstring_part(text: str) -> str:
 
 @dataclass
 class _Writer:
-    load_file: FileLoader
+    load_file: FileLoader | None
     variant: Variant
     blocks: dict[str, list[Block]]
     lines: list[str] = field(default_factory=list)
     origins: list[LineOrigin | None] = field(default_factory=list)
     escapers: dict[str, str] = field(default_factory=dict)
     dependencies: list[str] = field(default_factory=list)
-    include_stack: list[str] = field(default_factory=list)
     super_targets: list[tuple[list[Block], int]] = field(default_factory=list)
     indent: int = 1
     temporaries: int = 0
@@ -108,9 +107,8 @@ class _Writer:
             origin = LineOrigin(context.file.name, line, context.via, source_line)
             comment = f"  # {origin.describe()}"
         # Code spanning several lines (a multi-line expression) gets its comment on the last.
-        physical = code.split("\n")
-        self.lines.append("    " * self.indent + "\n".join(physical) + comment)
-        self.origins.extend([origin] * len(physical))
+        self.lines.append("    " * self.indent + code + comment)
+        self.origins.extend([origin] * (code.count("\n") + 1))
 
     def escaper(self, autoescape: str) -> str:
         if autoescape not in self.escapers:
@@ -210,15 +208,10 @@ class _Writer:
         )
 
     def include(self, node: Include, context: _Context) -> None:
-        name = node.name
-        included = _load(self.load_file, name, context.file, node.line)
-        if included.name in self.include_stack:
-            cycle = " -> ".join([*self.include_stack, included.name])
-            raise ParseError(f"include cycle: {cycle}", context.file.name, node.line)
+        # The loader refuses cycles: a template being compiled cannot be loaded again.
+        included = _load(self.load_file, node.name, context.file, node.line)
         self.dependencies.append(included.name)
-        self.include_stack.append(included.name)
         self.body(included.body, _Context(included, ((context.file.name, node.line), *context.via)))
-        self.include_stack.pop()
 
     def apply(self, node: Apply, context: _Context) -> None:
         self.nested_functions += 1
@@ -237,8 +230,10 @@ class _Writer:
         self.emit(f"_tt_apply({node.function}, {call})", context, node.line)
 
 
-def _load(load_file: FileLoader, name: str, parent: ParsedFile, line: int) -> ParsedFile:
+def _load(load_file: FileLoader | None, name: str, parent: ParsedFile, line: int) -> ParsedFile:
     """Load ``name`` for ``parent``; a missing template's error says where it was referenced."""
+    if load_file is None:
+        raise ParseError(f"cannot load {name!r}: the template has no loader", parent.name, line)
     try:
         return load_file(name, parent.name)
     except TemplateNotFound as error:
@@ -248,7 +243,7 @@ def _load(load_file: FileLoader, name: str, parent: ParsedFile, line: int) -> Pa
 
 
 def _collect_blocks(
-    nodes: list[Node], file: ParsedFile, load_file: FileLoader, found: dict[str, Block], seen: set[str]
+    nodes: list[Node], file: ParsedFile, load_file: FileLoader | None, found: dict[str, Block], seen: set[str]
 ) -> None:
     for node in nodes:
         if isinstance(node, Block):
@@ -265,17 +260,13 @@ def _collect_blocks(
             _collect_blocks(included.body, included, load_file, found, seen)
 
 
-def _ancestors(file: ParsedFile, load_file: FileLoader) -> list[ParsedFile]:
+def _ancestors(file: ParsedFile, load_file: FileLoader | None) -> list[ParsedFile]:
     """``file``, its parent, the parent's parent... up to the template that extends nothing."""
     chain = [file]
     while chain[-1].extends is not None:
         child = chain[-1]
         assert child.extends is not None
-        parent = _load(load_file, child.extends, child, child.extends_line)
-        if any(parent.name == known.name for known in chain):
-            names = " -> ".join([*(known.name for known in chain), parent.name])
-            raise ParseError(f"extends cycle: {names}", child.name, child.extends_line)
-        chain.append(parent)
+        chain.append(_load(load_file, child.extends, child, child.extends_line))
     return chain
 
 
@@ -283,23 +274,17 @@ def generate_code(file: ParsedFile, load_file: FileLoader | None, variant: Varia
     """The Python source of the render function of ``file`` in the given variant."""
     if file.extends is not None and load_file is None:
         raise ParseError("{% extends %} block found, but no template loader", file.name, file.extends_line)
-
-    def no_loader(name: str, parent: str) -> ParsedFile:
-        raise ParseError(f"{{% include {name} %}} needs a template loader", parent, 0)
-
-    loader = load_file or no_loader
-    ancestors = _ancestors(file, loader)
+    ancestors = _ancestors(file, load_file)
     blocks: dict[str, list[Block]] = {}
     for ancestor in ancestors:
         found: dict[str, Block] = {}
-        _collect_blocks(ancestor.body, ancestor, loader, found, set())
+        _collect_blocks(ancestor.body, ancestor, load_file, found, set())
         for name, block in found.items():
             blocks.setdefault(name, []).append(block)
 
-    writer = _Writer(loader, variant, blocks)
+    writer = _Writer(load_file, variant, blocks)
     writer.dependencies.extend(ancestor.name for ancestor in ancestors[1:])
     root = ancestors[-1]
-    writer.include_stack.append(root.name)
     writer.body(root.body, _Context(root, ()))
 
     prefix = "async " if variant.awaitable else ""

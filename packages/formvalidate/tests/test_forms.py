@@ -339,3 +339,10 @@ def test_required_list_field() -> None:
 
     assert Order({}).errors == {"lines": "The minimum number of entries is 1."}
     assert Order({"lines[0]": ["3"]}).data == {"lines": [3]}
+
+
+def test_validation_error_describes_itself() -> None:
+    """str() gives the message or the code; repr() shows all three."""
+    assert str(ValidationError(code="too_long")) == "too_long"
+    assert str(ValidationError("Bad.", field="a")) == "Bad."
+    assert repr(ValidationError("Bad.", field="a")) == "ValidationError('Bad.', code='invalid', field='a')"

@@ -38,11 +38,18 @@ class ValidationError(FormValidateError):
         field: str | None = None,
         params: Mapping[str, object] | None = None,
     ) -> None:
-        super().__init__(message or code)
+        # Exception.__new__ already keeps the arguments; __str__ words the rest. Skipping
+        # super().__init__ matters here: invalid forms raise one of these per bad field.
         self.message = message
         self.code = code
         self.field = field
         self.params: Mapping[str, object] = params or {}
+
+    def __str__(self) -> str:
+        return self.message or self.code
+
+    def __repr__(self) -> str:
+        return f"ValidationError({self.message!r}, code={self.code!r}, field={self.field!r})"
 
 
 class FormDefinitionError(FormValidateError):

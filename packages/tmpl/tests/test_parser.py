@@ -66,3 +66,9 @@ def test_parse_error_messages(source: str, message: str, line: int) -> None:
     assert caught.value.message.startswith(message)
     assert (caught.value.filename, caught.value.lineno) == ("bad.html", line)
     assert str(caught.value) == f"{caught.value.message} at bad.html:{line}"
+
+
+def test_directives_may_span_lines() -> None:
+    """Any whitespace separates a directive from its argument, newlines included."""
+    template = Template("{%\tif\n x %}{%  set y =\t2 %}{{ y }}{% end %}")
+    assert template.generate(x=True) == b"2"

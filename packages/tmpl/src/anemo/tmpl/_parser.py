@@ -282,29 +282,28 @@ class _Reader:
         contents = self._contents("%}", "block")
         if not contents:
             raise self.error("Empty block tag ({% %})", line)
-        operator, _, argument = contents.partition(" ")
-        operator, argument = operator.strip(), argument.strip()
-        if "\n" in operator:
-            operator, _, rest = contents.partition("\n")
-            argument = rest.strip()
+        operator, *rest = contents.split(None, 1)
+        argument = rest[0] if rest else ""
+        # The statement as Python will see it, whatever whitespace followed the operator.
+        statement = f"{operator} {argument}".rstrip()
         if operator in _INTERMEDIATE:
             allowed = _INTERMEDIATE[operator]
             if opener is None:
                 raise self.error(f"{operator} outside {' or '.join(allowed)} block", line)
             if opener not in allowed:
                 raise self.error(f"{operator} block cannot be attached to {opener} block", line)
-            return _Tag(operator, contents, line)
+            return _Tag(operator, statement, line)
         if operator == "end":
             if opener is None:
                 raise self.error("Extra {% end %} block", line)
             return _Tag(operator, argument, line)
-        node = self._single_directive(operator, argument, contents, line, in_loop)
+        node = self._single_directive(operator, argument, statement, line, in_loop)
         if node is not None:
             body.append(node)
         return None
 
     def _single_directive(
-        self, operator: str, argument: str, contents: str, line: int, in_loop: bool
+        self, operator: str, argument: str, statement: str, line: int, in_loop: bool
     ) -> Node | None:
         if operator == "comment":
             return None
@@ -331,7 +330,7 @@ class _Reader:
             code = argument if operator == "raw" else f"_tt_modules.{argument}"
             return Expression(code, line, raw=True)
         if operator in _STATEMENTS:
-            return Statement(argument if operator == "set" else contents, line)
+            return Statement(argument if operator == "set" else statement, line)
         if operator in _LOOP_CONTROL:
             if not in_loop:
                 raise self.error(f"{operator} outside for or while loop", line)
@@ -342,7 +341,7 @@ class _Reader:
         if operator == "apply":
             return Apply(argument, line, self._closed_body(operator, line, in_loop=False))
         if operator in _COMPOUND:
-            return self._compound(operator, contents, line, in_loop or operator in ("for", "while"))
+            return self._compound(operator, statement, line, in_loop or operator in ("for", "while"))
         raise self.error(f"unknown operator: {operator!r}", line)
 
     def _closed_body(self, operator: str, line: int, in_loop: bool) -> list[Node]:

@@ -77,14 +77,14 @@ class Field(Generic[T]):
         raise NotImplementedError(f"{type(self).__name__} must override convert()")
 
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> Any:
-        """The value of this field in ``node`` (its submitted values sit under ``key``)."""
+        """The value of this field in ``node``, whose submitted values sit under ``key``.
+
+        Single-valued fields take the last value submitted, as Tornado's get_argument does.
+        This runs for every field of every form, so :func:`_submitted` is written out here.
+        """
         values = node.get(key, ())
         if values.__class__ is dict:
             raise ValidationError(code="structure")
-        return self._clean(values, context)
-
-    def _clean(self, values: Sequence[object], context: Context) -> T | None:
-        """Single-valued fields take the last value submitted, as Tornado's get_argument does."""
         text = self._text(values[-1], context) if values else None
         if not text:
             if self.required:
@@ -127,6 +127,14 @@ class Field(Generic[T]):
         if isinstance(raw, int | float):
             return self._text(repr(raw), context)
         raise ValidationError(code="structure")
+
+
+def _submitted(node: Node, key: str | int) -> Sequence[object]:
+    """The values submitted under ``key``: a leaf, never a group of other names."""
+    values: Sequence[object] = node.get(key, ())
+    if values.__class__ is dict:
+        raise ValidationError(code="structure")
+    return values
 
 
 def _check_bounds(value: N, low: N | None, high: N | None) -> N:
@@ -268,7 +276,8 @@ class BooleanField(Field[bool]):
     def __init__(self, *, required: bool = False, **options: Any) -> None:
         super().__init__(required=required, **options)
 
-    def _clean(self, values: Sequence[object], context: Context) -> bool:
+    def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> bool:
+        values = _submitted(node, key)
         text = self._text(values[-1], context) if values else None
         value = self.convert(text) if text else False
         if self.required and not value:
@@ -441,7 +450,8 @@ class MultipleChoiceField(Field[list[T]]):
         self.min_choices = min_choices
         self.max_choices = max_choices
 
-    def _clean(self, values: Sequence[object], context: Context) -> list[T] | None:
+    def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> list[T] | None:
+        values = _submitted(node, key)
         if len(values) > context.limits.max_entries:
             raise ValidationError(code="too_many_choices", params={"max": context.limits.max_entries})
         chosen: list[T] = []

@@ -74,8 +74,10 @@ class BaseForm:
                 files: Node = {}
             else:
                 node, issues = tree_from_arguments(self.arguments, self.limits)
-                files, file_issues = tree_from_arguments(self.files, self.limits)
-                issues += file_issues
+                files = {}
+                if self.files:
+                    files, file_issues = tree_from_arguments(self.files, self.limits)
+                    issues += file_issues
             for path, code, params in issues:
                 context.record(path, ValidationError(code=code, params=params))
             if issues and any(path == "" for path, _, _ in issues):

@@ -8,14 +8,14 @@ import re
 import secrets
 import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
 from ._context import Context
-from ._fields import Field
+from ._fields import Field, _submitted
 from ._sniff import EXTENSION_TYPES, sniff_content_type
 from ._tree import Node
 from .errors import FormDefinitionError, UploadSaveError, ValidationError
@@ -182,12 +182,7 @@ class FileField(Field[Any]):
         self.max_pixels = max_pixels
 
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> Any:
-        uploads = files.get(key)
-        if type(uploads) is dict:
-            raise ValidationError(code="structure")
-        return self._clean(uploads or (), context)
-
-    def _clean(self, values: Sequence[object], context: Context) -> Any:
+        values = _submitted(files, key)
         if len(values) > self.max_files:
             raise ValidationError(code="too_many_files", params={"max": self.max_files})
         checked = [self._check(upload) for upload in values]

@@ -69,12 +69,11 @@ class BaseForm:
     def _validated(self) -> tuple[Any, dict[str, str]]:
         if self._result is None:
             context = Context(self.limits, messages_for(self.locale))
+            files: Node = {}
             if self._is_json:
                 node, issues = tree_from_json(self._document, self.limits)
-                files: Node = {}
             else:
                 node, issues = tree_from_arguments(self.arguments, self.limits)
-                files = {}
                 if self.files:
                     files, file_issues = tree_from_arguments(self.files, self.limits)
                     issues += file_issues
@@ -88,9 +87,11 @@ class BaseForm:
         return self._result
 
     def _empty(self) -> Any:
+        """``data`` when the submission as a whole was refused (too many fields, not JSON)."""
         raise NotImplementedError
 
     def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
+        """Validate the submission's tree, recording errors in ``context``; return ``data``."""
         raise NotImplementedError
 
 

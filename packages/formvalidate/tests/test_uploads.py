@@ -221,3 +221,13 @@ def test_file_field_declaration_errors() -> None:
     """Nonsense limits are refused when the field is declared."""
     with pytest.raises(FormDefinitionError):
         FileField(max_files=0)
+
+
+def test_numbered_names_fit_even_for_long_names(tmp_path: Path) -> None:
+    """A second save of a maximal name still gets a distinct, numbered name within the budget."""
+    name = safe_filename("报" * 100 + ".pdf")
+    first = UploadedFile(name, b"1", "text/plain").save(tmp_path)
+    second = UploadedFile(name, b"2", "text/plain").save(tmp_path)
+    assert first != second
+    assert second.name.endswith(" (1).pdf")
+    assert len(second.name.encode()) <= 200

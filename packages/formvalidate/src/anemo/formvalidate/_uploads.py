@@ -129,8 +129,10 @@ def _link_unique(source: str, folder: Path, name: str) -> Path:
     if not dot or not stem:
         stem, extension = name, ""
     suffix = f".{extension}" if extension else ""
+    room = _MAX_NAME_BYTES - len(suffix.encode("utf-8")) - len(" (999)")
+    short_stem = stem.encode("utf-8")[:room].decode("utf-8", "ignore")
     for attempt in range(1000):
-        candidate = folder / (name if attempt == 0 else _truncate(f"{stem} ({attempt}){suffix}"))
+        candidate = folder / (name if attempt == 0 else f"{short_stem} ({attempt}){suffix}")
         try:
             os.link(source, candidate)
         except FileExistsError:

@@ -59,7 +59,7 @@ def xhtml_escape(value: str | bytes) -> str:
     return _escape_text(value)
 
 
-def escape_html_value(value: object) -> str:
+def escape_html_value(value: Any) -> str:
     """The autoescape of ``{{ value }}``: escaped text, or the markup of a safe value.
 
     The replacements are written out here rather than calling :func:`xhtml_escape`: this runs

@@ -66,15 +66,17 @@ def escape_html_value(value: Any) -> str:
     once per value on every page, and a call less is a good part of its cost.
     """
     kind = type(value)
-    if kind is not str:
-        if kind is int:
-            return str(value)
+    if kind is str:
+        text: str = value
+    elif kind is int:
+        return str(value)
+    else:
         markup = getattr(value, "__html__", None)
         if markup is not None:
             return str(markup())
-        value = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
     return (
-        value.replace("&", "&amp;")
+        text.replace("&", "&amp;")
         .replace("<", "&lt;")
         .replace(">", "&gt;")
         .replace('"', "&quot;")

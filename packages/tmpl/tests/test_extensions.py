@@ -214,3 +214,13 @@ def test_error_inside_apply_names_template_line() -> None:
     assert "# apply.html:3" in "".join(traceback.format_exception(caught.value))
     if sys.version_info >= (3, 11):
         assert caught.value.__notes__ == ["  in template apply.html:3: {{ 1 // 0 }}{% end %}"]
+
+
+def test_ordinary_render_function_is_plain() -> None:
+    """Streaming and async variants are compiled apart: generate() runs neither's code."""
+    template = Template("{% for i in items %}{{ i }}{% end %}")
+    list(template.generate_iter(items=[1]))
+    asyncio.run(template.generate_async(items=[1]))
+    for keyword in ("yield", "async", "await", "_tt_chunk_pieces"):
+        assert keyword not in template.code
+    assert template.generate(items=[1, 2]) == b"12"

@@ -145,7 +145,7 @@ class Loader(BaseLoader):
             raise TemplateNotFound(name, self.search_path)
         for root in self.search_path:
             path = os.path.realpath(os.path.join(root, name))
-            if os.path.commonpath([root, path]) == root and os.path.isfile(path):
+            if path.startswith(root.rstrip(os.sep) + os.sep) and os.path.isfile(path):
                 return path
         raise TemplateNotFound(name, self.search_path)
 

@@ -150,3 +150,28 @@ def test_empty_ring_answers_none(make: Factory, n: int) -> None:
     assert ring.get_nodes("k", n) == []
     assert list(ring.iter_nodes("k")) == []
     assert ring.get_node_bounded("k", {}) is None
+
+
+def prefix_hash(data: bytes) -> int:
+    """A deliberately lumpy hash: the first 8 bytes, big-endian, so similar inputs crowd together."""
+    return int.from_bytes(data[:8].ljust(8, b"\0"), "big")
+
+
+@given(
+    membership=st.dictionaries(
+        st.text("ab", min_size=1, max_size=3), st.integers(1, 3), min_size=1, max_size=6
+    ),
+    key=st.binary(max_size=10),
+)
+def test_ring_lookup_is_the_first_point_above_the_key(membership: dict[str, int], key: bytes) -> None:
+    """Whatever the spread of the points, a key goes to the first point strictly above its hash."""
+    ring = HashRing(membership, vnodes=3, hash=prefix_hash)
+    owner_of: dict[int, str] = {}
+    for name in sorted(membership):  # on a collision the later name in sorted order keeps the point
+        for index in range(ring.point_count(name)):
+            owner_of[prefix_hash(f"{name}-{index}".encode())] = name
+    hashed = prefix_hash(key)
+    above = [point for point in owner_of if point > hashed]
+    expected = owner_of[min(above)] if above else owner_of[min(owner_of)]
+    assert ring.get_node(key) == expected
+    assert ring.get_nodes(key, 1) == [expected]

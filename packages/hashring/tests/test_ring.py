@@ -245,3 +245,11 @@ def test_small_ketama_weights_may_get_no_points() -> None:
     assert ring.point_count("tiny") == 0
     assert ring.get_nodes("k", 2) == ["big"]
     assert list(ring.iter_nodes("k")) == ["big"]
+
+
+def test_custom_hash_out_of_range_is_refused() -> None:
+    """A hash returning negative or 65-bit values is caught when the ring is built."""
+    for bad in (lambda data: -1 - md5_64(data), lambda data: md5_64(data) << 1 | 1 << 64):
+        with pytest.raises(InvalidOptionError) as caught:
+            HashRing(TEN, hash=bad)
+        assert caught.value.option == "hash"

@@ -346,3 +346,18 @@ def test_validation_error_describes_itself() -> None:
     assert str(ValidationError(code="too_long")) == "too_long"
     assert str(ValidationError("Bad.", field="a")) == "Bad."
     assert repr(ValidationError("Bad.", field="a")) == "ValidationError('Bad.', code='invalid', field='a')"
+
+
+def test_any_mapping_of_arguments() -> None:
+    """A read-only mapping works like a dict, for flat and nested forms."""
+    from types import MappingProxyType
+
+    assert HostForm(MappingProxyType({"ip": ["::1"]})).is_valid()
+    nested = ServerForm(MappingProxyType({"name": ["x"], "first.ip": ["::1"]}))
+    assert nested.is_valid(), nested.errors
+
+
+def test_flat_forms_ignore_structured_names() -> None:
+    """A form without nested fields neither parses nor trips over dotted or indexed names."""
+    form = HostForm({"ip": ["::1"], "ip.x": ["1"], "port[0]": ["2"], "[0].ip": ["x"]})
+    assert form.is_valid(), form.errors

@@ -231,3 +231,9 @@ def test_numbered_names_fit_even_for_long_names(tmp_path: Path) -> None:
     assert first != second
     assert second.name.endswith(" (1).pdf")
     assert len(second.name.encode()) <= 200
+
+
+def test_a_bare_upload_counts_as_one(png_bytes: bytes) -> None:
+    """files={"avatar": upload} (no list) is read as one upload, not as a group of names."""
+    form = AvatarForm({}, {"avatar": upload("a.png", png_bytes)})  # type: ignore[dict-item]
+    assert form.is_valid(), form.errors

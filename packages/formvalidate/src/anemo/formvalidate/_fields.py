@@ -52,6 +52,8 @@ class Field(Generic[T]):
     """
 
     name: str = ""
+    nested: ClassVar[bool] = False
+    """True for fields that read a group of names (``FormField``, ``ListField``)."""
 
     def __init__(
         self,
@@ -83,8 +85,8 @@ class Field(Generic[T]):
         This runs for every field of every form, so :func:`_submitted` is written out here.
         """
         values = node.get(key, ())
-        if values.__class__ is dict:
-            raise ValidationError(code="structure")
+        if values.__class__ is not list:
+            values = _leaf(values)
         text = self._text(values[-1], context) if values else None
         if not text:
             if self.required:
@@ -131,10 +133,17 @@ class Field(Generic[T]):
 
 def _submitted(node: Node, key: str | int) -> Sequence[object]:
     """The values submitted under ``key``: a leaf, never a group of other names."""
-    values: Sequence[object] = node.get(key, ())
-    if values.__class__ is dict:
+    values = node.get(key, ())
+    return values if values.__class__ is list else _leaf(values)
+
+
+def _leaf(values: object) -> Sequence[object]:
+    """Submitted values as a sequence: a group of other names is refused, a bare value is one."""
+    if values.__class__ is dict:  # a group node (an upload object may subclass dict)
         raise ValidationError(code="structure")
-    return values
+    if isinstance(values, list | tuple):
+        return values
+    return (values,)
 
 
 def _check_bounds(value: N, low: N | None, high: N | None) -> N:

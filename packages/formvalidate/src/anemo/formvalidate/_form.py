@@ -44,6 +44,9 @@ class BaseForm:
         self._is_json = False
         self._result: tuple[Any, dict[str, str]] | None = None
 
+    _flat: ClassVar[bool] = False
+    """Whether every field reads one plain name, so dotted and indexed names need no parsing."""
+
     @classmethod
     def from_json(
         cls: type[F], document: object, *, locale: object = None, limits: Limits = DEFAULT_LIMITS
@@ -73,9 +76,9 @@ class BaseForm:
             if self._is_json:
                 node, issues = tree_from_json(self._document, self.limits)
             else:
-                node, issues = tree_from_arguments(self.arguments, self.limits)
+                node, issues = tree_from_arguments(self.arguments, self.limits, flat=self._flat)
                 if self.files:
-                    files, file_issues = tree_from_arguments(self.files, self.limits)
+                    files, file_issues = tree_from_arguments(self.files, self.limits, flat=self._flat)
                     issues += file_issues
             for path, code, params in issues:
                 context.record(path, ValidationError(code=code, params=params))
@@ -137,6 +140,7 @@ class Form(BaseForm):
             (name, field, getattr(cls, f"validate_{name}", None)) for name, field in fields.items()
         )
         cls._has_clean = cls.clean is not Form.clean
+        cls._flat = not any(field.nested for field in fields.values())
 
     @property
     def data(self) -> dict[str, Any]:

@@ -22,6 +22,8 @@ class FormField(Field[dict[str, Any]]):
     (``required=False``) of which nothing at all was submitted yields ``default``.
     """
 
+    nested = True
+
     def __init__(self, form_class: type[Form], **options: Any) -> None:
         super().__init__(**options)
         self.form_class = form_class
@@ -44,6 +46,8 @@ class ListField(Field[list[Any]]):
     only submitted ones exist, in index order, and errors name the submitted index
     (``hosts[7].port``). ``max_entries`` defaults to the form's ``Limits.max_entries``.
     """
+
+    nested = True
 
     def __init__(
         self,

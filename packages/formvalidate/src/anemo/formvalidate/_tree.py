@@ -54,16 +54,17 @@ def parse_name(name: str) -> list[str | int] | None:
     return path
 
 
-def tree_from_arguments(arguments: Mapping[str, Sequence[Any]], limits: Limits) -> tuple[Node, list[Issue]]:
-    """Build the tree of a form post (Tornado's ``request.arguments`` or ``request.files`` shape)."""
+def tree_from_arguments(
+    arguments: Mapping[str, Sequence[Any]], limits: Limits, *, flat: bool = False
+) -> tuple[Node, list[Issue]]:
+    """Build the tree of a form post (Tornado's ``request.arguments`` or ``request.files`` shape).
+
+    ``flat`` forms (no nested fields) read names as they are: the mapping itself is the tree.
+    """
     if len(arguments) > limits.max_fields:
         return {}, [("", "too_many_fields", {"max": limits.max_fields})]
-    if type(arguments) is dict:  # the common flat post needs no tree, and no copy
-        for name, values in arguments.items():
-            if type(name) is not str or "." in name or "[" in name or type(values) is not list:
-                break
-        else:
-            return arguments, []
+    if flat:
+        return (arguments if type(arguments) is dict else dict(arguments)), []
     root: Node = {}
     issues: list[Issue] = []
     for name, submitted in arguments.items():

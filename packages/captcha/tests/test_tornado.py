@@ -146,9 +146,12 @@ def test_rendering_does_not_block_the_ioloop(clock: Clock) -> None:
     """
     service = CaptchaService(clock=clock, width=1000, height=400)
     challenge = service.issue()
-    started = time.perf_counter()
-    service.image(challenge.id)
-    render_seconds = time.perf_counter() - started
+    render_times = []
+    for _ in range(3):
+        started = time.perf_counter()
+        service.image(challenge.id)
+        render_times.append(time.perf_counter() - started)
+    render_seconds = min(render_times)
     worst: dict[str, float] = {}
 
     async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:

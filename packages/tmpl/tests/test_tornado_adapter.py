@@ -12,7 +12,7 @@ from tornado.httpclient import AsyncHTTPClient  # noqa: E402
 from tornado.httpserver import HTTPServer  # noqa: E402
 from tornado.netutil import bind_sockets  # noqa: E402
 
-from anemo.tmpl.tornado import TornadoLoader  # noqa: E402
+from anemo.tmpl.tornado import TornadoLoader, TornadoTemplate  # noqa: E402
 
 PAGE = """<h1>{{ title }}</h1>
 {% module Entry("<e>") %}|{{ modules.Entry("<m>") }}|{{ shout("<u>") }}
@@ -116,3 +116,18 @@ def test_from_settings_reads_tornado_settings(tmp_path: Path) -> None:
         True,
     )
     assert not TornadoLoader.from_settings({"template_path": str(tmp_path)}).auto_reload
+
+
+def test_every_render_entry_point_marks_markup_safe() -> None:
+    """generate, generate_iter and the async variants all leave xsrf markup unescaped."""
+    template = TornadoTemplate("{{ xsrf_form_html() }}{{ other }}")
+    namespace = {"xsrf_form_html": lambda: "<input>", "other": "<b>"}
+    expected = b"<input>&lt;b&gt;"
+
+    async def render_async() -> tuple[bytes, bytes]:
+        chunks = [chunk async for chunk in template.generate_async_iter(**namespace)]
+        return await template.generate_async(**namespace), b"".join(chunks)
+
+    assert template.generate(**namespace) == expected
+    assert b"".join(template.generate_iter(**namespace)) == expected
+    assert asyncio.run(render_async()) == (expected, expected)

@@ -18,7 +18,7 @@ whose files changed.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
 import tornado.escape
@@ -60,20 +60,34 @@ class _SafeModules:
         return _safe_result(self._modules[name])
 
 
+def _mark_safe(namespace: dict[str, Any]) -> dict[str, Any]:
+    """Wrap the markup-producing helpers of a Tornado template namespace to return SafeStr."""
+    xsrf_form_html = namespace.get("xsrf_form_html")
+    if xsrf_form_html is not None:
+        namespace["xsrf_form_html"] = _safe_result(xsrf_form_html)
+    modules = namespace.get("_tt_modules")
+    if modules is not None:
+        safe_modules = _SafeModules(modules)
+        namespace["_tt_modules"] = safe_modules
+        if namespace.get("modules") is modules:
+            namespace["modules"] = safe_modules
+    return namespace
+
+
 class TornadoTemplate(Template):
     """A template that marks the markup of Tornado's namespace helpers as safe."""
 
     def generate(self, **kwargs: Any) -> bytes:
-        xsrf_form_html = kwargs.get("xsrf_form_html")
-        if xsrf_form_html is not None:
-            kwargs["xsrf_form_html"] = _safe_result(xsrf_form_html)
-        modules = kwargs.get("_tt_modules")
-        if modules is not None:
-            safe_modules = _SafeModules(modules)
-            kwargs["_tt_modules"] = safe_modules
-            if kwargs.get("modules") is modules:
-                kwargs["modules"] = safe_modules
-        return super().generate(**kwargs)
+        return super().generate(**_mark_safe(kwargs))
+
+    def generate_iter(self, **kwargs: Any) -> Iterator[bytes]:
+        return super().generate_iter(**_mark_safe(kwargs))
+
+    async def generate_async(self, **kwargs: Any) -> bytes:
+        return await super().generate_async(**_mark_safe(kwargs))
+
+    def generate_async_iter(self, **kwargs: Any) -> AsyncIterator[bytes]:
+        return super().generate_async_iter(**_mark_safe(kwargs))
 
 
 class TornadoLoader(Loader):

@@ -146,10 +146,10 @@ _SUPER_CALL = re.compile(r"super\(\s*\)")
 
 @dataclass
 class _Tag:
-    """A directive that ends a body: ``{% end %}`` or an intermediate clause."""
+    """A directive that ends a body: ``{% end %}``, or an intermediate clause and its header."""
 
     operator: str
-    argument: str
+    header: str
     line: int
 
 
@@ -296,7 +296,7 @@ class _Reader:
         if operator == "end":
             if opener is None:
                 raise self.error("Extra {% end %} block", line)
-            return _Tag(operator, argument, line)
+            return _Tag(operator, "", line)
         node = self._single_directive(operator, argument, statement, line, in_loop)
         if node is not None:
             body.append(node)
@@ -361,7 +361,7 @@ class _Reader:
                 raise self.error(f"Missing {{% end %}} block for {operator}", clauses[0].line)
             if stop.operator == "end":
                 return Compound(clauses)
-            header, line = stop.argument, stop.line
+            header, line = stop.header, stop.line
 
 
 def parse(source: str, name: str, autoescape: str | None, whitespace: str) -> ParsedFile:

@@ -62,11 +62,14 @@ def _extras(package: str) -> list[str]:
 
 
 def _siblings(package: str) -> list[str]:
-    """The in-repo packages ``package`` depends on, transitively."""
+    """The in-repo packages ``package`` depends on, through its dependencies or extras, transitively."""
     found: list[str] = []
-    dependencies = _project(f"packages/{package}").get("dependencies", [])
+    project = _project(f"packages/{package}")
+    dependencies = project.get("dependencies", [])
+    optional = project.get("optional-dependencies", {})
     assert isinstance(dependencies, list)
-    for requirement in dependencies:
+    assert isinstance(optional, dict)
+    for requirement in [*dependencies, *(r for extra in optional.values() for r in extra)]:
         match = re.match(r"anemo-([a-z]+)", requirement)
         if match:
             for name in [*_siblings(match.group(1)), match.group(1)]:
@@ -165,9 +168,9 @@ def _wheel(dist: Path, package: str) -> Path:
     return wheel
 
 
-@nox.session(python="3.12")
+@nox.session(python=PYTHONS)
 def bench(session: nox.Session) -> None:
-    """Benchmarks against the peers: ``nox -s bench -- [NAME ...] [--smoke]``."""
+    """Benchmarks against the peers: ``nox -s bench-3.13 -- [NAME ...] [--repeat N] [--smoke]``."""
     session.install(*(f"packages/{p}" for p in PACKAGES), "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", *session.posargs)
 

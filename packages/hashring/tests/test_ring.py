@@ -253,3 +253,18 @@ def test_custom_hash_out_of_range_is_refused() -> None:
         with pytest.raises(InvalidOptionError) as caught:
             HashRing(TEN, hash=bad)
         assert caught.value.option == "hash"
+
+
+def test_libmemcached_point_names_and_counts() -> None:
+    """Port 11211 drops out of the point names; equal weights give every server 160 points."""
+    from anemo.hashring._libmemcached import point_counts, point_label
+
+    assert point_label("10.0.0.1:11211") == "10.0.0.1"
+    assert point_label("10.0.0.1:11212") == "10.0.0.1:11212"
+    assert point_label("cache") == "cache"
+    assert set(point_counts(dict.fromkeys(TEN, 1), 160).values()) == {160}
+    ring = HashRing({"a:11211": 1, "b:11300": 3}, compat="libmemcached")
+    assert ring.point_count("a:11211") + ring.point_count("b:11300") == 320
+    assert ring.get_node("k") in ring
+    with pytest.raises(InvalidOptionError):
+        HashRing(TEN, compat="libmemcached", hash="xxh3")

@@ -9,7 +9,7 @@ from ._balance import Balance
 from ._base import Distributor, Key, Nodes, Weight
 from ._hashing import HashFunction, HashName, md5_64
 from ._rendezvous import RendezvousHash
-from ._ring import HashRing
+from ._ring import Compat, HashRing
 from .adapters import pymemcache_hasher, redis_node_name, redis_ring
 from .errors import (
     DuplicateNodeError,
@@ -31,6 +31,7 @@ __all__ = [
     "RendezvousHash",
     # figures and types
     "Balance",
+    "Compat",
     "HashFunction",
     "HashName",
     "Key",

@@ -1,22 +1,24 @@
-"""The consistent hash ring: native points, or libketama's exactly (``compat="ketama"``).
+"""The consistent hash ring: native points, or libketama's or libmemcached's exactly.
 
 A node owns the arc of the ring that ends at each of its points; a key belongs to the first point
 strictly above the key's hash, wrapping past the top. Native mode gives a node ``vnodes x weight``
 points that depend only on its own name, so a membership change moves only the keys that must
 move. Ketama mode reproduces libketama (and ``uhashring``'s ``hash_fn="ketama"``) point for point,
-including its normalisation of weights by their total, so it can share data with those clients.
+including its normalisation of weights by their total, so it can share data with those clients;
+libmemcached mode does the same for libmemcached's weighted ketama (pylibmc and C clients).
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from fractions import Fraction
 from itertools import accumulate, repeat
 from operator import rshift
 from typing import Any, Literal
 
+from . import _libmemcached
 from ._base import Distributor, Key, Nodes, State, Weight, check_count
 from ._hashing import HashFunction, HashName, ketama_hash, ketama_points, key_bytes, resolve_hash
 from .errors import InvalidOptionError
@@ -24,6 +26,8 @@ from .errors import InvalidOptionError
 __all__ = ["HashRing"]
 
 _KETAMA_POINTS_PER_DIGEST = 4
+
+Compat = Literal["ketama", "libmemcached"]
 
 
 class _RingState(State):
@@ -34,7 +38,7 @@ class _RingState(State):
     all of them, which matters because each comparison of a large ring is a cache miss.
     """
 
-    __slots__ = ("holders", "key_hash", "owners", "points", "shift", "starts")
+    __slots__ = ("holders", "key_hash", "owners", "points", "search", "shift", "starts")
 
     def __init__(
         self,
@@ -45,11 +49,13 @@ class _RingState(State):
         owners: list[str | None],
         key_hash: HashFunction,
         hash_bits: int,
+        search: Callable[[list[int], int, int, int], int],
     ) -> None:
         super().__init__(weights, payloads)
         self.points = points
         self.owners = owners
         self.key_hash = key_hash
+        self.search = search  # bisect_right: first point above the key; bisect_left: at or above
         self.holders = len(set(owners) - {None})  # nodes with a point: tiny ketama weights get none
         bits = min(hash_bits, (len(points) // 2).bit_length())  # about two points per bucket
         self.shift = hash_bits - bits
@@ -60,7 +66,7 @@ class _RingState(State):
         """Index of the first point above the hash of ``key`` (``len(points)`` past the top)."""
         hashed = self.key_hash(key_bytes(key))
         bucket = hashed >> self.shift
-        return bisect_right(self.points, hashed, self.starts[bucket], self.starts[bucket + 1])
+        return self.search(self.points, hashed, self.starts[bucket], self.starts[bucket + 1])
 
 
 class HashRing(Distributor):
@@ -69,7 +75,8 @@ class HashRing(Distributor):
     ``nodes`` is an iterable of names or a mapping name -> weight. ``vnodes`` is the number of
     points a node of weight 1 gets (balance: coefficient of variation about ``1/sqrt(vnodes)``).
     ``compat="ketama"`` maps keys exactly as libketama and ``uhashring`` do (its ``vnodes`` is
-    4 x uhashring's: 160 points is uhashring's default of 40 digests). ``hash`` picks the native
+    4 x uhashring's: 160 points is uhashring's default of 40 digests); ``compat="libmemcached"``
+    as libmemcached's weighted ketama does (names ``"host:port"``, integer weights). ``hash`` picks the native
     hash: ``"md5"`` (default, standard library), ``"xxh3"`` (faster, needs xxhash) or any
     function ``bytes -> int`` returning ints in ``[0, 2**64)``. ``payloads`` keeps an object per
     node, such as a client.
@@ -82,19 +89,19 @@ class HashRing(Distributor):
         nodes: Nodes = (),
         *,
         vnodes: int = 160,
-        compat: Literal["ketama"] | None = None,
+        compat: Compat | None = None,
         hash: HashName | HashFunction = "md5",
         payloads: Mapping[str, Any] | None = None,
     ) -> None:
         if isinstance(vnodes, bool) or not isinstance(vnodes, int) or vnodes < 1:
             raise InvalidOptionError("vnodes", f"must be an int >= 1, got {vnodes!r}")
-        if compat not in (None, "ketama"):
-            raise InvalidOptionError("compat", f"expected None or 'ketama', got {compat!r}")
-        if compat == "ketama":
+        if compat not in (None, "ketama", "libmemcached"):
+            raise InvalidOptionError("compat", f"expected None, 'ketama' or 'libmemcached', got {compat!r}")
+        if compat:
             if vnodes % _KETAMA_POINTS_PER_DIGEST:
                 raise InvalidOptionError("vnodes", f"ketama makes points in fours, got {vnodes}")
             if hash != "md5":
-                raise InvalidOptionError("hash", "ketama always hashes with MD5")
+                raise InvalidOptionError("hash", f"{compat} always hashes with MD5")
         self._vnodes = vnodes
         self._compat = compat
         self._hash = ketama_hash if compat else resolve_hash(hash)
@@ -103,8 +110,8 @@ class HashRing(Distributor):
         super().__init__(nodes, payloads)
 
     @property
-    def compat(self) -> Literal["ketama"] | None:
-        """``"ketama"`` or ``None`` (native)."""
+    def compat(self) -> Compat | None:
+        """``"ketama"``, ``"libmemcached"`` or ``None`` (native)."""
         return self._compat
 
     @property
@@ -120,6 +127,8 @@ class HashRing(Distributor):
         """Points per node: ``vnodes x weight`` natively, libketama's normalised share in ketama mode."""
         if self._compat is None:
             return {name: max(1, round(self._vnodes * weight)) for name, weight in weights.items()}
+        if self._compat == "libmemcached":
+            return _libmemcached.point_counts(weights, self._vnodes)
         # libketama: floor(digests x n x w / W) digests of 4 points each, computed exactly.
         scale = Fraction(self._vnodes // _KETAMA_POINTS_PER_DIGEST * len(weights))
         total = sum(map(Fraction, weights.values()))
@@ -135,15 +144,16 @@ class HashRing(Distributor):
             if self._compat is None:
                 extra = [self._hash(f"{name}-{index}".encode()) for index in range(len(cached), count)]
             else:
+                label = _libmemcached.point_label(name) if self._compat == "libmemcached" else name
                 first = len(cached) // _KETAMA_POINTS_PER_DIGEST
-                extra = ketama_points(name, first, count // _KETAMA_POINTS_PER_DIGEST)
+                extra = ketama_points(label, first, count // _KETAMA_POINTS_PER_DIGEST)
             cached = self._point_cache[name] = cached + extra
         return cached[:count]
 
     def _build(self, weights: dict[str, Weight], payloads: dict[str, Any]) -> _RingState:
         for gone in self._point_cache.keys() - weights.keys():
             del self._point_cache[gone]
-        # On a collision the later node keeps the point: libketama's join order in ketama mode,
+        # On a collision the later node keeps the point: join order in the compatible modes,
         # name order natively, so a native ring depends only on its membership.
         order = weights if self._compat else sorted(weights)
         counts = self._point_counts(weights)
@@ -160,7 +170,13 @@ class HashRing(Distributor):
         if ring and (ring[0] < 0 or ring[-1] >> self._hash_bits):
             raise InvalidOptionError("hash", f"must return ints in [0, 2**{self._hash_bits})")
         return _RingState(
-            weights, payloads, points=ring, owners=owners, key_hash=self._hash, hash_bits=self._hash_bits
+            weights,
+            payloads,
+            points=ring,
+            owners=owners,
+            key_hash=self._hash,
+            hash_bits=self._hash_bits,
+            search=bisect_left if self._compat == "libmemcached" else bisect_right,
         )
 
     def get_node(self, key: Key) -> str | None:
@@ -170,7 +186,7 @@ class HashRing(Distributor):
             hashed = state.key_hash(key.encode() if type(key) is str else key)  # type: ignore[arg-type]
             bucket = hashed >> state.shift
             return state.owners[
-                bisect_right(state.points, hashed, state.starts[bucket], state.starts[bucket + 1])
+                state.search(state.points, hashed, state.starts[bucket], state.starts[bucket + 1])
             ]
         except (TypeError, UnicodeEncodeError):
             return state.owners[state.position(key)]

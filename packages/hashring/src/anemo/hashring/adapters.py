@@ -8,10 +8,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from ._hashing import HashFunction, HashName
-from ._ring import HashRing
+from ._ring import Compat, HashRing
 from .errors import DuplicateNodeError, UnknownNodeError
 
 __all__ = ["pymemcache_hasher", "redis_ring", "redis_node_name"]
@@ -20,13 +20,13 @@ __all__ = ["pymemcache_hasher", "redis_ring", "redis_node_name"]
 def pymemcache_hasher(
     *,
     vnodes: int = 160,
-    compat: Literal["ketama"] | None = None,
+    compat: Compat | None = None,
     hash: HashName | HashFunction = "md5",
 ) -> Callable[[], HashRing]:
     """A factory of empty rings for ``HashClient(servers, hasher=pymemcache_hasher())``.
 
-    HashClient names nodes ``"host:port"``; ``compat="ketama"`` then places keys as other
-    libketama-style clients that use the same names do.
+    HashClient names nodes ``"host:port"``; ``compat="libmemcached"`` then places keys as
+    pylibmc (weighted ketama) does, ``compat="ketama"`` as uhashring and libketama do.
     """
     options: dict[str, Any] = {"vnodes": vnodes, "compat": compat, "hash": hash}
     HashRing(**options)  # check the options now, not at the client's first connection
@@ -53,7 +53,7 @@ def redis_ring(
     *,
     weights: Mapping[str, float] | None = None,
     vnodes: int = 160,
-    compat: Literal["ketama"] | None = None,
+    compat: Compat | None = None,
     hash: HashName | HashFunction = "md5",
 ) -> HashRing:
     """A ring of redis clients: ``ring.get_payload(key)`` is the client that owns ``key``.

@@ -179,6 +179,7 @@ def test_hostile_input_never_raises_or_validates(value: object, min_version: int
         b"2|" + b"9" * 5000 + b":0|",
         "2|1:0|10:1300000000|3:key|8:" + "=" * 1_000_000,
         b"|" * 1_000_000,
+        b"2|1:0|10:1300000000|99999999999999999999:key|8:dmFsdWU=|",
     ],
 )
 def test_huge_garbage_is_refused(value: bytes) -> None:

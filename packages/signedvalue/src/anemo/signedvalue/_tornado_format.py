@@ -148,6 +148,8 @@ def get_signature_key_version(value: str | bytes) -> int | None:
         return None
     version_length, key_version, stamp_length, stamp, name_length = head.groups()
     name_end = head.end() + int(name_length)
+    if name_end > len(raw):  # also keeps a 20-digit length from overflowing match()'s position
+        return None
     tail = _V2_TAIL.match(raw, name_end)
     if tail is None or int(version_length) != len(key_version) or int(stamp_length) != len(stamp):
         return None

@@ -133,6 +133,13 @@ def test_bad_types_are_type_errors() -> None:
         Signer([None])  # type: ignore[list-item]
 
 
+@pytest.mark.parametrize("secret_keys", [{"new": "old"}, {"one", "two"}, None, 5, iter(["a"])])
+def test_unordered_or_odd_secret_collections_are_type_errors(secret_keys: object) -> None:
+    """A dict (whose keys would become the secrets), a set (no first secret) or a non-sequence is refused."""
+    with pytest.raises(TypeError, match="secret_keys must be"):
+        Signer(secret_keys)  # type: ignore[arg-type]
+
+
 def test_clock_out_of_range_is_rejected(clock) -> None:
     """A negative clock cannot be encoded and says so."""
     clock.now = -1

@@ -242,3 +242,36 @@ def test_custom_field_by_overriding_convert() -> None:
     assert error_of(HexColour(), "red") == "Use #rrggbb"
     assert error_of(HexColour(), "#gggggg") == "Enter a valid value."
     assert error_of(HexColour()) == "This field is required."
+
+
+def test_lone_surrogates_and_foreign_objects() -> None:
+    """A str that cannot be UTF-8 and a value of no known kind are field errors."""
+    assert error_of(StringField(), "a\ud800") == "The value is not valid UTF-8."
+    assert error_of(StringField(), object()) == "This field was submitted in an unexpected shape."  # type: ignore[arg-type]
+
+
+def test_subclasses_of_str_and_bytes_are_read_as_such() -> None:
+    """Values of str or bytes subclasses (like markupsafe.Markup) are plain text."""
+
+    class Text(str):
+        pass
+
+    class Raw(bytes):
+        pass
+
+    assert value_of(StringField(), Text(" hi ")) == "hi"
+    assert value_of(IntegerField(), Raw(b"12")) == 12
+
+
+def test_checkbox_value_count_is_bounded() -> None:
+    """More values than Limits.max_entries are refused before any is examined."""
+    form_class = type("Boxes", (Form,), {"f": CheckBoxField(["a"])})
+    form = form_class({"f": ["a"] * 1001})
+    assert form.errors == {"f": "Select at most 1000."}
+
+
+def test_field_repr() -> None:
+    """A field shows its class and the name it is bound to."""
+    assert repr(StringField()) == "<StringField (unbound)>"
+    form_class = type("Named", (Form,), {"title": StringField()})
+    assert repr(form_class.fields["title"]) == "<StringField title>"

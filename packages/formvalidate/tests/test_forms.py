@@ -361,3 +361,22 @@ def test_flat_forms_ignore_structured_names() -> None:
     """A form without nested fields neither parses nor trips over dotted or indexed names."""
     form = HostForm({"ip": ["::1"], "ip.x": ["1"], "port[0]": ["2"], "[0].ip": ["x"]})
     assert form.is_valid(), form.errors
+
+
+def test_tree_conflicts_in_either_order_and_list_bounds() -> None:
+    """A leaf and a group under one name conflict whichever comes first; leaf lists are bounded."""
+    for arguments in ({"first.ip": ["::1"], "first.ip.x": ["1"]}, {"first.ip.x": ["1"], "first.ip": ["::1"]}):
+        form = ServerForm({"name": ["x"], **arguments})
+        assert form.errors["first.ip"] == "This field was submitted in an unexpected shape."
+    tags = {f"tags[{i}]": ["a"] for i in range(5)}
+    form = ServerForm({"name": ["x"], "first.ip": ["::1"], **tags}, limits=Limits(max_entries=3))
+    assert form.errors == {"tags": "The maximum number of entries is 3."}
+
+
+def test_json_limits_on_fields_and_names() -> None:
+    """JSON objects obey max_fields; over-long keys are ignored like unknown names."""
+    limits = Limits(max_fields=3, max_name_length=10)
+    assert HostForm.from_json({f"k{i}": 1 for i in range(4)}, limits=limits).errors == {
+        FORM_ERROR_KEY: "Too many fields were submitted (at most 3)."
+    }
+    assert HostForm.from_json({"ip": "::1", "x" * 11: 1}, limits=limits).is_valid()

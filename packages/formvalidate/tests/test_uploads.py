@@ -237,3 +237,16 @@ def test_a_bare_upload_counts_as_one(png_bytes: bytes) -> None:
     """files={"avatar": upload} (no list) is read as one upload, not as a group of names."""
     form = AvatarForm({}, {"avatar": upload("a.png", png_bytes)})  # type: ignore[dict-item]
     assert form.is_valid(), form.errors
+
+
+def test_save_failures_are_upload_save_errors(tmp_path: Path) -> None:
+    """An OS refusal (here: a path too long for the system) is an UploadSaveError, no debris left."""
+    deep = tmp_path
+    while len(str(deep)) < 3800:
+        deep = deep / ("d" * 150)
+    deep = deep / ("e" * (3975 - len(str(deep)) - 1))  # room for the temporary file, not the name
+    deep.mkdir(parents=True)
+    with pytest.raises(UploadSaveError, match="cannot save upload") as caught:
+        UploadedFile("报" * 60 + ".txt", b"x", "text/plain").save(deep)
+    assert caught.value.directory == str(deep)
+    assert list(deep.iterdir()) == []

@@ -107,20 +107,20 @@ class UploadedFile:
         if not chosen:
             suffix = f".{self.extension}" if self.extension else ""
             chosen = f"{secrets.token_hex(16)}{suffix}"
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
         try:
-            with os.fdopen(handle, "wb") as file:
-                file.write(self.body)
-                file.flush()
-                os.fsync(file.fileno())
-            os.chmod(temporary, mode)
-            return _link_unique(temporary, folder, chosen)
+            handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-", suffix=".part")
+            try:
+                with os.fdopen(handle, "wb") as file:
+                    file.write(self.body)
+                    file.flush()
+                    os.fsync(file.fileno())
+                os.chmod(temporary, mode)
+                return _link_unique(temporary, folder, chosen)
+            finally:
+                os.unlink(temporary)
         except OSError as error:
-            raise UploadSaveError(
-                f"cannot save upload: {error.strerror or error}", directory=str(folder)
-            ) from error
-        finally:
-            os.unlink(temporary)
+            message = f"cannot save upload: {error.strerror or error}"
+            raise UploadSaveError(message, directory=str(folder)) from error
 
 
 def _link_unique(source: str, folder: Path, name: str) -> Path:

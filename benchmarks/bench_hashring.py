@@ -115,6 +115,7 @@ def trade_offs(key_count: int = 1_000_000) -> str:
         "ring, native, vnodes=160": HashRing,
         "ring, native, vnodes=40": lambda nodes: HashRing(nodes, vnodes=40),
         "ring, compat=ketama": lambda nodes: HashRing(nodes, compat="ketama"),
+        "ring, compat=libmemcached": lambda nodes: HashRing(nodes, compat="libmemcached"),
         "rendezvous": RendezvousHash,
     }
     lines = [

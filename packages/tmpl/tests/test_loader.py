@@ -3,11 +3,15 @@
 import marshal
 import os
 import stat
+import subprocess
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from anemo.tmpl import DictLoader, Loader, Template, TemplateNotFound
+from anemo.tmpl import DictLoader, Loader, Template, TemplateNotFound, UnsafeCacheDirectory
+from anemo.tmpl._diskcache import CodeCache
 
 
 def _write(path: Path, text: str, mtime_ns: int | None = None) -> None:
@@ -81,28 +85,145 @@ def test_without_auto_reload_reset_is_all_or_nothing(tmp_path: Path) -> None:
     assert loader.load("page.html").generate() == b"v2"
 
 
+def _primed_cache(tmp_path: Path, source: str = "<b>{{ x }}</b>") -> tuple[Path, Path, Template]:
+    """A template directory with page.html, and a cache directory holding its compiled entry."""
+    _write(tmp_path / "t" / "page.html", source)
+    cache = tmp_path / "cache"
+    template = Loader(tmp_path / "t", cache_dir=cache).load("page.html")
+    return tmp_path / "t", cache, template
+
+
+def _only_entry(cache: Path) -> Path:
+    (entry,) = cache.iterdir()
+    return entry
+
+
 def test_disk_cache_is_private_and_used(tmp_path: Path) -> None:
-    """Compiled code is stored in a 0700 directory and read back by a new loader."""
-    _write(tmp_path / "t" / "page.html", "<b>{{ x }}</b>")
-    cache = tmp_path / "cache"
-    assert Loader(tmp_path / "t", cache_dir=cache).load("page.html").generate(x=1) == b"<b>1</b>"
+    """Compiled code is stored privately (0700 directory, 0600 entry) and read by a new loader."""
+    root, cache, template = _primed_cache(tmp_path)
     assert stat.S_IMODE(cache.stat().st_mode) == 0o700
-    (entry,) = cache.iterdir()
-    # Replace the cached code with another template's: a new loader must run what it reads.
-    other = Template("<i>{{ x }}</i>", name="page.html")
-    entry.write_bytes(marshal.dumps(compile(other.code, "page_html.generated.py", "exec")))
-    assert Loader(tmp_path / "t", cache_dir=cache).load("page.html").generate(x=2) == b"<i>2</i>"
+    assert stat.S_IMODE(_only_entry(cache).stat().st_mode) == 0o600
+    # Store another template's code under this one's key: a new loader must run what it reads.
+    other = compile(Template("<i>{{ x }}</i>").code, CACHED_FILENAME, "exec")
+    CodeCache(cache).put(template.code, CACHED_FILENAME, other)
+    assert Loader(root, cache_dir=cache).load("page.html").generate(x=2) == b"<i>2</i>"
 
 
-def test_corrupt_cache_entries_are_recompiled(tmp_path: Path) -> None:
-    """An unreadable cache entry is ignored and rewritten, never a crash."""
-    _write(tmp_path / "t" / "page.html", "{{ x }}")
+CACHED_FILENAME = "page_html.generated.py"
+HOSTILE = compile("def _tt_execute():\n    return 'PWNED'\n", CACHED_FILENAME, "exec")
+
+
+def _garbage(data: bytes) -> bytes:
+    return b"\x00garbage"
+
+
+def _truncated(data: bytes) -> bytes:
+    return data[:-7]
+
+
+def _one_bit_flipped(data: bytes) -> bytes:
+    return data[:-20] + bytes([data[-20] ^ 1]) + data[-19:]
+
+
+def _unsealed_hostile_code(data: bytes) -> bytes:
+    return marshal.dumps(HOSTILE)
+
+
+@pytest.mark.parametrize("damage", [_garbage, _truncated, _one_bit_flipped, _unsealed_hostile_code])
+def test_damaged_cache_entries_are_recompiled(tmp_path: Path, damage: Callable[[bytes], bytes]) -> None:
+    """A corrupt, truncated or unsealed entry is never unmarshalled: recompiled and rewritten."""
+    root, cache, _ = _primed_cache(tmp_path, "{{ x }}")
+    entry = _only_entry(cache)
+    good = entry.read_bytes()
+    entry.write_bytes(damage(good))
+    assert Loader(root, cache_dir=cache).load("page.html").generate(x=3) == b"3"
+    assert entry.read_bytes() == good
+
+
+def test_entry_of_another_template_is_not_used(tmp_path: Path) -> None:
+    """A valid entry copied under another template's key is refused (the seal covers the key)."""
+    root, cache, _ = _primed_cache(tmp_path, "{{ x }}")
+    entry = _only_entry(cache)
+    _write(root / "other.html", "other {{ x }}")
+    Loader(root, cache_dir=cache).load("other.html")
+    (other_entry,) = set(cache.iterdir()) - {entry}
+    entry.write_bytes(other_entry.read_bytes())
+    assert Loader(root, cache_dir=cache).load("page.html").generate(x=4) == b"4"
+
+
+def _make_group_writable(path: Path) -> None:
+    path.chmod(0o620)
+
+
+def _give_to_another_user(path: Path) -> None:
+    if os.geteuid() != 0:
+        pytest.skip("only root can give a file to another user")
+    os.chown(path, NOBODY, -1)
+
+
+NOBODY = 65534
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX ownership and modes")
+@pytest.mark.parametrize("make_foreign", [_make_group_writable, _give_to_another_user])
+def test_entries_others_could_write_are_not_loaded(
+    tmp_path: Path, make_foreign: Callable[[Path], None]
+) -> None:
+    """A well-formed entry that another user owns or may write is not run."""
+    root, cache, template = _primed_cache(tmp_path)
+    CodeCache(cache).put(template.code, CACHED_FILENAME, HOSTILE)
+    make_foreign(_only_entry(cache))
+    assert Loader(root, cache_dir=cache).load("page.html").generate(x=5) == b"<b>5</b>"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX ownership and modes")
+@pytest.mark.parametrize("mode", [0o777, 0o770, 0o702], ids=oct)
+def test_cache_directory_others_may_write_is_refused(tmp_path: Path, mode: int) -> None:
+    """A cache directory writable by group or others is an error, not a silent risk."""
     cache = tmp_path / "cache"
-    Loader(tmp_path / "t", cache_dir=cache).load("page.html")
-    (entry,) = cache.iterdir()
-    entry.write_bytes(b"\x00garbage")
-    assert Loader(tmp_path / "t", cache_dir=cache).load("page.html").generate(x=3) == b"3"
-    assert entry.read_bytes() != b"\x00garbage"
+    cache.mkdir()
+    cache.chmod(mode)
+    with pytest.raises(UnsafeCacheDirectory) as caught:
+        Loader(tmp_path, cache_dir=cache)
+    assert caught.value.directory == str(cache)
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX ownership and modes")
+def test_cache_directory_of_another_user_is_refused(tmp_path: Path) -> None:
+    """A cache directory that belongs to another user is refused, whatever its mode."""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    _give_to_another_user(cache)
+    with pytest.raises(UnsafeCacheDirectory, match="belong to this user"):
+        Loader(tmp_path, cache_dir=cache)
+
+
+def test_cache_write_failure_still_renders(tmp_path: Path) -> None:
+    """If an entry cannot be written, the template is compiled and rendered all the same."""
+    root, cache, _ = _primed_cache(tmp_path)
+    entry = _only_entry(cache)
+    entry.unlink()
+    entry.mkdir()  # os.replace() onto a directory fails
+    assert Loader(root, cache_dir=cache).load("page.html").generate(x=6) == b"<b>6</b>"
+    assert [path.name for path in cache.iterdir()] == [entry.name]
+
+
+def test_cache_key_includes_the_optimization_level(tmp_path: Path) -> None:
+    """Code compiled under ``python -O`` is never reused by a process without it."""
+    _write(tmp_path / "t" / "page.txt", "{{ __debug__ }}")
+    script = (
+        "import sys; from anemo.tmpl import Loader;"
+        f"sys.stdout.write(Loader({str(tmp_path / 't')!r}, cache_dir={str(tmp_path / 'c')!r})"
+        ".load('page.txt').generate().decode())"
+    )
+    outputs = [
+        subprocess.run(
+            [sys.executable, *flags, "-c", script], capture_output=True, text=True, check=True
+        ).stdout
+        for flags in (["-O"], [])
+    ]
+    assert outputs == ["False", "True"]
+    assert len(list((tmp_path / "c").iterdir())) == 2
 
 
 def test_loader_settings_reach_templates() -> None:

@@ -11,7 +11,7 @@ from ._escape import SafeStr, json_encode, squeeze, url_escape, xhtml_escape
 from ._loader import BaseLoader, DictLoader, Loader
 from ._template import STREAM_CHUNK_PIECES, Template
 from ._whitespace import filter_whitespace
-from .errors import ParseError, RenderModeError, TemplateError, TemplateNotFound
+from .errors import ParseError, RenderModeError, TemplateError, TemplateNotFound, UnsafeCacheDirectory
 
 __version__ = "0.1.0.dev0"
 
@@ -26,6 +26,7 @@ __all__ = [
     "Template",
     "TemplateError",
     "TemplateNotFound",
+    "UnsafeCacheDirectory",
     "__version__",
     "filter_whitespace",
     "json_encode",

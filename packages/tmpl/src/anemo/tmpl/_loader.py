@@ -115,7 +115,8 @@ class Loader(BaseLoader):
     extends and includes on each ``load()``, and recompiles only what changed; ``reset()``
     then keeps the unchanged templates. ``cache_dir`` keeps compiled code on disk, keyed by
     the generated source and the Python version, so a restarted process skips compiling.
-    The cache directory must be writable by this application only.
+    The cache directory must belong to this application's user and be writable by no one
+    else (:class:`~anemo.tmpl.errors.UnsafeCacheDirectory` otherwise).
     """
 
     def __init__(

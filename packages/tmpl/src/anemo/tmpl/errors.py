@@ -5,7 +5,8 @@
     TemplateError
     ├── ParseError          a template's text is not valid template syntax
     ├── TemplateNotFound    a loader has no template of that name
-    └── RenderModeError     a template that awaits was rendered synchronously
+    ├── RenderModeError     a template that awaits was rendered synchronously
+    └── UnsafeCacheDirectory  the compiled-code cache directory could be written by others
 
 Errors raised by the template's own Python code while rendering (a ``ZeroDivisionError`` in
 ``{{ 1/0 }}``) propagate unchanged; their traceback names the template file and line.
@@ -13,7 +14,7 @@ Errors raised by the template's own Python code while rendering (a ``ZeroDivisio
 
 from __future__ import annotations
 
-__all__ = ["ParseError", "RenderModeError", "TemplateError", "TemplateNotFound"]
+__all__ = ["ParseError", "RenderModeError", "TemplateError", "TemplateNotFound", "UnsafeCacheDirectory"]
 
 
 class TemplateError(Exception):
@@ -55,3 +56,16 @@ class RenderModeError(TemplateError):
     def __init__(self, template_name: str) -> None:
         super().__init__(f"template {template_name!r} awaits: render it with generate_async()")
         self.template_name = template_name
+
+
+class UnsafeCacheDirectory(TemplateError):
+    """``Loader(cache_dir=...)`` names a directory this process must not load code from.
+
+    Cached entries are code that the loader runs, so the directory must belong to the
+    application's user and be writable by no one else; ``reason`` says what is wrong.
+    """
+
+    def __init__(self, directory: str, reason: str) -> None:
+        super().__init__(f"refusing template cache directory {directory!r}: {reason}")
+        self.directory = directory
+        self.reason = reason

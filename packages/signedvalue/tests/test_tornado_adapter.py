@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
@@ -12,6 +13,8 @@ from tornado.httpclient import HTTPResponse
 from tornado.log import app_log
 from tornado.testing import AsyncHTTPTestCase, ExpectLog
 
+from anemo.signedvalue import Serializer
+from anemo.signedvalue.encrypted import EncryptedSerializer
 from anemo.signedvalue.tornado import MAX_COOKIE_BYTES, JSONCookieMixin
 
 
@@ -31,10 +34,11 @@ class GetHandler(JSONCookieMixin):
     """Answers with the JSON in cookie ``name`` (null when refused)."""
 
     def get(self, kind: str, name: str) -> None:
+        max_age_days = float(self.get_argument("max_age_days", "31"))
         if kind == "signed":
-            found = self.get_signed_json_cookie(name)
+            found = self.get_signed_json_cookie(name, max_age_days=max_age_days)
         else:
-            found = self.get_encrypted_json_cookie(name)
+            found = self.get_encrypted_json_cookie(name, max_age_days=max_age_days)
         self.write(json.dumps(found))
 
 
@@ -66,8 +70,9 @@ class AdapterTestCase(AsyncHTTPTestCase):
     def put(self, kind: str, name: str, obj: Any, headers: dict[str, str] | None = None) -> HTTPResponse:
         return self.fetch(f"/set/{kind}/{name}", method="POST", body=json.dumps(obj), headers=headers)
 
-    def read(self, kind: str, name: str, cookie: str) -> Any:
-        response = self.fetch(f"/get/{kind}/{name}", headers={"Cookie": f"{name}={cookie}"})
+    def read(self, kind: str, name: str, cookie: str, max_age_days: float = 31) -> Any:
+        path = f"/get/{kind}/{name}?max_age_days={max_age_days}"
+        response = self.fetch(path, headers={"Cookie": f"{name}={cookie}"})
         assert response.code == 200
         return json.loads(response.body)
 
@@ -117,6 +122,21 @@ class TestSignedCookies(AdapterTestCase):
             response = self.put("signed", "big", "x" * MAX_COOKIE_BYTES)
         assert response.code == 500
         assert set_cookie_headers(response) == []
+
+
+class TestExpiry(AdapterTestCase):
+    def test_max_age_days_refuses_older_cookies(self) -> None:
+        """A cookie made two days ago reads back within max_age_days=3 and as None with 1."""
+        two_days_ago = time.time() - 2 * 86400
+        salt = "anemo.signedvalue.tornado.cookie:prefs"
+        then = {"salt": salt, "clock": lambda: two_days_ago}
+        tokens = {
+            "signed": Serializer("app secret", **then).dumps("old"),
+            "encrypted": EncryptedSerializer("app secret", **then).dumps("old"),
+        }
+        for kind, token in tokens.items():
+            assert self.read(kind, "prefs", token, max_age_days=3) == "old"
+            assert self.read(kind, "prefs", token, max_age_days=1) is None
 
 
 class TestEncryptedCookies(AdapterTestCase):

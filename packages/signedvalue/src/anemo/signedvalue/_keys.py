@@ -28,16 +28,13 @@ def derive_keys(secret_keys: SecretKeys, purpose: str, salt: str | bytes) -> tup
     Key = HMAC-SHA256(secret, "anemo.signedvalue/" purpose NUL salt). Different purposes (signing,
     encryption) or salts give unrelated keys, so a token made for one never validates for another.
     """
-    if isinstance(secret_keys, str | bytes):
-        secrets = [secret_keys]
-    elif isinstance(secret_keys, Sequence):
-        secrets = list(secret_keys)
-    else:
+    if not isinstance(secret_keys, str | bytes | Sequence):
         # A dict would sign with its keys and a set in no fixed order: the rotation order is lost.
         raise TypeError(
             "secret_keys must be str, bytes or a sequence of them (the first signs), "
             f"not {type(secret_keys).__name__}"
         )
+    secrets = [secret_keys] if isinstance(secret_keys, str | bytes) else list(secret_keys)
     if not secrets:
         raise ValueError("at least one secret key is required")
     context = b"anemo.signedvalue/" + purpose.encode("ascii") + b"\0" + as_bytes(salt, "salt")

@@ -1,5 +1,7 @@
 """anemo.tmpl renders what tornado.template renders: differential tests against tornado."""
 
+import enum
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -130,3 +132,64 @@ def test_raw_bytes_round_trip() -> None:
     """Unescaped bytes that are not UTF-8 are written exactly, as tornado writes them."""
     template = anemo.tmpl.Template("<{{ x }}>", autoescape=None)
     assert template.generate(x=b"\xff\xfe") == b"<\xff\xfe>"
+
+
+class Colour(str, enum.Enum):
+    """A ``(str, Enum)`` whose ``str()`` differs from its value."""
+
+    RED = "<red & 'rouge'>"
+
+
+class Shouting(str):
+    """A ``str`` subclass whose ``__str__`` is not its text."""
+
+    def __str__(self) -> str:
+        return "not the text"
+
+
+class Level(enum.IntEnum):
+    """An ``int`` subclass."""
+
+    HIGH = 3
+
+
+CONTEXT_TEMPLATES = {
+    "plain.html": "[{{ x }}]",
+    "attribute.html": "<a title='{{ x }}' href=\"{{ x }}\">",
+    "unescaped.html": (
+        "{% autoescape None %}[{{ x }}]{% include 'plain.html' %}{% block b %}<{{ x }}>{% end %}"
+    ),
+    "child.html": "{% extends 'unescaped.html' %}{% block b %}child {{ x }}{% end %}",
+    "unescaped_child.html": "{% autoescape None %}{% extends 'blocks.html' %}{% block b %}{{ x }}{% end %}",
+    "blocks.html": "{% block b %}<{{ x }}>{% end %}{% block c %}{{ x }}{% end %}",
+    "apply.html": "{% apply upper %}{{ x }}|{% raw x %}{% end %}",
+    "raw.html": "{% raw x %}|{{ x }}",
+    "module.html": "{% module Echo(x) %}",
+    "set.html": "{% set y = x %}{{ y }}",
+    "loop.html": "{% for i in [x, x] %}{{ i }}{% include 'plain.html' %}{% end %}",
+    "comment.html": "{# {{ x }} #}{% comment {{ x }} %}{{ x }}",
+    "custom.html": "{% autoescape upper %}{{ x }}",
+    "two.html": "a{{ x }}b{{ x }}c",
+}
+
+
+class EchoModules:
+    """A ``_tt_modules`` with one UI module that returns markup around its argument."""
+
+    @staticmethod
+    def Echo(value: object) -> str:
+        return f"<m>{value}</m>"
+
+
+@pytest.mark.parametrize("name", sorted(CONTEXT_TEMPLATES))
+@pytest.mark.parametrize(
+    "value",
+    ["<&'\">", b"<b>&", 5, -1.5, True, None, [1, "<"], Colour.RED, Shouting("<s>"), Level.HIGH],
+    ids=repr,
+)
+def test_escaping_in_every_context_matches_tornado(name: str, value: object) -> None:
+    """Includes, blocks, extends, apply, raw, module and custom escapes escape as tornado does."""
+    namespace = {"x": value, "upper": bytes.upper, "_tt_modules": EchoModules()}
+    ours = anemo.tmpl.DictLoader(CONTEXT_TEMPLATES).load(name).generate(**namespace)
+    theirs = tornado_template.DictLoader(CONTEXT_TEMPLATES).load(name).generate(**namespace)
+    assert ours == theirs

@@ -75,6 +75,46 @@ def test_safe_strings_are_not_escaped_again() -> None:
     assert rendered == b"<b>x</b>|<i>ok</i>|&lt;b&gt;|&lt;b&gt;x&lt;/b&gt;&lt;"
 
 
+SAFE_CONTEXTS = {
+    "include.html": "{% include 'part.html' %}",
+    "part.html": "({{ x }})",
+    "base.html": "{% block b %}<{{ x }}>{% end %}",
+    "child.html": "{% extends 'base.html' %}{% block b %}{{ x }}|{{ super() }}{% end %}",
+    "apply.html": "{% apply upper %}{{ x }}{% end %}",
+    "raw.html": "{% raw x %}{% autoescape None %}{{ x }}",
+    "loop.html": "{% for i in range(2) %}{{ x }}{% end %}",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("include.html", "(<b>&amp;</b>)"),
+        ("child.html", "<b>&amp;</b>|<<b>&amp;</b>>"),
+        ("apply.html", "<B>&AMP;</B>"),
+        ("raw.html", "<b>&amp;</b><b>&amp;</b>"),
+        ("loop.html", "<b>&amp;</b><b>&amp;</b>"),
+    ],
+)
+def test_safe_strings_are_written_once_in_every_context(name: str, expected: str) -> None:
+    """Includes, blocks, super(), apply, raw and loops write a SafeStr unchanged."""
+    rendered = DictLoader(SAFE_CONTEXTS).load(name).generate(x=SafeStr("<b>&amp;</b>"), upper=bytes.upper)
+    assert rendered == expected.encode()
+
+
+def test_custom_escape_functions_see_safe_strings_too() -> None:
+    """A custom autoescape function (not xhtml_escape) gets every value, safe or not, as bytes."""
+    seen: list[bytes] = []
+
+    def record(value: bytes) -> bytes:
+        seen.append(value)
+        return value
+
+    template = Template("{% autoescape record %}{{ x }}")
+    assert template.generate(x=SafeStr("<b>"), record=record) == b"<b>"
+    assert seen == [b"<b>"]
+
+
 @settings(max_examples=50, deadline=None)
 @given(
     items=st.lists(

@@ -74,7 +74,12 @@ def escape_html_value(value: Any) -> str:
         markup = getattr(value, "__html__", None)
         if markup is not None:
             return str(markup())
-        text = value.decode("utf-8") if isinstance(value, bytes) else str(value)
+        if isinstance(value, str):
+            text = str.__str__(value)
+        elif isinstance(value, bytes):
+            text = value.decode("utf-8")
+        else:
+            text = str(value)
     return (
         text.replace("&", "&amp;")
         .replace("<", "&lt;")
@@ -85,9 +90,15 @@ def escape_html_value(value: Any) -> str:
 
 
 def to_text(value: object) -> str:
-    """The unescaped text of a value: ``str`` as is, bytes decoded, anything else ``str()``."""
+    """The unescaped text of a value: ``str`` as is, bytes decoded, anything else ``str()``.
+
+    A ``str`` subclass gives its characters, not its ``__str__`` (a ``(str, Enum)`` member
+    writes its value, as with tornado.template).
+    """
     if type(value) is str:
         return value
+    if isinstance(value, str):
+        return str.__str__(value)
     if isinstance(value, bytes):
         return value.decode("utf-8", "surrogateescape")
     return str(value)

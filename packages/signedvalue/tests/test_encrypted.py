@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import string
 from typing import Any
 
 import pytest
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -37,6 +41,18 @@ def test_content_is_hidden() -> None:
     assert b"attack" not in raw
     assert "attack" not in first
     assert sealer.loads(second) == "attack at dawn"
+
+
+def test_format_is_the_documented_one() -> None:
+    """AES-256-GCM keyed HMAC-SHA256(secret, "anemo.signedvalue/encrypt" NUL salt); the header is AAD."""
+    raw = urlsafe_decode(EncryptedSerializer("secret", salt="cart").dumps({"items": [3]}).encode())
+    assert raw is not None
+    header, nonce, sealed = raw[:6], raw[6:18], raw[18:]
+    key = hmac.digest(b"secret", b"anemo.signedvalue/encrypt\0cart", hashlib.sha256)
+    assert header[0] == 2
+    assert AESGCM(key).decrypt(nonce, sealed, header) == b'{"items":[3]}'
+    with pytest.raises(InvalidTag):
+        AESGCM(key).decrypt(nonce, sealed, b"\x02" + header[1:5] + bytes([header[5] ^ 1]))
 
 
 def test_salt_and_purpose_bind() -> None:

@@ -52,6 +52,17 @@ def test_key_is_derived_not_raw() -> None:
     assert mac != hmac.digest(b"secret", body, hashlib.sha256)
 
 
+def test_key_derivation_is_the_documented_one() -> None:
+    """The MAC key is HMAC-SHA256(secret, "anemo.signedvalue/sign" NUL salt), as the README states."""
+    raw = urlsafe_decode(Signer("secret", salt="purpose").sign(b"value"))
+    assert raw is not None
+    body, mac = raw[:-32], raw[-32:]
+    key = hmac.digest(b"secret", b"anemo.signedvalue/sign\0purpose", hashlib.sha256)
+    assert mac == hmac.digest(key, body, hashlib.sha256)
+    assert body[0] == 1
+    assert body[6:] == b"value"
+
+
 def test_rotation_first_signs_all_verify() -> None:
     """Old tokens verify after a new key is put in front; they stop once the old key is dropped."""
     old_token = Signer("old").sign(b"v")

@@ -26,6 +26,7 @@ from anemo.captcha import (
     VerificationError,
     WrongAnswer,
 )
+from anemo.signedvalue import MAX_CLOCK_SKEW
 
 if TYPE_CHECKING:
     from conftest import Clock, Race, RedisStore
@@ -108,6 +109,35 @@ def test_challenges_expire(mode: str, clock: Clock) -> None:
         service.verify(late.token, late_answer)
     if isinstance(caught.value, ChallengeExpired):
         assert caught.value.age == pytest.approx(60.5)
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_default_lifetime_is_five_minutes(mode: str, clock: Clock) -> None:
+    """Without a lifetime, a challenge passes just before 300 s and has expired just after."""
+    service = make_service(mode, clock)
+    on_time, late = service.issue(), service.issue()
+    assert late.expires_at == clock.now + 300
+    clock.advance(299.5)
+    assert service.passes(on_time.token, solution(service, on_time))
+    late_answer = solution(service, late)
+    clock.advance(1)
+    assert not service.passes(late.token, late_answer)
+
+
+def test_used_ids_outlive_their_tokens(clock: Clock) -> None:
+    """A stateless token stays one-time as long as it validates, even one dated ahead by the allowed skew."""
+    store = MemoryStore(clock=clock)
+    issuer = CaptchaService(store, secret_key=SECRET, clock=lambda: clock.now + MAX_CLOCK_SKEW, lifetime=60)
+    verifier = CaptchaService(store, secret_key=SECRET, clock=clock, lifetime=60)
+    challenge = issuer.issue()
+    answer = solution(verifier, challenge)
+    assert verifier.passes(challenge.token, answer)
+    clock.advance(MAX_CLOCK_SKEW + 60 - 0.5)  # the token's last half-second of validity
+    with pytest.raises(ChallengeReplayed):
+        verifier.verify(challenge.token, answer)
+    clock.advance(1)
+    with pytest.raises(ChallengeExpired):
+        verifier.verify(challenge.token, answer)
 
 
 def test_expired_server_side_challenge_has_no_image(clock: Clock) -> None:

@@ -264,3 +264,38 @@ def test_ordinary_render_function_is_plain() -> None:
     for keyword in ("yield", "async", "await", "_tt_chunk_pieces"):
         assert keyword not in template.code
     assert template.generate(items=[1, 2]) == b"12"
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["x\nraise SystemExit('injected')\n#", "x\n    _tt_emit('injected')\n#", "x\r    _tt_emit('injected')"],
+)
+def test_template_names_cannot_inject_code(name: str) -> None:
+    """A template name with line breaks stays inside the comment it appears in."""
+    assert Template("{{ x }}", name=name).generate(x=1) == b"1"
+
+
+@pytest.mark.parametrize("separator", ["\r", "\x0c", "\x0b", "\u2028", "\x85"])
+def test_error_lines_count_only_newlines(separator: str) -> None:
+    """Characters that str.splitlines() breaks at do not shift the line an error quotes."""
+    source = f"a{separator}b\n{{{{ 1 // zero }}}}\n{{{{ 1 + }}}}"
+    with pytest.raises(ParseError) as parse_error:
+        Template(source, name="t.txt")
+    assert (parse_error.value.lineno, parse_error.value.source_line) == (3, "{{ 1 + }}")
+    template = Template(source.rsplit("\n", 1)[0], name="t.txt")
+    with pytest.raises(ZeroDivisionError) as caught:
+        template.generate(zero=0)
+    quoted = "_tt_escape0(1 // zero)  # t.txt:2"
+    assert quoted in "".join(traceback.format_exception(caught.value))
+    if sys.version_info >= (3, 11):
+        assert caught.value.__notes__ == ["  in template t.txt:2: {{ 1 // zero }}"]
+
+
+def test_carriage_return_inside_code_keeps_lines_in_step() -> None:
+    """A lone CR inside a tag's code (a line break to Python) does not shift later lines."""
+    template = Template("{{ (1,\r2)[0] }}\n{{ 1 // zero }}", name="t.txt")
+    with pytest.raises(ZeroDivisionError) as caught:
+        template.generate(zero=0)
+    assert "# t.txt:2" in "".join(traceback.format_exception(caught.value))
+    if sys.version_info >= (3, 11):
+        assert caught.value.__notes__ == ["  in template t.txt:2: {{ 1 // zero }}"]

@@ -105,7 +105,10 @@ class _Writer:
             lines = context.file.source_lines
             source_line = lines[line - 1] if 0 < line <= len(lines) else ""
             origin = LineOrigin(context.file.name, line, context.via, source_line)
-            comment = f"  # {origin.describe()}"
+            # Escaped, so that a template name holding a line break cannot end the comment.
+            comment = f"  # {repr(origin.describe())[1:-1]}"
+        # Python reads a lone CR as a line break too: make it one, so the line count holds.
+        code = code.replace("\r\n", "\n").replace("\r", "\n")
         # Code spanning several lines (a multi-line expression) gets its comment on the last.
         self.lines.append("    " * self.indent + code + comment)
         self.origins.extend([origin] * (code.count("\n") + 1))

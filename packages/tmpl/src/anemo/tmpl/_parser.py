@@ -366,7 +366,8 @@ class _Reader:
 
 def parse(source: str, name: str, autoescape: str | None, whitespace: str) -> ParsedFile:
     """Parse a template's source into a :class:`ParsedFile`."""
-    file = ParsedFile(name, source.splitlines(), autoescape)
+    # Lines as the reader counts them, at "\n" only (str.splitlines() also breaks at \f, \u2028...).
+    file = ParsedFile(name, [line.removesuffix("\r") for line in source.split("\n")], autoescape)
     reader = _Reader(source, file, whitespace)
     file.body, _ = reader.parse_body(None, in_loop=False)
     return file

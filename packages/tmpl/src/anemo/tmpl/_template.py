@@ -178,7 +178,8 @@ class Template:
             try:
                 module = compile(generated.source, filename, "exec", dont_inherit=True)
             except SyntaxError as error:
-                origin = generated.origins[error.lineno - 1] if error.lineno else None
+                known = error.lineno is not None and 0 < error.lineno <= len(generated.origins)
+                origin = generated.origins[error.lineno - 1] if known else None
                 raise self._parse_error(f"invalid Python: {error.msg}", origin) from error
             if cache is not None:
                 cache.put(generated.source, filename, module)
@@ -189,7 +190,9 @@ class Template:
         )
         compiled = _Compiled(function, filename, generated, _SourceLoader(generated.source))
         self._variants[variant] = compiled
-        linecache.cache[filename] = (len(generated.source), None, generated.source.splitlines(True), filename)
+        # Lines as Python counts them (str.splitlines() would also break at \f, \u2028...).
+        lines = [f"{line}\n" for line in generated.source.split("\n")[:-1]]
+        linecache.cache[filename] = (len(generated.source), None, lines, filename)
         if variant == (_ASYNC if self.awaits else _PLAIN):
             self._base_namespace["__loader__"] = compiled.source_loader
         return compiled

@@ -235,3 +235,12 @@ def test_loader_settings_reach_templates() -> None:
         namespace={"double": lambda n: n * 2},
     )
     assert loader.load("a.html").generate(x="<") == b"  <  4"
+
+
+@pytest.mark.parametrize("name", [None, b"page.html", 5])
+def test_template_names_must_be_text(tmp_path: Path, name: object) -> None:
+    """A name that is not a str is a TypeError saying so, from either loader."""
+    _write(tmp_path / "page.html", "x")
+    for loader in (Loader(tmp_path), DictLoader({"page.html": "x"})):
+        with pytest.raises(TypeError, match="template name must be a str"):
+            loader.load(name)  # type: ignore[arg-type]

@@ -72,3 +72,10 @@ def test_directives_may_span_lines() -> None:
     """Any whitespace separates a directive from its argument, newlines included."""
     template = Template("{%\tif\n x %}{%  set y =\t2 %}{{ y }}{% end %}")
     assert template.generate(x=True) == b"2"
+
+
+@pytest.mark.parametrize("source", [None, 5, ["{{ x }}"]])
+def test_template_source_must_be_text(source: object) -> None:
+    """A source that is neither str nor bytes is a TypeError saying so."""
+    with pytest.raises(TypeError, match="template source must be str or bytes"):
+        Template(source)  # type: ignore[arg-type]

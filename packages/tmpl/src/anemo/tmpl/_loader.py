@@ -65,6 +65,8 @@ class BaseLoader:
 
     def load(self, name: str, parent_path: str | None = None) -> Template:
         """The compiled template called ``name``, as referenced from ``parent_path``."""
+        if not isinstance(name, str):
+            raise TypeError(f"template name must be a str, not {type(name).__name__}")
         name = self.resolve_path(name, parent_path)
         with self.lock:
             template = self.templates.get(name)

@@ -136,7 +136,12 @@ class Template:
             self.autoescape = "xhtml_escape"
         self.loader = loader
         self.namespace: Mapping[str, Any] = loader.namespace if loader is not None else {}
-        source = _decode(template_string, name) if isinstance(template_string, bytes) else template_string
+        if isinstance(template_string, bytes):
+            source = _decode(template_string, name)
+        elif isinstance(template_string, str):
+            source = template_string
+        else:
+            raise TypeError(f"template source must be str or bytes, not {type(template_string).__name__}")
         self.file: ParsedFile = parse(source, name, self.autoescape, whitespace)
         self._module_name = name.replace(".", "_")
         self._base_namespace: dict[str, Any] = {

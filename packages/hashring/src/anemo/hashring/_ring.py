@@ -74,10 +74,10 @@ class HashRing(Distributor):
     points a node of weight 1 gets (balance: coefficient of variation about ``1/sqrt(vnodes)``).
     ``compat="ketama"`` maps keys exactly as libketama and ``uhashring`` do (its ``vnodes`` is
     4 x uhashring's: 160 points is uhashring's default of 40 digests); ``compat="libmemcached"``
-    as libmemcached's weighted ketama does (names ``"host:port"``, integer weights). ``hash`` picks the native
-    hash: ``"md5"`` (default, standard library), ``"xxh3"`` (faster, needs xxhash) or any
-    function ``bytes -> int`` returning ints in ``[0, 2**64)``. ``payloads`` keeps an object per
-    node, such as a client.
+    as libmemcached's weighted ketama does (names ``"host:port"``, integer weights). ``hash``
+    picks the native hash: ``"md5"`` (default, standard library), ``"xxh3"`` (faster, needs
+    xxhash) or any function ``bytes -> int`` returning ints in ``[0, 2**64)``. ``payloads``
+    keeps an object per node, such as a client.
     """
 
     __slots__ = ("_compat", "_hash", "_hash_bits", "_point_cache", "_vnodes")
@@ -114,7 +114,7 @@ class HashRing(Distributor):
 
     @property
     def vnodes(self) -> int:
-        """Points per unit of weight (before libketama's normalisation in ketama mode)."""
+        """Points per unit of weight (before the normalisation of the compatible modes)."""
         return self._vnodes
 
     def point_count(self, name: str) -> int:
@@ -122,7 +122,7 @@ class HashRing(Distributor):
         return self._point_counts(self._state.weights).get(name, 0)
 
     def _point_counts(self, weights: Mapping[str, Weight]) -> dict[str, int]:
-        """Points per node: ``vnodes x weight`` natively, libketama's normalised share in ketama mode."""
+        """Points per node: ``vnodes x weight`` natively, a normalised share in the compatible modes."""
         if self._compat is None:
             return {name: max(1, round(self._vnodes * weight)) for name, weight in weights.items()}
         if self._compat == "libmemcached":

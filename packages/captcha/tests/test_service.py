@@ -23,6 +23,7 @@ from anemo.captcha import (
     InvalidChallenge,
     MemoryStore,
     RenderError,
+    StoreFull,
     VerificationError,
     WrongAnswer,
 )
@@ -40,7 +41,8 @@ def make_service(
 ) -> CaptchaService:
     if mode == "server-side":
         return CaptchaService(store, clock=clock, **options)  # type: ignore[arg-type]
-    return CaptchaService(store or MemoryStore(), secret_key=SECRET, clock=clock, **options)  # type: ignore[arg-type]
+    used_ids = MemoryStore() if store is None else store  # not `or`: an empty MemoryStore is falsy
+    return CaptchaService(used_ids, secret_key=SECRET, clock=clock, **options)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=MODES)
@@ -278,6 +280,15 @@ def test_flow_on_redis(mode: str, clock: Clock, redis_store: RedisStore) -> None
     answer = solution(service, challenge)
     assert service.passes(challenge.token, answer)
     assert not service.passes(challenge.token, answer)
+
+
+def test_full_used_id_store_refuses_loudly(clock: Clock) -> None:
+    """When no used id can be recorded, even a right answer is not accepted: StoreFull, not True."""
+    service = make_service("stateless", clock, MemoryStore(max_entries=1))
+    first, second = service.issue(), service.issue()
+    assert service.passes(first.token, solution(service, first))
+    with pytest.raises(StoreFull):
+        service.passes(second.token, solution(service, second))
 
 
 def test_stateless_mode_needs_a_store_and_a_real_secret(clock: Clock) -> None:

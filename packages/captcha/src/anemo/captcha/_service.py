@@ -37,7 +37,7 @@ __all__ = ["Challenge", "CaptchaService"]
 #: Challenge ids: 128 random bits from :mod:`secrets`, URL-safe base64 without padding.
 _ID_BYTES = 16
 _ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{22}", re.ASCII)
-#: Longest stateless token read at all; a genuine one is about 150 characters.
+#: Longest stateless token read at all; a genuine one is 194 characters.
 _MAX_TOKEN = 512
 
 
@@ -127,7 +127,9 @@ class CaptchaService:
     def verify(self, token: str, answer: str) -> None:
         """Accept ``answer`` to the challenge of ``token`` once, or raise a VerificationError.
 
-        The challenge is used up before the answer is compared, so it is gone either way.
+        The challenge is used up before the answer is compared, so it is gone either way. Errors of
+        the store itself pass through (a full :class:`MemoryStore` raises StoreFull): an answer that
+        cannot be recorded as used is never accepted.
         """
         challenge_id, matches = self._mode.consume(token)
         typed = normalize_answer(answer)
@@ -135,7 +137,10 @@ class CaptchaService:
             raise WrongAnswer("wrong answer", challenge_id)
 
     def passes(self, token: str, answer: str) -> bool:
-        """Whether ``answer`` solves the challenge of ``token``; like :meth:`verify`, only once."""
+        """Whether ``answer`` solves the challenge of ``token``; like :meth:`verify`, only once.
+
+        Only verification failures give False; a failing store raises, as in :meth:`verify`.
+        """
         try:
             self.verify(token, answer)
         except VerificationError:

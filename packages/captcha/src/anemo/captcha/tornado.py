@@ -26,7 +26,7 @@ from tornado.ioloop import IOLoop
 from ._service import CaptchaService
 from .errors import InvalidChallenge
 
-__all__ = ["CaptchaImageHandler", "passes_captcha"]
+__all__ = ["CaptchaImageHandler", "passes_captcha", "NO_CACHE_HEADERS"]
 
 #: Headers that keep every cache (browser, proxy) from keeping or reusing a challenge image.
 NO_CACHE_HEADERS = {

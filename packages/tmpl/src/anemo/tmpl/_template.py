@@ -183,8 +183,8 @@ class Template:
             try:
                 module = compile(generated.source, filename, "exec", dont_inherit=True)
             except SyntaxError as error:
-                known = error.lineno is not None and 0 < error.lineno <= len(generated.origins)
-                origin = generated.origins[error.lineno - 1] if known else None
+                lineno = error.lineno or 0
+                origin = generated.origins[lineno - 1] if 0 < lineno <= len(generated.origins) else None
                 raise self._parse_error(f"invalid Python: {error.msg}", origin) from error
             if cache is not None:
                 cache.put(generated.source, filename, module)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from hypothesis import given
@@ -41,3 +42,13 @@ def test_empty_secret_is_refused() -> None:
     """An empty secret cannot be prepared."""
     with pytest.raises(ValueError, match="empty"):
         prepared_hmac("", "sha256")
+
+
+def test_one_prepared_key_serves_many_threads() -> None:
+    """Threads sharing one prepared key (hashlib drops the GIL on long input) all get correct MACs."""
+    prepared = PreparedHMAC(b"shared key", "sha256")
+    messages = [bytes([index]) * 50_000 for index in range(64)]
+    expected = [hmac.digest(b"shared key", message, hashlib.sha256) for message in messages]
+    with ThreadPoolExecutor(8) as pool:
+        for _ in range(5):
+            assert list(pool.map(lambda message: prepared.mac(message).digest(), messages)) == expected

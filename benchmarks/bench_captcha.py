@@ -45,6 +45,7 @@ def _flow(service: CaptchaService) -> Callable[[], None]:
 
 
 def suite() -> Suite:
+    """Rendering against ImageCaptcha, and a whole challenge round in each storage mode."""
     bench = Suite("anemo.captcha: image rendering (160x60 PNG) and the verification flow")
     bench.case("render 160x60 PNG", _ours_png(), {"captcha.ImageCaptcha": _image_captcha_png()})
     bench.case("issue + image + verify, server-side (memory)", _flow(CaptchaService()), {})

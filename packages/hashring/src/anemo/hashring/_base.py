@@ -104,16 +104,9 @@ class Distributor(ABC):
     def iter_nodes(self, key: Key) -> Iterator[str]:
         """Every node once, in this key's order of preference (owner first, then failovers)."""
 
+    @abstractmethod
     def get_nodes(self, key: Key, n: int) -> list[str]:
         """The first ``n`` distinct nodes in ``key``'s preference order (fewer if fewer exist)."""
-        check_count(n)
-        found: list[str] = []
-        if n:
-            for name in self.iter_nodes(key):
-                found.append(name)
-                if len(found) == n:
-                    break
-        return found
 
     def get_node_bounded(self, key: Key, loads: Mapping[str, int], *, balance: float = 1.25) -> str | None:
         """The first node in ``key``'s preference order whose load is under its capacity.

@@ -380,3 +380,39 @@ def test_json_limits_on_fields_and_names() -> None:
         FORM_ERROR_KEY: "Too many fields were submitted (at most 3)."
     }
     assert HostForm.from_json({"ip": "::1", "x" * 11: 1}, limits=limits).is_valid()
+
+
+def test_huge_json_numbers_are_too_long_not_a_crash() -> None:
+    """A JSON integer with more digits than the value limit is a field error, whatever its size."""
+    limits = Limits(max_value_length=10)
+    assert HostForm.from_json({"ip": "::1", "port": 10**9}, limits=limits).errors == {
+        "port": "Enter a value of at most 65535."
+    }
+    for number in (10**10, -(10**10), 10**5000, 1 << 100_000):
+        errors = HostForm.from_json({"ip": "::1", "port": number}, limits=limits).errors
+        assert errors == {"port": "Enter at most 10 characters."}
+    assert HostForm.from_json({"ip": "::1", "port": [10**5000]}).errors == {
+        "port": "Enter at most 65536 characters."
+    }
+
+
+@pytest.mark.parametrize("name", ["data", "errors", "clean", "is_valid", "fields", "from_json"])
+def test_field_names_cannot_replace_the_form_api(name: str) -> None:
+    """A field named like a Form attribute is refused when the class is declared."""
+    with pytest.raises(FormDefinitionError, match=f"'{name}' is taken"):
+        type("Clash", (Form,), {name: StringField()})
+
+
+def test_list_form_from_a_json_array() -> None:
+    """A ListForm reads a top-level JSON array with the same [N] paths as a form post."""
+    form = HostList.from_json([{"ip": "::1"}, {"ip": "bad", "port": 0}])
+    assert form.errors == {"[1].ip": "Enter a valid IP address.", "[1].port": "Enter a value of at least 1."}
+    form = HostList.from_json([{"ip": "::1", "port": 8}])
+    assert form.data == [{"ip": ipaddress.IPv6Address("::1"), "port": 8}]
+    assert HostList.from_json([]).errors == {FORM_ERROR_KEY: "The minimum number of entries is 1."}
+    assert HostList.from_json([{}] * 3, limits=Limits(max_entries=2)).errors == {
+        FORM_ERROR_KEY: "The maximum number of entries is 2."
+    }
+    assert HostList.from_json([["::1"]]).errors == {"[0]": "This field was submitted in an unexpected shape."}
+    not_an_object = {FORM_ERROR_KEY: "The request body is not a JSON object."}
+    assert HostForm.from_json([{"ip": "::1"}]).errors == not_an_object

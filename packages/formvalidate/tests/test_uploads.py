@@ -135,6 +135,9 @@ def test_bad_upload_objects_are_field_errors() -> None:
         ("UTF-8''%E6%8A%A5%E5%91%8A.pdf", "报告.pdf"),
         ("utf-8''..%2F..%2Fx.pdf", "x.pdf"),
         ('a<b>:"c|?*.txt', "c.txt"),
+        ("log\u2028forged\u2029line.txt", "logforgedline.txt"),
+        ("\u3000\u00a0report.pdf\u3000", "report.pdf"),
+        ("\u3000.txt", "txt"),
     ],
 )
 def test_safe_filename(client_name: str, safe: str) -> None:

@@ -99,14 +99,14 @@ class Field(Generic[T]):
         """Decode one raw value (bytes, str or a JSON scalar), bounded before anything else."""
         if type(raw) is bytes:
             if len(raw) > context.max_value_length:
-                raise ValidationError(code="too_long", params={"max": context.max_value_length})
+                raise _too_long(context)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise ValidationError(code="encoding") from None
         elif type(raw) is str:
             if len(raw) > context.max_value_length:
-                raise ValidationError(code="too_long", params={"max": context.max_value_length})
+                raise _too_long(context)
             if not raw.isascii():
                 try:
                     raw.encode("utf-8")
@@ -128,8 +128,21 @@ class Field(Generic[T]):
         if isinstance(raw, bool):
             return "true" if raw else "false"
         if isinstance(raw, int | float):
-            return self._text(repr(raw), context)
+            # A JSON number: int-to-text is quadratic, so a huge one is refused before writing it
+            # out (above 16**limit it has more digits than the limit) or when Python refuses it.
+            if isinstance(raw, int) and raw.bit_length() > 4 * context.max_value_length:
+                raise _too_long(context)
+            try:
+                text = repr(raw)
+            except ValueError:  # more digits than sys.get_int_max_str_digits()
+                raise _too_long(context) from None
+            return self._text(text, context)
         raise ValidationError(code="structure")
+
+
+def _too_long(context: Context) -> ValidationError:
+    """The error of a value longer than ``Limits.max_value_length``."""
+    return ValidationError(code="too_long", params={"max": context.max_value_length})
 
 
 def _submitted(node: Node, key: str | int) -> Sequence[object]:

@@ -46,6 +46,8 @@ class BaseForm:
 
     _flat: ClassVar[bool] = False
     """Whether every field reads one plain name, so dotted and indexed names need no parsing."""
+    _json_array: ClassVar[bool] = False
+    """Whether a JSON array is accepted at the top level (its entries are ``[0]``, ``[1]``, ...)."""
 
     @classmethod
     def from_json(
@@ -74,7 +76,7 @@ class BaseForm:
             context = Context(self.limits, messages_for(self.locale))
             files: Node = {}
             if self._is_json:
-                node, issues = tree_from_json(self._document, self.limits)
+                node, issues = tree_from_json(self._document, self.limits, array=self._json_array)
             else:
                 node, issues = tree_from_arguments(self.arguments, self.limits, flat=self._flat)
                 if self.files:
@@ -130,11 +132,14 @@ class Form(BaseForm):
                     fields[name] = value
                 elif name in fields:
                     del fields[name]
+        reserved = set(dir(Form))
         for name in fields:
             if parse_name(name) != [name]:
                 raise FormDefinitionError(
                     f"field name {name!r} is not ASCII [A-Za-z_][A-Za-z0-9_]*", owner=cls.__name__
                 )
+            if name in reserved:  # a field named "data" or "clean" would replace the form's own
+                raise FormDefinitionError(f"field name {name!r} is taken by the Form API", owner=cls.__name__)
         cls.fields = fields
         cls._plan = tuple(
             (name, field, getattr(cls, f"validate_{name}", None)) for name, field in fields.items()
@@ -202,13 +207,15 @@ class ListForm(BaseForm):
             min_entries = 1
             max_entries = 50
 
-    ``data`` is the list of entries in index order; errors are keyed ``[1].ip``.
+    ``data`` is the list of entries in index order; errors are keyed ``[1].ip``. From JSON, the
+    entries are the items of a top-level array.
     """
 
     entry: ClassVar[type[Form] | Field[Any]]
     min_entries: ClassVar[int] = 0
     max_entries: ClassVar[int | None] = None
     _list: ClassVar[ListField]
+    _json_array = True
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -118,13 +118,23 @@ def _insert(
         node[last] = values
 
 
-def tree_from_json(document: object, limits: Limits) -> tuple[Node, list[Issue]]:
-    """Build the tree of a decoded JSON object: objects are nodes, arrays of objects lists."""
+def tree_from_json(document: object, limits: Limits, *, array: bool = False) -> tuple[Node, list[Issue]]:
+    """Build the tree of a decoded JSON object: objects are nodes, arrays of objects lists.
+
+    With ``array`` a top-level array is accepted too: its items are the entries ``[0]``, ``[1]``...
+    """
+    issues: list[Issue] = []
+    if array and isinstance(document, list):
+        if len(document) > limits.max_entries:
+            return {}, [("", "too_many_entries", {"max": limits.max_entries})]
+        return {
+            index: _json_value(item, join_path("", index), 1, limits, issues)
+            for index, item in enumerate(document)
+        }, issues
     if not isinstance(document, dict):
         return {}, [("", "json", {})]
     if len(document) > limits.max_fields:
         return {}, [("", "too_many_fields", {"max": limits.max_fields})]
-    issues: list[Issue] = []
     return _json_node(document, "", 1, limits, issues), issues
 
 

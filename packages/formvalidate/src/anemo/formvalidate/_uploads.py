@@ -27,6 +27,10 @@ _FORBIDDEN = frozenset('<>:"/\\|?*')
 _WINDOWS_RESERVED = frozenset(
     {"CON", "PRN", "AUX", "NUL", *(f"COM{n}" for n in range(1, 10)), *(f"LPT{n}" for n in range(1, 10))}
 )
+_DROPPED = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
+"""Unicode categories removed from names: controls, invisible formats, line and paragraph breaks."""
+_EDGES = "".join(c for c in map(chr, range(0x3001)) if c.isspace()) + "."
+"""Stripped from both ends of a name: dots and every space, U+3000 (ideographic) included."""
 _EXTENDED_VALUE = re.compile(r"(utf-8|iso-8859-1)'[A-Za-z0-9-]{0,32}'(.*)", re.IGNORECASE | re.DOTALL)
 
 
@@ -34,9 +38,10 @@ def safe_filename(filename: object) -> str:
     """A name that is safe as one path component, readable Unicode kept; ``""`` if none remains.
 
     Only the last component of ``/`` or ``\\`` paths survives (no ``../``, absolute or ``C:\\``
-    paths), control and invisible format characters (NUL, bidi overrides) and ``<>:"|?*`` go,
-    leading and trailing dots and spaces go, Windows device names are prefixed with ``_``, and
-    the name is cut to 200 UTF-8 bytes keeping its extension. A raw RFC 5987 value
+    paths), control and invisible format characters (NUL, bidi overrides, U+2028 line
+    separators) and ``<>:"|?*`` go, leading and trailing dots and spaces (any Unicode space)
+    go, Windows device names are prefixed with ``_``, and the name is cut to 200 UTF-8 bytes
+    keeping its extension. A raw RFC 5987 value
     (``UTF-8''%E4%B8%AD.txt``, a ``filename*=`` left undecoded) is decoded first.
     """
     if not isinstance(filename, str):
@@ -46,8 +51,8 @@ def safe_filename(filename: object) -> str:
     if extended:
         name = unquote(extended.group(2), encoding=extended.group(1).lower(), errors="replace")
     name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
-    name = "".join(c for c in name if c not in _FORBIDDEN and not unicodedata.category(c).startswith("C"))
-    name = name.strip(" .")
+    name = "".join(c for c in name if c not in _FORBIDDEN and unicodedata.category(c) not in _DROPPED)
+    name = name.strip(_EDGES)
     if name.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
         name = f"_{name}"
     return _truncate(name)

@@ -41,8 +41,9 @@ def _media_type(handler: RequestHandler) -> str:
 def form_from_handler(form_class: type[F], handler: RequestHandler, *, limits: Limits = DEFAULT_LIMITS) -> F:
     """A ``form_class`` over the handler's request, worded in ``handler.locale``.
 
-    JSON bodies become :meth:`BaseForm.from_json` forms (a body that is not a JSON object is
-    a form error); anything else reads query and body arguments and uploaded files.
+    JSON bodies become :meth:`BaseForm.from_json` forms (a body that is not a JSON object, or
+    an array for a ``ListForm``, is a form error); anything else reads query and body
+    arguments and uploaded files.
     """
     locale = handler.locale
     if _media_type(handler) == "application/json":

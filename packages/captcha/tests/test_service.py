@@ -282,6 +282,20 @@ def test_flow_on_redis(mode: str, clock: Clock, redis_store: RedisStore) -> None
     assert not service.passes(challenge.token, answer)
 
 
+def test_shared_store_flood_cannot_replay(clock: Clock) -> None:
+    """Stateless and server-side services on one MemoryStore: flooding challenges never frees a used id."""
+    store = MemoryStore(max_entries=50)
+    stateless = CaptchaService(store, secret_key=SECRET, clock=clock)
+    server_side = CaptchaService(store, clock=clock)
+    challenge = stateless.issue()
+    answer = solution(stateless, challenge)
+    assert stateless.passes(challenge.token, answer)
+    flood = [server_side.issue() for _ in range(60)]
+    assert not server_side.passes(flood[-1].token, "WRONG")  # frees a slot
+    with pytest.raises(ChallengeReplayed):
+        stateless.verify(challenge.token, answer)
+
+
 def test_full_used_id_store_refuses_loudly(clock: Clock) -> None:
     """When no used id can be recorded, even a right answer is not accepted: StoreFull, not True."""
     service = make_service("stateless", clock, MemoryStore(max_entries=1))

@@ -95,6 +95,24 @@ def test_full_memory_store_evicts_oldest_challenge_but_never_a_used_id() -> None
     assert caught.value.capacity == 3
 
 
+def test_put_never_evicts_a_used_id() -> None:
+    """A flood of put() pushes out old challenges only; a used id stays, and a store of used ids is full."""
+    store = MemoryStore(max_entries=3)
+    assert store.add("used", b"1", 60)
+    for key in "abcdef":
+        store.put(key, b"x", 60)
+    assert store.get("used") == b"1"
+    assert store.add("used", b"1", 60) is False
+    assert [store.get(key) for key in "abcdef"] == [None, None, None, None, b"x", b"x"]
+    assert store.take("e") == b"x"
+    assert store.take("f") == b"x"
+    assert store.add("used-2", b"1", 60)
+    assert store.add("used-3", b"1", 60)
+    with pytest.raises(StoreFull):
+        store.put("g", b"x", 60)
+    assert [store.get(key) for key in ("used", "used-2", "used-3")] == [b"1"] * 3
+
+
 def test_full_memory_store_makes_room_once_entries_expire(clock: Clock) -> None:
     """A full store accepts a used id again as soon as old entries have expired."""
     store = MemoryStore(max_entries=2, clock=clock)

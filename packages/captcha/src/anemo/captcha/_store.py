@@ -45,8 +45,10 @@ class MemoryStore:
 
     For one process only: several processes (or machines) need a shared store such as Redis.
     At most ``max_entries`` live entries are kept. When full, :meth:`put` drops the oldest entry
-    (that challenge just fails, closed) while :meth:`add` raises :class:`~anemo.captcha.StoreFull`:
-    forgetting a used id would let its token be replayed.
+    that :meth:`put` wrote (that challenge just fails, closed), never one that :meth:`add` wrote:
+    forgetting a used id would let its token be replayed, even when one store serves a stateless
+    and a server-side service. With no such entry to drop, both raise
+    :class:`~anemo.captcha.StoreFull`.
     """
 
     def __init__(self, *, max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
@@ -55,6 +57,8 @@ class MemoryStore:
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[str, tuple[bytes, float]] = {}
+        #: The keys put() wrote, oldest first: the only ones it may evict.
+        self._evictable: dict[str, None] = {}
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -63,10 +67,13 @@ class MemoryStore:
 
     def put(self, key: str, value: bytes, ttl: float) -> None:
         with self._lock:
-            self._entries.pop(key, None)
+            self._drop(key)
             if not self._make_room():
-                del self._entries[next(iter(self._entries))]
+                if not self._evictable:
+                    raise StoreFull(self.max_entries)
+                self._drop(next(iter(self._evictable)))
             self._entries[key] = (value, self._clock() + ttl)
+            self._evictable[key] = None
 
     def get(self, key: str) -> bytes | None:
         with self._lock:
@@ -76,7 +83,7 @@ class MemoryStore:
         with self._lock:
             value = self._live(key)
             if value is not None:
-                del self._entries[key]
+                self._drop(key)
             return value
 
     def add(self, key: str, value: bytes, ttl: float) -> bool:
@@ -88,13 +95,18 @@ class MemoryStore:
             self._entries[key] = (value, self._clock() + ttl)
             return True
 
+    def _drop(self, key: str) -> None:
+        """Forget ``key``, if held."""
+        self._entries.pop(key, None)
+        self._evictable.pop(key, None)
+
     def _live(self, key: str) -> bytes | None:
         """The value under ``key`` if it has not expired; an expired entry is dropped."""
         entry = self._entries.get(key)
         if entry is None:
             return None
         if entry[1] <= self._clock():
-            del self._entries[key]
+            self._drop(key)
             return None
         return entry[0]
 
@@ -108,5 +120,5 @@ class MemoryStore:
         for key, (_, expires_at) in list(itertools.islice(self._entries.items(), _SWEEP)):
             if expires_at > now:
                 break
-            del self._entries[key]
+            self._drop(key)
         return len(self._entries) < self.max_entries

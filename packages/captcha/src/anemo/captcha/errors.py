@@ -4,7 +4,7 @@
 
     CaptchaError
     ├── RenderError            (also ValueError) bad arguments to render() or random_text()
-    ├── StoreFull              the in-memory store cannot take one more used id
+    ├── StoreFull              the in-memory store is full of live entries it may not forget
     └── VerificationError      a challenge was not passed; ``challenge_id`` when known
         ├── InvalidChallenge   unknown, malformed, forged, already used or expired (server-side)
         ├── ChallengeExpired   a stateless token older than the service's lifetime

@@ -159,3 +159,23 @@ class TornadoAdapterTest(AsyncHTTPTestCase):
         errors = json.loads(response.body)["errors"]
         assert errors["logo"] == "The file's content does not match its extension."
         assert list(self.upload_dir.iterdir()) == []
+
+    def test_hostile_json_keys_never_reach_the_response(self) -> None:
+        """JSON keys that are no field name (lone surrogates included) cannot break the 400 body."""
+        many = ",".join(["0"] * 1001)
+        for document in (f'{{"\\ud800": [{many}], "name": 5}}', '{"\\ud800": {"a": {}}, "name": 5}'):
+            response = self.post(document.encode(), "application/json")
+            assert response.code == 400
+            errors = json.loads(response.body)["errors"]
+            assert errors == {"main.ip": "This field is required.", "main.port": "This field is required."}
+
+    def test_multipart_with_undecodable_headers(self) -> None:
+        """A multipart body whose part headers are not UTF-8 is a 400, never a 500."""
+        boundary = uuid.uuid4().hex
+        body = (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="logo"; filename="'.encode()
+            + b"\xff\xfe.png"
+            + f'"\r\nContent-Type: image/png\r\n\r\nx\r\n--{boundary}--\r\n'.encode()
+        )
+        response = self.post(body, f"multipart/form-data; boundary={boundary}", Accept="application/json")
+        assert response.code == 400, response.body

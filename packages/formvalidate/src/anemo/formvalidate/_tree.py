@@ -23,6 +23,7 @@ Issue: TypeAlias = tuple[str, str, dict[str, object]]
 """A structural problem: (path, message code, message params)."""
 
 _HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*|\[(0|[1-9][0-9]{0,8})\]", re.ASCII)
+_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*", re.ASCII)
 _SEGMENT = re.compile(r"\.([A-Za-z_][A-Za-z0-9_-]*)|\[(0|[1-9][0-9]{0,8})\]", re.ASCII)
 
 
@@ -141,7 +142,9 @@ def tree_from_json(document: object, limits: Limits, *, array: bool = False) -> 
 def _json_node(obj: dict[Any, Any], prefix: str, depth: int, limits: Limits, issues: list[Issue]) -> Node:
     node: Node = {}
     for key, value in obj.items():
-        if not isinstance(key, str) or len(key) > limits.max_name_length:
+        # A key no field can have is ignored (as unparsable names of a post are), so it never
+        # reaches an error path: a lone surrogate there would break the JSON error response.
+        if not isinstance(key, str) or len(key) > limits.max_name_length or not _KEY.fullmatch(key):
             continue
         node[key] = _json_value(value, join_path(prefix, key), depth, limits, issues)
     return node

@@ -5,11 +5,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Programs the tests start for real: Debian package -> program it provides.
-declare -A wanted=([redis-server]=redis-server [redis-tools]=redis-cli [memcached]=memcached)
+# What the tests use for real: Debian package -> a program or file it provides. The servers are
+# started by the fixtures; libmemcached-dev lets pylibmc build (libmemcached's own hashing is the
+# reference for anemo-hashring's compat mode).
+declare -A wanted=([redis-server]=redis-server [redis-tools]=redis-cli [memcached]=memcached
+                   [libmemcached-dev]=/usr/include/libmemcached/memcached.h)
 missing=()
 for package in "${!wanted[@]}"; do
-  command -v "${wanted[$package]}" >/dev/null 2>&1 || missing+=("$package")
+  provided=${wanted[$package]}
+  if [[ $provided == /* ]]; then [[ -e $provided ]]; else command -v "$provided" >/dev/null 2>&1; fi ||
+    missing+=("$package")
 done
 if ((${#missing[@]})); then
   if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null; then

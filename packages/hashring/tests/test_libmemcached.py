@@ -1,8 +1,8 @@
 """compat="libmemcached" maps every key as libmemcached's weighted ketama, checked through pylibmc.
 
 ``pylibmc.Client.hash(key)`` returns the index of the server libmemcached picks for ``key``
-(``memcached_generate_hash``), so no server needs to run. pylibmc builds against libmemcached-dev,
-which the test command does not install: without it these tests skip.
+(``memcached_generate_hash``), so no server needs to run. pylibmc (in the ``test`` extra) builds
+against libmemcached-dev, which the test command installs.
 """
 
 from __future__ import annotations
@@ -10,11 +10,10 @@ from __future__ import annotations
 import random
 from collections.abc import Callable
 
+import pylibmc
 import pytest
 
 from anemo.hashring import HashRing, InvalidWeightError
-
-pylibmc = pytest.importorskip("pylibmc")
 
 KEYS = [f"user:{i}:profile" for i in range(20_000)]
 

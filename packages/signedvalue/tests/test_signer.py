@@ -181,7 +181,9 @@ def test_mutated_tokens_never_validate(value: bytes, data: st.DataObject) -> Non
     token = signer.sign(value).decode("ascii")
     position = data.draw(st.integers(0, len(token) - 1))
     alphabet = string.ascii_letters + string.digits + "-_=+/.!"
-    replacement = data.draw(st.sampled_from(alphabet).filter(lambda c: c != token[position]))
+    # An offset, not a filter on the token: the token (signed at the time now) may differ on replay.
+    offset = data.draw(st.integers(1, len(alphabet) - 1))
+    replacement = alphabet[(alphabet.index(token[position]) + offset) % len(alphabet)]
     mutation = data.draw(st.sampled_from(["replace", "insert", "delete"]))
     if mutation == "replace":
         mutated = token[:position] + replacement + token[position + 1 :]

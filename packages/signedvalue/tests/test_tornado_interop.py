@@ -97,7 +97,10 @@ def test_mutated_values_decode_as_tornado_decodes_them(
     mutated = bytes(signed)
     for now in (clock, clock + 40 * DAY, clock - 40 * DAY):
         ours = decode_signed_value("secret", name, mutated, clock=at(now))
-        theirs = tornado_web.decode_signed_value("secret", name, mutated, clock=at(now))
+        try:
+            theirs = tornado_web.decode_signed_value("secret", name, mutated, clock=at(now))
+        except ValueError:  # difference 1: tornado 6.5 raises on some genuine-MAC v1 values
+            theirs = None
         if ours is None and theirs is not None and version == 2 and now < clock - 31 * DAY:
             continue  # difference 5: far-future values are refused in version 2 too
         assert ours == theirs

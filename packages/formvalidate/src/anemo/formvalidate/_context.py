@@ -1,10 +1,11 @@
-"""The state of one validation run: limits, message catalog and the errors found so far."""
+"""The state of one validation run: limits, locale and the errors found so far."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from ._limits import Limits
+from ._messages import messages_for
 from .errors import ValidationError
 
 __all__ = ["Context", "FORM_ERROR_KEY", "INVALID"]
@@ -19,12 +20,12 @@ INVALID: object = object()
 class Context:
     """Carried through one ``is_valid()``; fields report into ``errors`` by path."""
 
-    __slots__ = ("catalog", "errors", "limits", "max_value_length")
+    __slots__ = ("errors", "limits", "locale", "max_value_length")
 
-    def __init__(self, limits: Limits, catalog: Mapping[str, str]) -> None:
+    def __init__(self, limits: Limits, locale: object) -> None:
         self.limits = limits
         self.max_value_length = limits.max_value_length
-        self.catalog = catalog
+        self.locale = locale
         self.errors: dict[str, str] = {}
 
     def record(self, path: str, error: ValidationError, overrides: Mapping[str, str] | None = None) -> None:
@@ -45,7 +46,8 @@ class Context:
                 overrides.get("invalid") if error.code != "required" else None
             )
         if template is None:
-            template = self.catalog.get(error.code) or self.catalog["invalid"]
+            catalog = messages_for(self.locale)  # looked up only when there is something to say
+            template = catalog.get(error.code) or catalog["invalid"]
         if not error.params:
             self.errors[key] = template
             return

@@ -122,6 +122,18 @@ def test_full_memory_store_makes_room_once_entries_expire(clock: Clock) -> None:
     assert store.add("c", b"1", 5) is True
 
 
+def test_expired_challenges_behind_a_used_id_make_room(clock: Clock) -> None:
+    """Challenges that expired behind a longer-lived used id are swept, so a new used id fits."""
+    store = MemoryStore(max_entries=3, clock=clock)
+    store.add("used", b"1", 600)
+    store.put("a", b"x", 300)
+    store.put("b", b"x", 300)
+    clock.advance(301)
+    assert store.add("used-2", b"1", 600) is True
+    assert store.get("used") == b"1"
+    assert len(store) == 2
+
+
 @pytest.mark.parametrize("max_entries", [0, -5])
 def test_memory_store_needs_room(max_entries: int) -> None:
     """A store that could hold nothing is refused."""

@@ -115,10 +115,13 @@ class MemoryStore:
 
         Entries are kept in insertion order, which is expiry order when the lifetime is fixed, as
         it is for a service: the sweep costs O(1) per write on average and never scans everything.
+        The challenges are swept from their own oldest end too, in case a used id (which lives
+        longer) heads the whole store.
         """
         now = self._clock()
-        for key, (_, expires_at) in list(itertools.islice(self._entries.items(), _SWEEP)):
-            if expires_at > now:
-                break
-            self._drop(key)
+        for queue in (self._entries, self._evictable):
+            for key in list(itertools.islice(queue, _SWEEP)):
+                if self._entries[key][1] > now:
+                    break
+                self._drop(key)
         return len(self._entries) < self.max_entries

@@ -305,6 +305,13 @@ def test_full_used_id_store_refuses_loudly(clock: Clock) -> None:
         service.passes(second.token, solution(service, second))
 
 
+@pytest.mark.parametrize("secret_key", [None, SECRET])
+def test_a_store_without_the_protocol_is_refused_up_front(secret_key: str | None) -> None:
+    """Passing, say, a bare client or a dict as the store is a TypeError at construction."""
+    with pytest.raises(TypeError, match="ChallengeStore"):
+        CaptchaService({}, secret_key=secret_key)  # type: ignore[arg-type]
+
+
 def test_stateless_mode_needs_a_store_and_a_real_secret(clock: Clock) -> None:
     """No default store for stateless mode (it must be shared); short secrets are refused."""
     with pytest.raises(ValueError, match="store"):

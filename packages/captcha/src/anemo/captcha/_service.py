@@ -90,6 +90,11 @@ class CaptchaService:
         self.height = height
         self.fmt = fmt.upper()
         self._clock = clock
+        if store is not None and not isinstance(store, ChallengeStore):
+            raise TypeError(
+                f"store must have the ChallengeStore methods put, get, take and add; "
+                f"{type(store).__name__} does not"
+            )
         self._mode: _Mode
         if secret_key is None:
             store = MemoryStore() if store is None else store  # not `or`: an empty store is falsy

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import math
+import sys
 import threading
+from functools import partial
+from typing import Any
 
 import pytest
 
@@ -52,9 +55,11 @@ def test_str_subclass_keys_hash_as_str() -> None:
     assert ring.get_node(Name("user:1")) == ring.get_node("user:1")
 
 
-@pytest.mark.parametrize("weight", [0, -1, math.nan, math.inf, True, "2", None])
+@pytest.mark.parametrize(
+    "weight", [0, -1, -0.0, math.nan, math.inf, True, "2", None, 2**32 + 1, 10**400, 1e300]
+)
 def test_bad_weights_are_refused(weight: object) -> None:
-    """Weights are finite numbers above zero, and never bools or strings."""
+    """Weights are numbers in (0, 2**32], never bools or strings; a huge int is refused cleanly."""
     with pytest.raises(InvalidWeightError) as caught:
         HashRing({"a": weight})  # type: ignore[dict-item]
     assert (caught.value.node, caught.value.weight) == ("a", weight) or math.isnan(caught.value.weight)  # type: ignore[arg-type]
@@ -66,13 +71,34 @@ def test_bad_weights_are_refused(weight: object) -> None:
     assert dict(ring.nodes) == {"a": 1}
 
 
-@pytest.mark.parametrize("name", ["", 5, None, b"bytes"])
+@pytest.mark.parametrize("name", ["", 5, None, b"bytes", "a\ud800", "\udfff"])
 def test_bad_node_names_are_refused(name: object) -> None:
-    """Node names are non-empty str."""
-    with pytest.raises(InvalidNodeError):
-        HashRing([name])  # type: ignore[list-item]
-    with pytest.raises(InvalidNodeError):
-        HashRing().add_node(name)  # type: ignore[arg-type]
+    """Node names are non-empty str that encode as UTF-8 (a lone surrogate is an InvalidNodeError)."""
+    for make in (HashRing, RendezvousHash):
+        with pytest.raises(InvalidNodeError):
+            make([name])  # type: ignore[list-item]
+        with pytest.raises(InvalidNodeError):
+            make({name: 1})  # type: ignore[dict-item]
+        with pytest.raises(InvalidNodeError):
+            make().add_node(name)  # type: ignore[arg-type]
+
+
+def test_largest_weight_is_accepted_where_it_fits() -> None:
+    """2**32 is a valid weight; a native ring refuses a weight that would need over 2**20 points."""
+    assert RendezvousHash({"a": 2**32, "b": 1}).get_node_bounded("k", {}) in ("a", "b")
+    ketama = HashRing({"a": 2**32, "b": 1}, compat="ketama")
+    assert ketama.point_count("a") == 4 * 79  # floor(80 w / W) digests
+    assert HashRing({"a:1": 2**32, "b:1": 1}, compat="libmemcached").get_node("k") == "a:1"
+    assert HashRing({"a": 2**20}, vnodes=1).point_count("a") == 2**20
+    ring = HashRing(["a"])
+    for change in (lambda: ring.add_node("b", 10**5), lambda: ring.set_weight("a", 10**5)):
+        with pytest.raises(InvalidWeightError, match="points") as caught:
+            change()
+        assert caught.value.weight == 10**5
+    assert dict(ring.nodes) == {"a": 1}
+    assert ring.point_count("a") == 160
+    with pytest.raises(InvalidOptionError):
+        HashRing(["a"], vnodes=2**20 + 1)
 
 
 def test_membership_errors_name_the_node() -> None:
@@ -205,6 +231,72 @@ def test_bounded_loads_spread_a_hot_key() -> None:
     assert list(loads) == ring.get_nodes("hot", math.ceil(1000 / capacity))
 
 
+def test_bounded_loads_refuse_bad_loads() -> None:
+    """Loads are ints >= 0: a negative, fractional, textual or huge load is an InvalidOptionError."""
+    ring = HashRing(TEN)
+    for bad in (-1, 0.5, "3", None, True, 2**63):
+        with pytest.raises(InvalidOptionError) as caught:
+            ring.get_node_bounded("k", {"node-3": bad})  # type: ignore[dict-item]
+        assert caught.value.option == "loads"
+    assert ring.get_node_bounded("k", {"not-a-member": "ignored"}) == ring.get_node("k")  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize(
+    "make",
+    [HashRing, partial(HashRing, compat="ketama"), RendezvousHash],
+    ids=["native", "ketama", "rendezvous"],
+)
+def test_every_lookup_reads_one_snapshot_while_a_writer_changes_membership(make: Any) -> None:
+    """get_nodes, iter_nodes, get_node_bounded and get_payload each answer from one membership."""
+    small, added = TEN[:5], TEN[5:]
+    passed_through = [small + added[:i] for i in range(6)] + [small + added[i:] for i in range(1, 5)]
+    rings = [make(membership) for membership in passed_through]
+    keys = KEYS[:150]
+    allowed = {key: {tuple(ring.iter_nodes(key)) for ring in rings} for key in keys}
+    ring = make(small, payloads={name: name.upper() for name in small})
+    stop = threading.Event()
+    wrong: list[object] = []
+
+    def writer() -> None:
+        while not stop.is_set():
+            for name in added:
+                ring.add_node(name, payload=name.upper())
+            for name in added:
+                ring.remove_node(name)
+
+    def reader() -> None:
+        try:
+            for _ in range(15):
+                for key, orders in allowed.items():
+                    walked = tuple(ring.iter_nodes(key))
+                    owner = ring.get_node_bounded(key, {})
+                    payload = ring.get_payload(key)
+                    firsts = ring.get_nodes(key, 3)
+                    if (
+                        walked not in orders
+                        or owner not in {order[0] for order in orders}
+                        or payload not in {order[0].upper() for order in orders}
+                        or tuple(firsts) not in {order[:3] for order in orders}
+                    ):
+                        wrong.append((key, walked, owner, payload, firsts))
+        except Exception as error:  # a lookup must never fail mid-change
+            wrong.append(error)
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible, to interleave lookups and changes
+    try:
+        threads = [threading.Thread(target=writer), *(threading.Thread(target=reader) for _ in range(2))]
+        for thread in threads:
+            thread.start()
+        for thread in threads[1:]:
+            thread.join()
+        stop.set()
+        threads[0].join()
+    finally:
+        sys.setswitchinterval(switch)
+    assert wrong == []
+
+
 def test_readers_see_whole_states_while_a_writer_changes_membership() -> None:
     """Lookups during concurrent changes always answer as some membership the writer made would."""
     small, added = TEN[:5], TEN[5:]
@@ -253,6 +345,15 @@ def test_custom_hash_out_of_range_is_refused() -> None:
         with pytest.raises(InvalidOptionError) as caught:
             HashRing(TEN, hash=bad)
         assert caught.value.option == "hash"
+
+
+def test_custom_hash_out_of_range_for_a_key_is_refused() -> None:
+    """A hash whose points fit but whose value for one key does not: InvalidOptionError, not IndexError."""
+    ring = HashRing(TEN, hash=lambda data: 1 << 70 if data == b"bad" else md5_64(data))
+    for lookup in (ring.get_node, lambda key: ring.get_nodes(key, 2), ring.get_payload):
+        with pytest.raises(InvalidOptionError, match="2\\*\\*64"):
+            lookup("bad")
+    assert ring.get_node("good") in ring
 
 
 def test_libmemcached_point_names_and_counts() -> None:

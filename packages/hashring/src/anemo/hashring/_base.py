@@ -29,6 +29,9 @@ Key: TypeAlias = str | bytes
 Weight: TypeAlias = int | float
 Nodes: TypeAlias = Iterable[str] | Mapping[str, Weight]
 
+#: The largest weight: libmemcached's (a C uint32), and small enough that sums never overflow.
+MAX_WEIGHT = 2**32
+
 
 class State:
     """An immutable membership: weights in the order nodes joined, and their payloads."""
@@ -41,18 +44,21 @@ class State:
 
 
 def check_weight(name: str, weight: object) -> Weight:
-    """``weight`` if it is a finite int or float above zero, else :class:`InvalidWeightError`."""
-    if isinstance(weight, bool) or not isinstance(weight, (int, float)):
-        raise InvalidWeightError(name, weight)
-    if not (weight > 0 and math.isfinite(weight)):
+    """``weight`` if it is an int or float in ``(0, MAX_WEIGHT]``, else :class:`InvalidWeightError`."""
+    # Compared, never converted: a huge int would overflow float(); NaN and inf fail the test.
+    if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not 0 < weight <= MAX_WEIGHT:
         raise InvalidWeightError(name, weight)
     return weight
 
 
 def check_name(name: object) -> str:
-    """``name`` if it is a non-empty str, else :class:`InvalidNodeError`."""
+    """``name`` if it is a non-empty str that encodes as UTF-8, else :class:`InvalidNodeError`."""
     if not isinstance(name, str) or not name:
         raise InvalidNodeError(name)
+    try:
+        name.encode()
+    except UnicodeEncodeError:  # a lone surrogate: points and scores hash the UTF-8 bytes
+        raise InvalidNodeError(name) from None
     return name
 
 
@@ -101,8 +107,12 @@ class Distributor(ABC):
         """The node that owns ``key``; ``None`` when there are no nodes."""
 
     @abstractmethod
+    def _walk(self, state: State, key: Key) -> Iterator[str]:
+        """Every node of ``state`` once, in ``key``'s order of preference."""
+
     def iter_nodes(self, key: Key) -> Iterator[str]:
         """Every node once, in this key's order of preference (owner first, then failovers)."""
+        return self._walk(self._state, key)
 
     @abstractmethod
     def get_nodes(self, key: Key, n: int) -> list[str]:
@@ -120,20 +130,22 @@ class Distributor(ABC):
         """
         if not (isinstance(balance, (int, float)) and balance >= 1 and math.isfinite(balance)):
             raise InvalidOptionError("balance", f"must be a finite number >= 1, got {balance!r}")
-        weights = self._state.weights
+        state = self._state  # one snapshot throughout, even if another thread changes the ring
+        weights = state.weights
         if not weights:
             return None
-        total_weight = sum(weights.values())
-        room = balance * (sum(loads.get(name, 0) for name in weights) + 1) / total_weight
-        for name in self.iter_nodes(key):
-            if loads.get(name, 0) < math.ceil(room * weights[name]):
+        held = {name: check_load(name, loads.get(name, 0)) for name in weights}
+        room = balance * (sum(held.values()) + 1) / sum(weights.values())
+        for name in self._walk(state, key):
+            if held[name] < math.ceil(room * weights[name]):
                 return name
         return None
 
     def get_payload(self, key: Key) -> Any:
         """The payload of the node that owns ``key``; ``None`` when there are no nodes."""
-        name = self.get_node(key)
-        return None if name is None else self._state.payloads.get(name)
+        state = self._state  # owner and payload from the same snapshot
+        name = next(self._walk(state, key), None)
+        return None if name is None else state.payloads.get(name)
 
     def payload(self, name: str) -> Any:
         """The payload kept with node ``name`` (``None`` if it has none)."""
@@ -197,6 +209,13 @@ class Distributor(ABC):
             if name in counts:  # skips keys that land on a node added meanwhile
                 counts[name] += 1
         return Balance.measure(counts, state.weights)
+
+
+def check_load(name: str, load: object) -> int:
+    """``load`` if it is an int in ``[0, 2**63)``, else :class:`InvalidOptionError`."""
+    if isinstance(load, bool) or not isinstance(load, int) or not 0 <= load < 2**63:
+        raise InvalidOptionError("loads", f"the load of {name!r} must be an int >= 0, got {load!r}")
+    return load
 
 
 def check_count(n: object) -> int:

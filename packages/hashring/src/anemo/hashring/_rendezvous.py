@@ -12,6 +12,7 @@ from __future__ import annotations
 import heapq
 import math
 from collections.abc import Iterator, Mapping
+from operator import itemgetter
 from typing import Any
 
 from ._base import Distributor, Key, Nodes, State, Weight, check_count
@@ -83,6 +84,8 @@ class RendezvousHash(Distributor):
         ranked = heapq.nlargest(n, self._scores(state, key_bytes(key)), key=lambda scored: scored[0])
         return [name for _, name in ranked]
 
-    def iter_nodes(self, key: Key) -> Iterator[str]:
-        """Every node once, highest score first."""
-        return iter(self.get_nodes(key, len(self._state.weights)))
+    def _walk(self, state: State, key: Key) -> Iterator[str]:
+        """Every node once, highest score first (ties in name order, as in ``get_nodes``)."""
+        scores = self._scores(state, key_bytes(key))  # type: ignore[arg-type]
+        ranked = sorted(scores, key=itemgetter(0), reverse=True)
+        return (name for _, name in ranked)

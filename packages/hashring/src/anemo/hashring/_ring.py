@@ -19,11 +19,14 @@ from typing import Any, Literal
 from . import _libmemcached
 from ._base import Distributor, Key, Nodes, State, Weight, check_count
 from ._hashing import HashFunction, HashName, ketama_hash, ketama_points, key_bytes, resolve_hash
-from .errors import InvalidOptionError
+from .errors import InvalidOptionError, InvalidWeightError
 
 __all__ = ["HashRing"]
 
 _KETAMA_POINTS_PER_DIGEST = 4
+
+#: A bound on ``vnodes`` and on a native node's points, so a mistyped weight cannot exhaust memory.
+MAX_POINTS_PER_NODE = 1 << 20
 
 Compat = Literal["ketama", "libmemcached"]
 
@@ -63,6 +66,8 @@ class _RingState(State):
     def position(self, key: Key) -> int:
         """Index of the first point above the hash of ``key`` (``len(points)`` past the top)."""
         hashed = self.key_hash(key_bytes(key))
+        if not isinstance(hashed, int) or hashed < 0 or hashed >> self.shift >= len(self.starts) - 1:
+            raise InvalidOptionError("hash", f"must return ints in [0, 2**64), got {hashed!r}")
         bucket = hashed >> self.shift
         return self.search(self.points, hashed, self.starts[bucket], self.starts[bucket + 1])
 
@@ -91,8 +96,8 @@ class HashRing(Distributor):
         hash: HashName | HashFunction = "md5",
         payloads: Mapping[str, Any] | None = None,
     ) -> None:
-        if isinstance(vnodes, bool) or not isinstance(vnodes, int) or vnodes < 1:
-            raise InvalidOptionError("vnodes", f"must be an int >= 1, got {vnodes!r}")
+        if isinstance(vnodes, bool) or not isinstance(vnodes, int) or not 1 <= vnodes <= MAX_POINTS_PER_NODE:
+            raise InvalidOptionError("vnodes", f"must be an int in [1, 2**20], got {vnodes!r}")
         if compat not in (None, "ketama", "libmemcached"):
             raise InvalidOptionError("compat", f"expected None, 'ketama' or 'libmemcached', got {compat!r}")
         if compat:
@@ -124,7 +129,12 @@ class HashRing(Distributor):
     def _point_counts(self, weights: Mapping[str, Weight]) -> dict[str, int]:
         """Points per node: ``vnodes x weight`` natively, a normalised share in the compatible modes."""
         if self._compat is None:
-            return {name: max(1, round(self._vnodes * weight)) for name, weight in weights.items()}
+            counts = {name: max(1, round(self._vnodes * weight)) for name, weight in weights.items()}
+            for name, count in counts.items():
+                if count > MAX_POINTS_PER_NODE:
+                    reason = f"gives {count} points (vnodes x weight), more than 2**20"
+                    raise InvalidWeightError(name, weights[name], reason)
+            return counts
         if self._compat == "libmemcached":
             return _libmemcached.point_counts(weights, self._vnodes)
         # libketama: floor(digests x n x w / W) digests of 4 points each, computed exactly.
@@ -186,7 +196,7 @@ class HashRing(Distributor):
             return state.owners[
                 state.search(state.points, hashed, state.starts[bucket], state.starts[bucket + 1])
             ]
-        except (TypeError, UnicodeEncodeError):
+        except (TypeError, UnicodeEncodeError, IndexError):  # a bad key, or a bad custom hash: say which
             return state.owners[state.position(key)]
 
     def get_nodes(self, key: Key, n: int) -> list[str]:
@@ -205,17 +215,17 @@ class HashRing(Distributor):
             index = (index + 1) % size
         return found
 
-    def iter_nodes(self, key: Key) -> Iterator[str]:
-        """Every node once, clockwise from ``key``."""
-        state: _RingState = self._state  # type: ignore[assignment]
-        owners: list[str] = state.owners  # type: ignore[assignment]  # no None on a non-empty ring
-        start = state.position(key)
-        size = len(state.points)
+    def _walk(self, state: State, key: Key) -> Iterator[str]:
+        """Every node of ``state`` once, clockwise from ``key``."""
+        ring: _RingState = state  # type: ignore[assignment]
+        owners: list[str] = ring.owners  # type: ignore[assignment]  # no None on a non-empty ring
+        start = ring.position(key)
+        size = len(ring.points)
         seen: set[str] = set()
         for offset in range(size):
             name = owners[(start + offset) % size]
             if name not in seen:
                 seen.add(name)
                 yield name
-                if len(seen) == state.holders:
+                if len(seen) == ring.holders:
                     return

@@ -4,8 +4,8 @@
 
     HashRingError
     ├── InvalidKeyError        (also TypeError)   a key that is neither str nor bytes
-    ├── InvalidNodeError       (also ValueError)  a node name that is not a non-empty str
-    ├── InvalidWeightError     (also ValueError)  a weight that is not a finite number > 0
+    ├── InvalidNodeError       (also ValueError)  a node name that is not a non-empty UTF-8 str
+    ├── InvalidWeightError     (also ValueError)  a weight outside (0, 2**32], or too many points
     ├── DuplicateNodeError     (also ValueError)  adding a node that is already there
     ├── UnknownNodeError       (also KeyError)    naming a node that is not there
     └── InvalidOptionError     (also ValueError)  an option or argument out of range
@@ -38,20 +38,21 @@ class InvalidKeyError(HashRingError, TypeError):
 
 
 class InvalidNodeError(HashRingError, ValueError):
-    """A node name must be a non-empty ``str``."""
+    """A node name must be a non-empty ``str`` that encodes as UTF-8 (no lone surrogates)."""
 
     def __init__(self, node: object) -> None:
-        super().__init__(f"node names are non-empty str, got {node!r}")
+        super().__init__(f"node names are non-empty str encodable as UTF-8, got {node!r}")
         self.node = node
 
 
 class InvalidWeightError(HashRingError, ValueError):
-    """A weight must be a finite int or float greater than zero."""
+    """A weight must be an int or float in ``(0, 2**32]`` that gives the node a bounded number of points."""
 
-    def __init__(self, node: str, weight: object) -> None:
-        super().__init__(f"weight of node {node!r} must be a finite number > 0, got {weight!r}")
+    def __init__(self, node: str, weight: object, reason: str = "must be a number > 0 and <= 2**32") -> None:
+        super().__init__(f"weight of node {node!r} {reason}, got {weight!r}")
         self.node = node
         self.weight = weight
+        self.reason = reason
 
 
 class DuplicateNodeError(HashRingError, ValueError):

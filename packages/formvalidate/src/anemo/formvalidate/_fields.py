@@ -493,8 +493,13 @@ class MultipleChoiceField(Field[list[T]]):
             raise ValidationError(code="too_many_choices", params={"max": context.limits.max_entries})
         chosen: list[T] = []
         by_text = self._by_text
+        limit = context.max_value_length
         for raw in values:
-            text = self._text(raw, context)
+            text: str | None
+            if type(raw) is bytes and len(raw) <= limit and raw.isascii():  # as Form does
+                text = raw.decode().strip() if self.strip else raw.decode()
+            else:
+                text = self._text(raw, context)
             if text:
                 if text not in by_text:  # ChoiceField.convert, written out for a group of values
                     raise ValidationError(code="choice")

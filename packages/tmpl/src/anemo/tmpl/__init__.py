@@ -8,6 +8,7 @@ markup that must not be escaped again. The Tornado adapter is :mod:`anemo.tmpl.t
 """
 
 from ._escape import SafeStr, json_encode, squeeze, url_escape, xhtml_escape
+from ._linkify import linkify
 from ._loader import BaseLoader, DictLoader, Loader
 from ._template import STREAM_CHUNK_PIECES, Template
 from ._whitespace import filter_whitespace
@@ -30,6 +31,7 @@ __all__ = [
     "__version__",
     "filter_whitespace",
     "json_encode",
+    "linkify",
     "squeeze",
     "url_escape",
     "xhtml_escape",

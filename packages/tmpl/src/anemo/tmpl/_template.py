@@ -20,6 +20,7 @@ from ._escape import (
     url_escape,
     xhtml_escape,
 )
+from ._linkify import linkify
 from ._parser import ParsedFile, parse
 from ._whitespace import default_whitespace_mode, filter_whitespace
 from .errors import ParseError, RenderModeError
@@ -72,6 +73,7 @@ _DEFAULT_NAMESPACE: dict[str, Any] = {
     "url_escape": url_escape,
     "json_encode": json_encode,
     "squeeze": squeeze,
+    "linkify": linkify,
     "datetime": datetime,
     "_tt_to_text": to_text,
     "_tt_escaper_for": escaper_for,

@@ -5,6 +5,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -244,3 +245,33 @@ def test_template_names_must_be_text(tmp_path: Path, name: object) -> None:
     for loader in (Loader(tmp_path), DictLoader({"page.html": "x"})):
         with pytest.raises(TypeError, match="template name must be a str"):
             loader.load(name)  # type: ignore[arg-type]
+
+
+def test_concurrent_loads_while_files_change(tmp_path: Path) -> None:
+    """Threads loading and rendering while another rewrites an include see whole versions only."""
+    _write(tmp_path / "page.html", "<p>{% include 'part.html' %}</p>")
+    _write(tmp_path / "part.html", "v0", mtime_ns=10**18)
+    loader = Loader(tmp_path, auto_reload=True, cache_dir=tmp_path / "cache")
+    seen: set[bytes] = set()
+    errors: list[BaseException] = []
+
+    def render() -> None:
+        try:
+            for _ in range(200):
+                seen.add(loader.load("page.html").generate())
+        except BaseException as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=render) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for version in range(1, 30):
+        # Replaced whole, as deployments do; a file rewritten in place can be read half-written.
+        _write(tmp_path / "next.html", f"v{version}", mtime_ns=10**18 + version)
+        (tmp_path / "next.html").replace(tmp_path / "part.html")
+        loader.reset()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert seen <= {f"<p>v{version}</p>".encode() for version in range(30)}
+    assert loader.load("page.html").generate() == b"<p>v29</p>"

@@ -88,7 +88,9 @@ def test_largest_weight_is_accepted_where_it_fits() -> None:
     assert RendezvousHash({"a": 2**32, "b": 1}).get_node_bounded("k", {}) in ("a", "b")
     ketama = HashRing({"a": 2**32, "b": 1}, compat="ketama")
     assert ketama.point_count("a") == 4 * 79  # floor(80 w / W) digests
-    assert HashRing({"a:1": 2**32, "b:1": 1}, compat="libmemcached").get_node("k") == "a:1"
+    assert HashRing({"a:1": 2**32 - 1, "b:1": 1}, compat="libmemcached").get_node("k") == "a:1"
+    with pytest.raises(InvalidWeightError, match="uint32"):
+        HashRing({"a:1": 2**32}, compat="libmemcached")
     assert HashRing({"a": 2**20}, vnodes=1).point_count("a") == 2**20
     ring = HashRing(["a"])
     for change in (lambda: ring.add_node("b", 10**5), lambda: ring.set_weight("a", 10**5)):

@@ -17,6 +17,7 @@ __all__ = ["point_counts", "point_label"]
 
 DEFAULT_PORT = "11211"
 _FLOAT32 = Struct("<f")
+_MAX_WEIGHT = 2**32 - 1  # a server's weight is a uint32_t
 
 
 def _f32(value: float) -> float:
@@ -33,8 +34,10 @@ def point_label(name: str) -> str:
 def point_counts(weights: Mapping[str, object], points_per_server: int) -> dict[str, int]:
     """Points per server: ``floorf(w / W * points / 4 * n + 1e-10) * 4`` in libmemcached's float math."""
     for name, weight in weights.items():
-        if isinstance(weight, bool) or not isinstance(weight, int):
-            raise InvalidWeightError(name, weight)  # libmemcached weights are unsigned ints
+        if isinstance(weight, bool) or not isinstance(weight, int) or weight > _MAX_WEIGHT:
+            raise InvalidWeightError(
+                name, weight, "must be an int <= 2**32 - 1 (a C uint32) in libmemcached mode"
+            )
     total = _f32(sum(weights.values()))  # type: ignore[arg-type]
     servers = _f32(len(weights))
     counts = {}

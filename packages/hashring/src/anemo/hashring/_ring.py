@@ -66,10 +66,11 @@ class _RingState(State):
     def position(self, key: Key) -> int:
         """Index of the first point above the hash of ``key`` (``len(points)`` past the top)."""
         hashed = self.key_hash(key_bytes(key))
-        if not isinstance(hashed, int) or hashed < 0 or hashed >> self.shift >= len(self.starts) - 1:
-            raise InvalidOptionError("hash", f"must return ints in [0, 2**64), got {hashed!r}")
-        bucket = hashed >> self.shift
-        return self.search(self.points, hashed, self.starts[bucket], self.starts[bucket + 1])
+        try:
+            bucket = hashed >> self.shift
+            return self.search(self.points, hashed, self.starts[bucket], self.starts[bucket + 1])
+        except (TypeError, IndexError):  # a custom hash gave a non-int, or one past the top
+            raise InvalidOptionError("hash", f"must return ints in [0, 2**64), got {hashed!r}") from None
 
 
 class HashRing(Distributor):

@@ -4,7 +4,7 @@ Every engine autoescapes and returns UTF-8 bytes (Jinja2 and Mako give text, enc
 a web handler would). Cases: the classic bigtable (1000 rows x 10 integer columns, then strings
 that need escaping), a one-line hello, a page extending a layout with 3 blocks, 2 includes and
 a 100-item loop (and the same with an include inside the loop), and compiling a 200-line
-template.
+template; plus ``linkify`` on a short comment against tornado's.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from harness import Suite
 
-from anemo.tmpl import DictLoader, Template
+from anemo.tmpl import DictLoader, Template, linkify
 
 ROWS = [{f"c{col}": row * 10 + col for col in range(10)} for row in range(1000)]
 STRING_ROWS = [{key: f"<{value}> & 'x'" for key, value in row.items()} for row in ROWS]
@@ -282,5 +282,19 @@ def suite() -> Suite:
             "mako": peer(mako, "compile"),
         },
         note="parse and compile, no cache",
+    )
+    try:
+        from tornado.escape import linkify as tornado_linkify
+    except ImportError:
+        tornado_linkify = None
+    comment = (
+        "Hello <world>, see http://example.com/path?a=1&b=2 and www.python.org. " * 3
+        + "Some more prose without links here at all, just words. " * 5
+    )
+    suite.case(
+        "linkify a comment",
+        lambda: linkify(comment),
+        {"tornado": (lambda: tornado_linkify(comment)) if tornado_linkify is not None else None},
+        note="tornado.escape.linkify; no template",
     )
     return suite

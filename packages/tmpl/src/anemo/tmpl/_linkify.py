@@ -24,10 +24,13 @@ __all__ = ["linkify"]
 
 #: Characters a URL never ends with (unless inside parentheses): ASCII punctuation except ``/``.
 _TRAILING_PUNCTUATION = "!\"#$%&'()*+,.:;<=>?@[]^`{|}~"
-#: Entities of the escaped text that belong to a URL, each read as one character.
-_URL_ENTITIES = ("&amp;", "&quot;")
-#: A run of URL characters: anything but whitespace, ``&``, ``(`` and ``)``, or an entity above.
+#: Those entities without their ";", as they look once trailing punctuation is cut off.
+_UNFINISHED_ENTITIES = ("&amp", "&quot")
+#: A run of URL characters: anything but whitespace, ``&``, ``(`` and ``)``, or the entities
+#: ``&amp;`` and ``&quot;`` of the escaped text, each read as one character.
 _URL_CHARACTERS = re.compile(r"(?:[^\s&()]|&amp;|&quot;)*")
+#: A run of scheme characters: letters, digits, ``_`` and ``-``.
+_SCHEME_CHARACTERS = re.compile(r"[\w-]*")
 #: What every URL contains near its start: ``:/`` after its scheme, or ``www.``.
 _START_MARK = re.compile(r":/|www\.")
 #: Display length above which ``shorten=True`` shortens a URL.
@@ -97,10 +100,10 @@ class _Scanner:
         run = text[index : _URL_CHARACTERS.match(text, index).end()]  # type: ignore[union-attr]
         while True:
             run = run.rstrip(_TRAILING_PUNCTUATION)
-            unfinished = next((e for e in _URL_ENTITIES if run.endswith(e[:-1])), None)
-            if unfinished is None:
+            if run.endswith(_UNFINISHED_ENTITIES):
+                run = run[: run.rindex("&")]
+            else:
                 return index + len(run) if run else -1
-            run = run[: -len(unfinished) + 1]
 
     def body_end(self, index: int) -> int:
         """The end of the URL body starting at ``index`` (pieces as long as they come), or -1."""
@@ -117,10 +120,9 @@ class _Scanner:
     def url_at(self, start: int) -> _Url | None:
         """The URL starting at ``start``, or ``None``."""
         text = self.text
-        scheme_end = max(start, self.scheme_run_end)
-        while scheme_end < len(text) and _is_scheme_char(text[scheme_end]):
-            scheme_end += 1
-        self.scheme_run_end = scheme_end
+        if start >= self.scheme_run_end:
+            self.scheme_run_end = _SCHEME_CHARACTERS.match(text, start).end()  # type: ignore[union-attr]
+        scheme_end = self.scheme_run_end
         if scheme_end > start and text.startswith(":", scheme_end):
             slashes_start = scheme_end + 1
             available = 0

@@ -488,16 +488,19 @@ class MultipleChoiceField(Field[list[T]]):
         self.max_choices = max_choices
 
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> list[T] | None:
-        values = _submitted(node, key)
+        values = node.get(key, ())
+        if values.__class__ is not list:
+            values = _leaf(values)
         if len(values) > context.limits.max_entries:
             raise ValidationError(code="too_many_choices", params={"max": context.limits.max_entries})
         chosen: list[T] = []
         by_text = self._by_text
         limit = context.max_value_length
+        strip = self.strip
         for raw in values:
             text: str | None
             if type(raw) is bytes and len(raw) <= limit and raw.isascii():  # as Form does
-                text = raw.decode().strip() if self.strip else raw.decode()
+                text = raw.decode().strip() if strip else raw.decode()
             else:
                 text = self._text(raw, context)
             if text:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
+from ._compiled import CleanFields, compile_fields
 from ._context import INVALID, Context
 from ._fields import Field
 from ._limits import DEFAULT_LIMITS, Limits
@@ -122,11 +123,10 @@ class Form(BaseForm):
     """
 
     fields: ClassVar[dict[str, Field[Any]]] = {}
-    _plan: ClassVar[
-        tuple[tuple[str, Field[Any], Callable[[Any, Any], Any] | None, Callable[[str], Any] | None], ...]
-    ] = ()
-    """Per field: name, field, ``validate_<name>`` hook, and ``convert`` when the field reads
-    one plain value (then the form decodes common values itself, saving two calls per field)."""
+    _plan: ClassVar[tuple[tuple[str, Field[Any], Callable[[Any, Any], Any] | None, bool], ...]] = ()
+    """Per field: name, field, ``validate_<name>`` hook, and whether ``Field._read`` reads it."""
+    _compiled_fields: ClassVar[CleanFields]
+    """This class's :meth:`_clean_fields`, compiled (see ``_compiled.py``)."""
     _has_clean: ClassVar[bool] = False
     _cleaned: dict[str, Any] | None = None
 
@@ -153,10 +153,11 @@ class Form(BaseForm):
                 name,
                 field,
                 getattr(cls, f"validate_{name}", None),
-                field.convert if type(field)._read is Field._read else None,
+                type(field)._read is Field._read,
             )
             for name, field in fields.items()
         )
+        cls._compiled_fields = compile_fields(cls.__qualname__, cls._plan)
         cls._has_clean = cls.clean is not Form.clean
         cls._flat = not any(field.nested for field in fields.values())
 
@@ -170,6 +171,31 @@ class Form(BaseForm):
             return self._cleaned
         data: dict[str, Any] = (self._result or self._validated())[0]
         return data
+
+    def _clean_fields(
+        self, cleaned: dict[str, Any], node: Node, files: Node, prefix: str, context: Context
+    ) -> bool:
+        """Read every field into ``cleaned`` and run its hook; whether all passed.
+
+        The reference loop: each class runs its compiled copy (see ``_compiled.py``), which
+        must give the same data and errors.
+        """
+        valid = True
+        for name, field, hook, _ in self._plan:
+            path = join_path(prefix, name)
+            try:
+                value = field._read(node, files, name, path, context)
+                if value is INVALID:
+                    valid = False
+                    continue
+                if hook is not None:
+                    value = hook(self, value)
+            except ValidationError as error:
+                context.record(path, error, field.messages)
+                valid = False
+                continue
+            cleaned[name] = value
+        return valid
 
     def clean(self) -> None:
         """Override for cross-field rules: read and adjust ``self.data``, raise ValidationError."""
@@ -185,40 +211,7 @@ class Form(BaseForm):
         """Validate this form's fields in ``node``, then its hooks and ``clean()``."""
         cleaned: dict[str, Any] = {}
         self._cleaned = cleaned
-        valid = True
-        limit = context.max_value_length
-        for name, field, hook, convert in self._plan:
-            try:
-                values = node.get(name)
-                if (
-                    convert is not None
-                    and values.__class__ is list
-                    and values
-                    and (raw := values[-1]).__class__ is bytes
-                    and len(raw) <= limit
-                    and raw.isascii()
-                ):
-                    text = raw.decode()
-                    if field.strip:
-                        text = text.strip()
-                    if text:
-                        value = convert(text)
-                    elif field.required:
-                        raise ValidationError(code="required")
-                    else:
-                        value = field.default
-                else:
-                    value = field._read(node, files, name, f"{prefix}.{name}" if prefix else name, context)
-                    if value is INVALID:
-                        valid = False
-                        continue
-                if hook is not None:
-                    value = hook(self, value)
-            except ValidationError as error:
-                context.record(f"{prefix}.{name}" if prefix else name, error, field.messages)
-                valid = False
-                continue
-            cleaned[name] = value
+        valid = self._compiled_fields(cleaned, node, files, prefix, context)
         if valid and self._has_clean:
             try:
                 self.clean()
@@ -228,6 +221,9 @@ class Form(BaseForm):
                 context.record(target, error, named.messages if named else None)
                 valid = False
         return cleaned if valid else INVALID
+
+
+Form._compiled_fields = compile_fields("Form", ())
 
 
 class ListForm(BaseForm):

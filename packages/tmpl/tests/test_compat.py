@@ -193,3 +193,33 @@ def test_escaping_in_every_context_matches_tornado(name: str, value: object) -> 
     ours = anemo.tmpl.DictLoader(CONTEXT_TEMPLATES).load(name).generate(**namespace)
     theirs = tornado_template.DictLoader(CONTEXT_TEMPLATES).load(name).generate(**namespace)
     assert ours == theirs
+
+
+def _block_bodies() -> st.SearchStrategy[str]:
+    """Template bodies of text and possibly nested, possibly repeated blocks named a, b or c."""
+    text = st.sampled_from(["x", "y", "{{ v }}"])
+    return st.recursive(
+        text,
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map("".join),
+            st.tuples(st.sampled_from("abc"), inner).map(
+                lambda pair: f"{{% block {pair[0]} %}}{pair[1]}{{% end %}}"
+            ),
+        ),
+        max_leaves=8,
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(base=_block_bodies(), middle=_block_bodies(), child=_block_bodies())
+def test_block_overrides_match_tornado(base: str, middle: str, child: str) -> None:
+    """Nested, repeated and self-named blocks over three levels of extends resolve as in tornado."""
+    templates = {
+        "base.html": base,
+        "middle.html": '{% extends "base.html" %}' + middle,
+        "child.html": '{% extends "middle.html" %}' + child,
+    }
+    for name in templates:
+        ours = anemo.tmpl.DictLoader(templates).load(name).generate(v="<v>")
+        theirs = tornado_template.DictLoader(templates).load(name).generate(v="<v>")
+        assert ours == theirs

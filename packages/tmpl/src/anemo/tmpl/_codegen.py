@@ -250,7 +250,9 @@ def _collect_blocks(
 ) -> None:
     for node in nodes:
         if isinstance(node, Block):
-            found.setdefault(node.name, node)
+            # As in tornado, the last definition of a name in a file wins, nested ones included:
+            # so the winner never contains a block of its own name.
+            found[node.name] = node
             _collect_blocks(node.body, file, load_file, found, seen)
         elif isinstance(node, Compound):
             for clause in node.clauses:

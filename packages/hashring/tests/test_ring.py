@@ -342,8 +342,14 @@ def test_small_ketama_weights_may_get_no_points() -> None:
 
 
 def test_custom_hash_out_of_range_is_refused() -> None:
-    """A hash returning negative or 65-bit values is caught when the ring is built."""
-    for bad in (lambda data: -1 - md5_64(data), lambda data: md5_64(data) << 1 | 1 << 64):
+    """A hash returning negative, 65-bit or non-int values is caught when the ring is built."""
+    for bad in (
+        lambda data: -1 - md5_64(data),
+        lambda data: md5_64(data) << 1 | 1 << 64,
+        lambda data: md5_64(data) / 3,
+        lambda data: str(md5_64(data)),
+        lambda data: [md5_64(data)],
+    ):
         with pytest.raises(InvalidOptionError) as caught:
             HashRing(TEN, hash=bad)
         assert caught.value.option == "hash"

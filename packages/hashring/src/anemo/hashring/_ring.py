@@ -172,12 +172,16 @@ class HashRing(Distributor):
             points = self._points(name, counts[name])
             every_point += points
             every_owner += repeat(name, len(points))
-        owner_of = dict(zip(every_point, every_owner, strict=True))
-        ring = sorted(owner_of)
+        try:
+            owner_of = dict(zip(every_point, every_owner, strict=True))
+            ring = sorted(owner_of)
+            in_range = not ring or (ring[0] >= 0 and not ring[-1] >> self._hash_bits)
+        except TypeError:  # a custom hash that returns something other than ints
+            in_range = False
+        if not in_range:
+            raise InvalidOptionError("hash", f"must return ints in [0, 2**{self._hash_bits})")
         owners: list[str | None] = list(map(owner_of.__getitem__, ring))
         owners.append(owners[0] if owners else None)
-        if ring and (ring[0] < 0 or ring[-1] >> self._hash_bits):
-            raise InvalidOptionError("hash", f"must return ints in [0, 2**{self._hash_bits})")
         return _RingState(
             weights,
             payloads,

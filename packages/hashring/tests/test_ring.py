@@ -350,9 +350,10 @@ def test_custom_hash_out_of_range_is_refused() -> None:
         lambda data: str(md5_64(data)),
         lambda data: [md5_64(data)],
     ):
-        with pytest.raises(InvalidOptionError) as caught:
-            HashRing(TEN, hash=bad)
-        assert caught.value.option == "hash"
+        for make in (HashRing, RendezvousHash):
+            with pytest.raises(InvalidOptionError) as caught:
+                make(TEN, hash=bad)
+            assert caught.value.option == "hash"
 
 
 def test_custom_hash_out_of_range_for_a_key_is_refused() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from ._base import Distributor, Key, Nodes, State, Weight, check_count
 from ._hashing import HashFunction, HashName, key_bytes, resolve_hash
+from .errors import InvalidOptionError
 
 __all__ = ["RendezvousHash"]
 
@@ -51,6 +52,9 @@ class RendezvousHash(Distributor):
         payloads: Mapping[str, Any] | None = None,
     ) -> None:
         self._hash = resolve_hash(hash)
+        probe = self._hash(b"")  # scores assume 64-bit ints: catch a wrong function now, not as odd results
+        if isinstance(probe, bool) or not isinstance(probe, int) or not 0 <= probe < 1 << 64:
+            raise InvalidOptionError("hash", f"must return ints in [0, 2**64), got {probe!r}")
         super().__init__(nodes, payloads)
 
     def _build(self, weights: dict[str, Weight], payloads: dict[str, Any]) -> _RendezvousState:

@@ -195,9 +195,11 @@ def test_escaping_in_every_context_matches_tornado(name: str, value: object) -> 
     assert ours == theirs
 
 
-def _block_bodies() -> st.SearchStrategy[str]:
-    """Template bodies of text and possibly nested, possibly repeated blocks named a, b or c."""
-    text = st.sampled_from(["x", "y", "{{ v }}"])
+def _block_bodies(
+    leaves: tuple[str, ...] = ("x", "y", "{{ v }}", "{% include 'part.html' %}"),
+) -> st.SearchStrategy[str]:
+    """Template bodies of text, includes and possibly nested, repeated blocks named a, b or c."""
+    text = st.sampled_from(leaves)
     return st.recursive(
         text,
         lambda inner: st.one_of(
@@ -211,10 +213,11 @@ def _block_bodies() -> st.SearchStrategy[str]:
 
 
 @settings(max_examples=200, deadline=None)
-@given(base=_block_bodies(), middle=_block_bodies(), child=_block_bodies())
-def test_block_overrides_match_tornado(base: str, middle: str, child: str) -> None:
-    """Nested, repeated and self-named blocks over three levels of extends resolve as in tornado."""
+@given(base=_block_bodies(), middle=_block_bodies(), child=_block_bodies(), part=_block_bodies(("z",)))
+def test_block_overrides_match_tornado(base: str, middle: str, child: str, part: str) -> None:
+    """Nested, repeated, self-named and included blocks over three levels of extends resolve as in tornado."""
     templates = {
+        "part.html": part,
         "base.html": base,
         "middle.html": '{% extends "base.html" %}' + middle,
         "child.html": '{% extends "middle.html" %}' + child,

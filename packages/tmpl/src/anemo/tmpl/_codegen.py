@@ -246,23 +246,23 @@ def _load(load_file: FileLoader | None, name: str, parent: ParsedFile, line: int
 
 
 def _collect_blocks(
-    nodes: list[Node], file: ParsedFile, load_file: FileLoader | None, found: dict[str, Block], seen: set[str]
+    nodes: list[Node], file: ParsedFile, load_file: FileLoader | None, found: dict[str, Block]
 ) -> None:
     for node in nodes:
         if isinstance(node, Block):
             # As in tornado, the last definition of a name in a file wins, nested ones included:
             # so the winner never contains a block of its own name.
             found[node.name] = node
-            _collect_blocks(node.body, file, load_file, found, seen)
+            _collect_blocks(node.body, file, load_file, found)
         elif isinstance(node, Compound):
             for clause in node.clauses:
-                _collect_blocks(clause.body, file, load_file, found, seen)
+                _collect_blocks(clause.body, file, load_file, found)
         elif isinstance(node, Apply):
-            _collect_blocks(node.body, file, load_file, found, seen)
-        elif isinstance(node, Include) and node.name not in seen:
+            _collect_blocks(node.body, file, load_file, found)
+        elif isinstance(node, Include):
+            # Every include is walked, a repeated one too: its blocks come after what precedes it.
             included = _load(load_file, node.name, file, node.line)
-            seen.add(node.name)
-            _collect_blocks(included.body, included, load_file, found, seen)
+            _collect_blocks(included.body, included, load_file, found)
 
 
 def _ancestors(file: ParsedFile, load_file: FileLoader | None) -> list[ParsedFile]:
@@ -283,7 +283,7 @@ def generate_code(file: ParsedFile, load_file: FileLoader | None, variant: Varia
     blocks: dict[str, list[Block]] = {}
     for ancestor in ancestors:
         found: dict[str, Block] = {}
-        _collect_blocks(ancestor.body, ancestor, load_file, found, set())
+        _collect_blocks(ancestor.body, ancestor, load_file, found)
         for name, block in found.items():
             blocks.setdefault(name, []).append(block)
 

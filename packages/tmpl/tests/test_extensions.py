@@ -299,3 +299,58 @@ def test_carriage_return_inside_code_keeps_lines_in_step() -> None:
     assert "# t.txt:2" in "".join(traceback.format_exception(caught.value))
     if sys.version_info >= (3, 11):
         assert caught.value.__notes__ == ["  in template t.txt:2: {{ 1 // zero }}"]
+
+
+def _super_block(pair: tuple[str, str]) -> str:
+    name, body = pair
+    return f"{{% block {name} %}}{body}{{% end %}}"
+
+
+def _bodies_with_super(leaves: tuple[str, ...]) -> st.SearchStrategy[str]:
+    """Bodies of text, super() calls, includes and nested blocks named a or b."""
+    return st.recursive(
+        st.sampled_from(leaves),
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map("".join),
+            st.tuples(st.sampled_from("ab"), inner).map(_super_block),
+        ),
+        max_leaves=8,
+    )
+
+
+SUPER_LEAVES = ("x", "{{ super() }}", "{% include 'part.html' %}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    base=_bodies_with_super(SUPER_LEAVES),
+    middle=_bodies_with_super(SUPER_LEAVES),
+    part=_bodies_with_super(SUPER_LEAVES[:2]),
+)
+def test_super_never_recurses_forever(base: str, middle: str, part: str) -> None:
+    """Blocks reached through super() that lead back to themselves are a ParseError, not a crash."""
+    loader = DictLoader(
+        {"part.html": part, "base.html": base, "middle.html": '{% extends "base.html" %}' + middle}
+    )
+    for name in ("base.html", "middle.html"):
+        error: ParseError | None = None
+        try:
+            loader.load(name).generate()
+        except ParseError as raised:
+            error = raised
+        if error is not None:
+            assert "super()" in error.message
+            assert error.filename in ("base.html", "middle.html", "part.html")
+
+
+def test_super_leading_back_to_its_block_is_a_parse_error() -> None:
+    """super() into a parent block holding a block that leads back to the caller cannot loop."""
+    loader = DictLoader(
+        {
+            "base.html": "{% block b %}{% block a %}A{% end %}{% end %}",
+            "page.html": '{% extends "base.html" %}{% block a %}{% block b %}{{ super() }}{% end %}{% end %}',
+        }
+    )
+    with pytest.raises(ParseError, match=r"block 'b' would contain itself \(through super\(\)\)") as caught:
+        loader.load("page.html")
+    assert caught.value.filename == "page.html"

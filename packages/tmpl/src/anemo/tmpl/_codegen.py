@@ -190,7 +190,15 @@ class _Writer:
     def block(self, node: Block, context: _Context) -> None:
         chain = self.blocks.get(node.name, [node])
         via = context.via if chain[0] is node else ((context.file.name, node.line), *context.via)
+        self.check_not_writing(chain, 0, context, node.line)
         self.block_version(chain, 0, _Context(chain[0].file, via))
+
+    def check_not_writing(self, chain: list[Block], index: int, context: _Context, line: int) -> None:
+        """Refuse to write a block version inside itself (a parent's body reached by ``super()``
+        may hold a block that leads back to the one calling ``super()``)."""
+        if any(active is chain and at == index for active, at in self.super_targets):
+            message = f"block {chain[index].name!r} would contain itself (through super())"
+            raise ParseError(message, context.file.name, line)
 
     def block_version(self, chain: list[Block], index: int, context: _Context) -> None:
         """Write ``chain[index]``: the most derived version of a block, or one ``super()`` asked for."""
@@ -206,6 +214,7 @@ class _Writer:
             message = f"super() in block {chain[index].name!r}, which overrides no block"
             raise ParseError(message, context.file.name, node.line)
         parent = chain[index + 1]
+        self.check_not_writing(chain, index + 1, context, node.line)
         self.block_version(
             chain, index + 1, _Context(parent.file, ((context.file.name, node.line), *context.via))
         )

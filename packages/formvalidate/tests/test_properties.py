@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -200,3 +201,27 @@ def test_huge_value_against_a_catastrophic_pattern_is_fast() -> None:
         elapsed = (time.perf_counter() - start) / 100
         assert errors == {"word": message}
         assert elapsed < 0.001, f"{elapsed * 1e6:.0f} us per rejection of {size} bytes"
+
+
+_FIRST_EMAIL_GRAMMAR = re.compile(
+    r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+    re.ASCII,
+)
+"""The address grammar as first written; EmailField's faster pattern must accept the same set."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.from_regex(r"[a-z.+-]{1,6}@([a-z0-9-]{1,3}\.){1,3}[a-z0-9-]{1,4}", fullmatch=True),
+        st.from_regex(r"a@(x{60,66}\.)x{1,2}", fullmatch=True),
+        st.from_regex(r"a@x\.[a-z]x{58,66}-?", fullmatch=True),
+        st.text(alphabet="a1-.@_", max_size=20),
+    )
+)
+def test_email_field_accepts_the_first_grammar(text: str) -> None:
+    """EmailField accepts exactly what the original address grammar accepts (length caps aside)."""
+    expected = _FIRST_EMAIL_GRAMMAR.fullmatch(text) is not None and text.index("@") <= 64
+    form = Person({"name": ["n"], "age": ["1"], "email": [text]})
+    assert ("email" not in form.errors) == (expected or not text.strip())

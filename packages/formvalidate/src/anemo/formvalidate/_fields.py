@@ -322,7 +322,9 @@ class BooleanField(Field[bool]):
 
 _EMAIL = re.compile(
     r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?",
+    # Domain labels of 1-63 letters, digits and hyphens, not ending in a hyphen (the lookbehind
+    # spares the backtracking of "{0,61}[A-Za-z0-9]"), the last one starting with a letter.
+    r"@(?:[A-Za-z0-9][A-Za-z0-9-]{0,62}(?<!-)\.)+[A-Za-z][A-Za-z0-9-]{0,62}(?<!-)",
     re.ASCII,
 )
 

@@ -221,8 +221,13 @@ class _Reader:
                 self._flush(body, pending, pending_line, trim_end=False)
                 return body, None
             if self.source.startswith("!", start + 2):
+                # The text up to an escaped opener is a text of its own, as in tornado: the
+                # "<pre>" rule of whitespace compaction looks at each text apart.
                 pending += self.advance(start) + self.source[start : start + 2]
                 self.advance(start + 3)
+                self._flush(body, pending, pending_line, trim_end=False)
+                pending = ""
+                pending_line = self.line
                 continue
             kind = self.source[start + 1]
             trim_before = kind != "#" and self._trim_marker_opens(start + 2, kind)

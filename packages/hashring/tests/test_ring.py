@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 import sys
 import threading
@@ -354,6 +355,27 @@ def test_custom_hash_out_of_range_is_refused() -> None:
             with pytest.raises(InvalidOptionError) as caught:
                 make(TEN, hash=bad)
             assert caught.value.option == "hash"
+
+
+def planted_hash(data: bytes) -> int:
+    """MD5 for node points; a key b"\\xff" + 8 bytes hashes to those bytes (no UTF-8 name starts so)."""
+    return int.from_bytes(data[1:9], "big") if data[:1] == b"\xff" else md5_64(data)
+
+
+def test_large_ring_lookups_are_exact_at_every_point() -> None:
+    """Past 64k points (a coarser index), keys at, below and above points go to the first point above."""
+    nodes = [f"node-{i}" for i in range(500)]
+    ring = HashRing(nodes, hash=planted_hash)
+    owner_of = {md5_64(f"{name}-{i}".encode()): name for name in sorted(nodes) for i in range(160)}
+    points = sorted(owner_of)
+    assert len(points) > 65_536
+    probes = [0, 2**64 - 1, points[0], points[-1]]
+    for point in points[::97]:
+        probes += [point - 1, point, point + 1]
+    for hashed in probes:
+        above = bisect.bisect_right(points, hashed)
+        expected = owner_of[points[above % len(points)]]
+        assert ring.get_node(b"\xff" + hashed.to_bytes(8, "big")) == expected, hashed
 
 
 def test_custom_hash_out_of_range_for_a_key_is_refused() -> None:

@@ -85,9 +85,8 @@ class BaseForm:
                 if self.files:
                     files, file_issues = tree_from_arguments(self.files, self.limits, flat=self._flat)
                     issues += file_issues
-            if issues:
-                for path, code, params in issues:
-                    context.record(path, ValidationError(code=code, params=params))
+            for path, code, params in issues:
+                context.record(path, ValidationError(code=code, params=params))
             if issues and any(path == "" for path, _, _ in issues):
                 data: Any = self._empty()
             else:

@@ -258,3 +258,19 @@ def test_any_template_tornado_renders_renders_the_same(source: str, name: str) -
     except Exception:  # only what tornado renders is compared
         return
     assert anemo.tmpl.DictLoader(templates).load(name).generate(**namespace) == theirs
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "{% from base64 import b16encode as hexadecimal %}{% autoescape hexadecimal %}{{ x }}",
+        "{% set up = lambda data: data.upper() %}{% autoescape up %}{{ x }}",
+        "{% apply f %}{% set up = lambda data: data.upper() %}{% autoescape up %}{{ x }}{% end %}",
+        "{% for up in [bytes.upper, bytes.lower] %}{% autoescape up %}{{ x }}{% end %}",
+        "{% import base64 %}{% autoescape base64.b16encode %}{{ x }}",
+    ],
+)
+def test_escape_functions_the_template_defines_match_tornado(source: str) -> None:
+    """An autoescape function bound by the template itself is used once bound, as in tornado."""
+    theirs = tornado_template.Template(source).generate(x="<a>", f=bytes.strip)
+    assert anemo.tmpl.Template(source).generate(x="<a>", f=bytes.strip) == theirs

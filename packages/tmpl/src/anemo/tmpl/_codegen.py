@@ -66,6 +66,8 @@ class GeneratedCode:
     source: str
     origins: list[LineOrigin | None]
     dependencies: list[str]
+    #: The autoescape expressions looked up once, when rendering starts.
+    hoisted_escapes: list[str]
 
 
 @dataclass
@@ -88,6 +90,7 @@ class _Writer:
     load_file: FileLoader | None
     variant: Variant
     blocks: dict[str, list[Block]]
+    inline_escapes: frozenset[str]
     lines: list[str] = field(default_factory=list)
     origins: list[LineOrigin | None] = field(default_factory=list)
     escapers: dict[str, str] = field(default_factory=dict)
@@ -122,6 +125,8 @@ class _Writer:
         autoescape = context.file.autoescape
         if node.raw or autoescape is None:
             return f"_tt_text({node.code})"
+        if autoescape in self.inline_escapes:
+            return f"_tt_escaper_for({autoescape})({node.code})"
         return f"{self.escaper(autoescape)}({node.code})"
 
     def body(self, nodes: list[Node], context: _Context) -> None:
@@ -284,8 +289,18 @@ def _ancestors(file: ParsedFile, load_file: FileLoader | None) -> list[ParsedFil
     return chain
 
 
-def generate_code(file: ParsedFile, load_file: FileLoader | None, variant: Variant) -> GeneratedCode:
-    """The Python source of the render function of ``file`` in the given variant."""
+def generate_code(
+    file: ParsedFile,
+    load_file: FileLoader | None,
+    variant: Variant,
+    inline_escapes: frozenset[str] = frozenset(),
+) -> GeneratedCode:
+    """The Python source of the render function of ``file`` in the given variant.
+
+    Autoescape functions are looked up once, when rendering starts, except those named in
+    ``inline_escapes``, looked up at each ``{{ }}``: for templates that define their escape
+    function themselves (``{% from m import e %}{% autoescape e %}``).
+    """
     if file.extends is not None and load_file is None:
         raise ParseError("{% extends %} block found, but no template loader", file.name, file.extends_line)
     ancestors = _ancestors(file, load_file)
@@ -296,7 +311,7 @@ def generate_code(file: ParsedFile, load_file: FileLoader | None, variant: Varia
         for name, block in found.items():
             blocks.setdefault(name, []).append(block)
 
-    writer = _Writer(load_file, variant, blocks)
+    writer = _Writer(load_file, variant, blocks, inline_escapes)
     writer.dependencies.extend(ancestor.name for ancestor in ancestors[1:])
     root = ancestors[-1]
     writer.body(root.body, _Context(root, ()))
@@ -311,4 +326,5 @@ def generate_code(file: ParsedFile, load_file: FileLoader | None, variant: Varia
     ]
     tail = [f"    {'yield' if variant.stream else 'return'} ''.join(_tt_buffer)"]
     origins: list[LineOrigin | None] = [None] * len(head) + writer.origins + [None]
-    return GeneratedCode("\n".join([*head, *writer.lines, *tail]) + "\n", origins, writer.dependencies)
+    source = "\n".join([*head, *writer.lines, *tail]) + "\n"
+    return GeneratedCode(source, origins, writer.dependencies, list(writer.escapers))

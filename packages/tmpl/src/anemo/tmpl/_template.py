@@ -5,6 +5,7 @@ from __future__ import annotations
 import builtins
 import datetime
 import linecache
+import re
 import types
 from collections.abc import AsyncIterator, Iterator, Mapping
 from dataclasses import dataclass
@@ -81,6 +82,18 @@ _DEFAULT_NAMESPACE: dict[str, Any] = {
     "_tt_flush": _flush,
     "_tt_chunk_pieces": STREAM_CHUNK_PIECES,
 }
+
+
+_IDENTIFIER = re.compile(r"[^\W\d]\w*")
+
+
+def _assigned_names(code: types.CodeType) -> set[str]:
+    """The local variables of ``code`` and of the functions nested in it."""
+    names = {*code.co_varnames, *code.co_cellvars}
+    for const in code.co_consts:
+        if isinstance(const, types.CodeType):
+            names |= _assigned_names(const)
+    return names
 
 
 @dataclass(frozen=True)
@@ -177,8 +190,31 @@ class Template:
         known = self._variants.get(variant)
         if known is not None:
             return known
-        generated = generate_code(self.file, self._load_file if self.loader is not None else None, variant)
+        load_file = self._load_file if self.loader is not None else None
         filename = f"{self._module_name}{_VARIANT_SUFFIX[variant]}.generated.py"
+        generated = generate_code(self.file, load_file, variant)
+        function = self._compile(generated, filename)
+        # An escape function the template binds itself cannot be looked up before it runs.
+        assigned = _assigned_names(function)
+        shadowed = frozenset(
+            escape
+            for escape in generated.hoisted_escapes
+            if assigned.intersection(_IDENTIFIER.findall(escape))
+        )
+        if shadowed:
+            generated = generate_code(self.file, load_file, variant, inline_escapes=shadowed)
+            function = self._compile(generated, filename)
+        compiled = _Compiled(function, filename, generated, _SourceLoader(generated.source))
+        self._variants[variant] = compiled
+        # Lines as Python counts them (str.splitlines() would also break at \f, \u2028...).
+        lines = [f"{line}\n" for line in generated.source.split("\n")[:-1]]
+        linecache.cache[filename] = (len(generated.source), None, lines, filename)
+        if variant == (_ASYNC if self.awaits else _PLAIN):
+            self._base_namespace["__loader__"] = compiled.source_loader
+        return compiled
+
+    def _compile(self, generated: GeneratedCode, filename: str) -> types.CodeType:
+        """The render function's code: from the loader's disk cache, or compiled (and stored)."""
         cache = self.loader.code_cache if self.loader is not None else None
         module = cache.get(generated.source, filename) if cache is not None else None
         if module is None:
@@ -190,19 +226,11 @@ class Template:
                 raise self._parse_error(f"invalid Python: {error.msg}", origin) from error
             if cache is not None:
                 cache.put(generated.source, filename, module)
-        function = next(
+        return next(
             const
             for const in module.co_consts
             if isinstance(const, types.CodeType) and const.co_name == FUNCTION_NAME
         )
-        compiled = _Compiled(function, filename, generated, _SourceLoader(generated.source))
-        self._variants[variant] = compiled
-        # Lines as Python counts them (str.splitlines() would also break at \f, \u2028...).
-        lines = [f"{line}\n" for line in generated.source.split("\n")[:-1]]
-        linecache.cache[filename] = (len(generated.source), None, lines, filename)
-        if variant == (_ASYNC if self.awaits else _PLAIN):
-            self._base_namespace["__loader__"] = compiled.source_loader
-        return compiled
 
     def _parse_error(self, message: str, origin: LineOrigin | None) -> ParseError:
         if origin is None:

@@ -42,7 +42,10 @@ def main(argv: list[str] | None = None) -> int:
 
     print(f"## anemo benchmarks, {datetime.date.today().isoformat()}")
     print()
-    print(f"{machine_line()}; median of {repeat} interleaved rounds; peer/ours > 1 means anemo is faster.")
+    print(
+        f"{machine_line()}; CPU time per call, median of {repeat} interleaved rounds; "
+        "peer/ours > 1 means anemo is faster."
+    )
     for name in names:
         suite = importlib.import_module(f"bench_{name}").suite()
         print()

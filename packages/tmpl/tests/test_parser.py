@@ -79,3 +79,9 @@ def test_template_source_must_be_text(source: object) -> None:
     """A source that is neither str nor bytes is a TypeError saying so."""
     with pytest.raises(TypeError, match="template source must be str or bytes"):
         Template(source)  # type: ignore[arg-type]
+
+
+def test_template_name_must_be_text() -> None:
+    """A name that is not a str is a TypeError saying so, not an AttributeError from inside."""
+    with pytest.raises(TypeError, match="template name must be a str"):
+        Template("x", name=None)  # type: ignore[arg-type]

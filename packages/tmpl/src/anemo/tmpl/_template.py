@@ -135,6 +135,8 @@ class Template:
         autoescape: str | None = _UNSET,
         whitespace: str | None = None,
     ) -> None:
+        if not isinstance(name, str):
+            raise TypeError(f"template name must be a str, not {type(name).__name__}")
         self.name = name
         if compress_whitespace is not _UNSET:
             if whitespace is not None:

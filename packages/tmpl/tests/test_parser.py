@@ -5,6 +5,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from anemo.tmpl import DictLoader, ParseError, Template, TemplateNotFound
+from anemo.tmpl._parser import MAX_NESTING
 
 FRAGMENTS = [
     "{{", "}}", "{%", "%}", "{#", "#}", "{{!", "{%-", "-%}", "{{- ", " -}}", "x", " ", "\n", "1/0",
@@ -85,3 +86,23 @@ def test_template_name_must_be_text() -> None:
     """A name that is not a str is a TypeError saying so, not an AttributeError from inside."""
     with pytest.raises(TypeError, match="template name must be a str"):
         Template("x", name=None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("opener", ["if 1", "for i in x", "block b", "apply f", "try"])
+def test_nesting_too_deep_is_a_parse_error(opener: str) -> None:
+    """Hundreds of nested tags are a ParseError at the tag, not a RecursionError."""
+    deeper = MAX_NESTING * 4
+    with pytest.raises(ParseError, match=r"nested too deeply \(more than 100 levels\)") as caught:
+        Template(f"{{% {opener} %}}\n" * deeper + "x" + "{% end %}" * deeper, name="deep.html")
+    assert (caught.value.filename, caught.value.lineno) == ("deep.html", MAX_NESTING + 1)
+
+
+@pytest.mark.parametrize("directive", ["include", "extends"])
+def test_chains_of_templates_too_long_are_a_parse_error(directive: str) -> None:
+    """A chain of hundreds of includes or extends is a ParseError, not a RecursionError."""
+    templates = {f"{index}.html": f'{{% {directive} "{index + 1}.html" %}}' for index in range(1000)}
+    templates["1000.html"] = "end"
+    with pytest.raises(ParseError, match="include or extend each other too deeply"):
+        DictLoader(templates).load("0.html")
+    short = {name: source for name, source in templates.items() if int(name.split(".")[0]) >= 960}
+    assert DictLoader(short).load("960.html").generate() == b"end"

@@ -140,6 +140,8 @@ _ARGUMENT_NAMES = {
     "import": "statement",
     "from": "statement",
 }
+#: How deeply blocks and statements may nest in one file (Python itself allows 20 blocks).
+MAX_NESTING = 100
 _TAG_START = re.compile(r"\{[{%#]")
 _SUPER_CALL = re.compile(r"super\(\s*\)")
 
@@ -169,6 +171,7 @@ class _Reader:
         self.position = 0
         self.line = 1
         self.trim_next_text = False
+        self.depth = 0
 
     def error(self, message: str, line: int | None = None) -> ParseError:
         where = self.line if line is None else line
@@ -349,8 +352,18 @@ class _Reader:
             return self._compound(operator, statement, line, in_loop or operator in ("for", "while"))
         raise self.error(f"unknown operator: {operator!r}", line)
 
+    def _nested_body(self, operator: str, line: int, in_loop: bool) -> tuple[list[Node], _Tag | None]:
+        """``parse_body`` one level deeper, refusing nesting deeper than Python could run."""
+        if self.depth >= MAX_NESTING:
+            raise self.error(f"{operator} nested too deeply (more than {MAX_NESTING} levels)", line)
+        self.depth += 1
+        try:
+            return self.parse_body(operator, in_loop)
+        finally:
+            self.depth -= 1
+
     def _closed_body(self, operator: str, line: int, in_loop: bool) -> list[Node]:
-        body, stop = self.parse_body(operator, in_loop)
+        body, stop = self._nested_body(operator, line, in_loop)
         if stop is None:
             raise self.error(f"Missing {{% end %}} block for {operator}", line)
         if stop.operator != "end":
@@ -360,7 +373,7 @@ class _Reader:
     def _compound(self, operator: str, header: str, line: int, in_loop: bool) -> Compound:
         clauses: list[Clause] = []
         while True:
-            body, stop = self.parse_body(operator, in_loop)
+            body, stop = self._nested_body(operator, line, in_loop)
             clauses.append(Clause(header, line, body))
             if stop is None:
                 raise self.error(f"Missing {{% end %}} block for {operator}", clauses[0].line)

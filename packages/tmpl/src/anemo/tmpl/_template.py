@@ -192,9 +192,8 @@ class Template:
         known = self._variants.get(variant)
         if known is not None:
             return known
-        load_file = self._load_file if self.loader is not None else None
         filename = f"{self._module_name}{_VARIANT_SUFFIX[variant]}.generated.py"
-        generated = generate_code(self.file, load_file, variant)
+        generated = self._generate(variant, frozenset())
         function = self._compile(generated, filename)
         # An escape function the template binds itself cannot be looked up before it runs.
         assigned = _assigned_names(function)
@@ -204,7 +203,7 @@ class Template:
             if assigned.intersection(_IDENTIFIER.findall(escape))
         )
         if shadowed:
-            generated = generate_code(self.file, load_file, variant, inline_escapes=shadowed)
+            generated = self._generate(variant, shadowed)
             function = self._compile(generated, filename)
         compiled = _Compiled(function, filename, generated, _SourceLoader(generated.source))
         self._variants[variant] = compiled
@@ -214,6 +213,14 @@ class Template:
         if variant == (_ASYNC if self.awaits else _PLAIN):
             self._base_namespace["__loader__"] = compiled.source_loader
         return compiled
+
+    def _generate(self, variant: Variant, inline_escapes: frozenset[str]) -> GeneratedCode:
+        """The Python source of ``variant``; includes nested past Python's stack are a ParseError."""
+        load_file = self._load_file if self.loader is not None else None
+        try:
+            return generate_code(self.file, load_file, variant, inline_escapes)
+        except RecursionError:
+            raise ParseError("templates include or extend each other too deeply", self.name, 0) from None
 
     def _compile(self, generated: GeneratedCode, filename: str) -> types.CodeType:
         """The render function's code: from the loader's disk cache, or compiled (and stored)."""

@@ -72,10 +72,15 @@ def test_bad_weights_are_refused(weight: object) -> None:
     assert dict(ring.nodes) == {"a": 1}
 
 
-@pytest.mark.parametrize("name", ["", 5, None, b"bytes", "a\ud800", "\udfff"])
+@pytest.mark.parametrize("name", ["", 5, None, b"bytes", ("a",), "a\ud800", "\udfff"])
 def test_bad_node_names_are_refused(name: object) -> None:
     """Node names are non-empty str that encode as UTF-8 (a lone surrogate is an InvalidNodeError)."""
     for make in (HashRing, RendezvousHash):
+        ring = make(["a"])
+        for action in (ring.remove_node, partial(ring.set_weight, weight=2), ring.payload):
+            for given in (name, [name]):  # a list: unhashable, still an InvalidNodeError
+                with pytest.raises(InvalidNodeError):
+                    action(given)
         with pytest.raises(InvalidNodeError):
             make([name])  # type: ignore[list-item]
         with pytest.raises(InvalidNodeError):

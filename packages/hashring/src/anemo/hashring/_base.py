@@ -150,7 +150,7 @@ class Distributor(ABC):
     def payload(self, name: str) -> Any:
         """The payload kept with node ``name`` (``None`` if it has none)."""
         state = self._state
-        if name not in state.weights:
+        if check_name(name) not in state.weights:
             raise UnknownNodeError(name)
         return state.payloads.get(name)
 
@@ -183,6 +183,7 @@ class Distributor(ABC):
 
     def remove_node(self, name: str) -> None:
         """Remove a node; :class:`UnknownNodeError` if it is not a member."""
+        check_name(name)
         with self._lock:
             state = self._state
             if name not in state.weights:
@@ -193,7 +194,7 @@ class Distributor(ABC):
 
     def set_weight(self, name: str, weight: Weight) -> None:
         """Change a member's weight; only keys that must move to honour it move."""
-        check_weight(name, weight)
+        check_weight(check_name(name), weight)
         with self._lock:
             state = self._state
             if name not in state.weights:

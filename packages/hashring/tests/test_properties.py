@@ -16,7 +16,7 @@ Factory = Callable[[Mapping[str, Any]], Distributor]
 KEYS = [f"key-{i}" for i in range(400)]
 
 names = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), min_size=1, max_size=10)
-weights = st.one_of(st.integers(1, 4), st.floats(0.25, 4.0))
+weights = st.one_of(st.integers(1, 4), st.floats(0.25, 4.0), st.floats(1e-9, 1e-3))  # tiny: one point
 memberships = st.dictionaries(names, weights, min_size=1, max_size=8)
 keys = st.one_of(st.text(st.characters(codec="utf-8", exclude_categories=["Cs"])), st.binary())
 

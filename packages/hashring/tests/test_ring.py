@@ -239,6 +239,12 @@ def test_bounded_loads_spread_a_hot_key() -> None:
     assert list(loads) == ring.get_nodes("hot", math.ceil(1000 / capacity))
 
 
+def test_bounded_loads_take_a_huge_balance() -> None:
+    """A balance near the float limit means no bound: the owner, not an OverflowError."""
+    ring = HashRing(TEN)
+    assert ring.get_node_bounded("k", {"node-1": 10**9}, balance=1e308) == ring.get_node("k")
+
+
 def test_bounded_loads_refuse_bad_loads() -> None:
     """Loads are ints >= 0: a negative, fractional, textual or huge load is an InvalidOptionError."""
     ring = HashRing(TEN)

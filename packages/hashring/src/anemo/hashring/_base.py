@@ -137,7 +137,7 @@ class Distributor(ABC):
         held = {name: check_load(name, loads.get(name, 0)) for name in weights}
         room = balance * (sum(held.values()) + 1) / sum(weights.values())
         for name in self._walk(state, key):
-            if held[name] < math.ceil(room * weights[name]):
+            if held[name] < room * weights[name]:  # for an int load, the same as < ceil(...)
                 return name
         return None
 

@@ -8,8 +8,8 @@ without Tornado. The text is escaped first, then each URL in the escaped text be
   being letters, digits, ``_`` and ``-``), or with ``www.``;
 - its body is a run of characters other than whitespace, ``&``, ``(`` and ``)`` (the
   entities ``&amp;`` and ``&quot;`` count as one such character), ending in a character that
-  is not ASCII punctuation, or a parenthesised run of the same characters; pieces follow one
-  another as long as they can.
+  is not ASCII punctuation (``/``, ``-``, ``_`` and ``\\`` may end it), or a parenthesised
+  run of the same characters; pieces follow one another as long as they can.
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from ._escape import SafeStr, xhtml_escape
 
 __all__ = ["linkify"]
 
-#: Characters a URL never ends with (unless inside parentheses): ASCII punctuation except ``/``.
+#: Characters a URL never ends with (outside parentheses): ASCII punctuation but ``/ - _ \\``.
 _TRAILING_PUNCTUATION = "!\"#$%&'()*+,.:;<=>?@[]^`{|}~"
-#: Those entities without their ";", as they look once trailing punctuation is cut off.
+#: The entities ``&amp;`` and ``&quot;`` without their ";", as trailing punctuation leaves them.
 _UNFINISHED_ENTITIES = ("&amp", "&quot")
 #: A run of URL characters: anything but whitespace, ``&``, ``(`` and ``)``, or the entities
 #: ``&amp;`` and ``&quot;`` of the escaped text, each read as one character.

@@ -311,6 +311,34 @@ def test_every_lookup_reads_one_snapshot_while_a_writer_changes_membership(make:
     assert wrong == []
 
 
+@pytest.mark.parametrize("make", [partial(HashRing, vnodes=8), RendezvousHash], ids=["ring", "rendezvous"])
+def test_concurrent_writers_lose_no_change(make: Any) -> None:
+    """Threads adding and reweighting at once: every change lands, and the ring equals a fresh one."""
+    ring = make(["base"])
+    batches = [[f"w{thread}-{i}" for i in range(25)] for thread in range(4)]
+
+    def writer(names: list[str]) -> None:
+        for name in names:
+            ring.add_node(name)
+            ring.set_weight(name, 2)
+            ring.set_weight("base", len(name))
+
+    switch = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=writer, args=(names,)) for names in batches]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(switch)
+    expected = {"base": ring.nodes["base"], **{name: 2 for names in batches for name in names}}
+    assert dict(ring.nodes) == expected
+    fresh = make(dict(ring.nodes))
+    assert [ring.get_node(key) for key in KEYS[:500]] == [fresh.get_node(key) for key in KEYS[:500]]
+
+
 def test_readers_see_whole_states_while_a_writer_changes_membership() -> None:
     """Lookups during concurrent changes always answer as some membership the writer made would."""
     small, added = TEN[:5], TEN[5:]

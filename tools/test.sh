@@ -34,6 +34,9 @@ if [[ ! -x .tools/bin/nox ]]; then
   .tools/bin/python -m pip install --quiet --disable-pip-version-check "nox>=2025.5" "uv>=0.5"
 fi
 
+# The dev session runs uv itself: it finds this one (appended, so no interpreter is shadowed).
+export PATH="$PATH:$PWD/.tools/bin"
+
 if (($#)); then
   exec .tools/bin/nox "$@"
 fi

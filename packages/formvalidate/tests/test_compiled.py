@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from anemo.formvalidate import (
     BooleanField,
     CheckBoxField,
+    ChoiceField,
     EmailField,
     Form,
     FormField,
@@ -31,11 +32,18 @@ class Inner(Form):
 class Mixed(Form):
     name = StringField(min_length=1, max_length=8)
     raw = StringField(strip=False, required=False)
+    code = StringField(min_length=2, pattern=r"[a-z]+[0-9]?", multiline=True, required=False)
     age = IntegerField(min_value=0, max_value=150, required=False, default=-1)
+    low = IntegerField(min_value=-3, required=False)
     email = EmailField(required=False)
     ip = IPField()
+    ip4 = IPField(version=4, required=False)
+    ip6 = IPField(version=6, required=False)
+    colour = ChoiceField(["a", "b", 7], required=False, default="b")
     agree = BooleanField()
     tags = CheckBoxField(["a", "b"], required=False)
+    picks = CheckBoxField(["a", "b", "c", 7], min_choices=2, max_choices=2, default=["c"], required=False)
+    plain = CheckBoxField(["a", " b"], strip=False, required=False)
     inner = FormField(Inner, required=False)
     items = ListField(IntegerField())
 
@@ -45,24 +53,34 @@ class Mixed(Form):
         return value.upper()
 
 
+EDGES: list[Any] = [
+    *(b"", b" ", b"  7 ", b"1.2.3.4", b"a@b.cd", b"root", b"on", b"a", "\u00e9", b"\xff", None),
+    *(b"a@EXAMPLE.com", b"A@b.c0", b"x" * 65 + b"@b.cd", b"x" * 64 + b"@b.cd", b"a" * 70, b"a" * 101),
+    *(b"01.2.3.4", b"1.2.3", b"255.255.255.255", b"::1", b"::ffff:1.2.3.4", b"1.2.3.4 x", b"\xef\xbc\x91"),
+    *(b"b", b" b", b"c", b"7", b"ab1", b"ab\n", b"a\tb", b"\x00", "\u0661", b"abcdefgh", b"abcdefghi"),
+    *(b"-4", b"-3", b"0", b"-0", b"+151", b"150", b"151", b"1" * 31, b"1" * 32, 150, 3.5, True),
+]
+"""Values at the edges of Mixed's fields (bounds, lengths, encodings, shapes)."""
+TOKENS = st.sampled_from(EDGES)
 VALUES = st.one_of(
     st.binary(max_size=12),
     st.text(max_size=12),
-    st.sampled_from(
-        [b"", b" ", b"  7 ", b"1.2.3.4", b"a@b.cd", b"root", b"on", b"a", "\u00e9", b"\xff", None]
-    ),
+    TOKENS,
+    TOKENS,
+    st.integers(-5, 200).map(lambda number: str(number).encode()),
     st.integers(-5, 200),
 )
 NAMES = st.sampled_from(
-    ["name", "raw", "age", "email", "ip", "agree", "tags", "inner.code", "inner", "items[0]", "items", "x"]
+    ["name", "raw", "code", "age", "low", "email", "ip", "ip4", "ip6", "colour", "agree", "tags", "picks"]
+    + ["plain", "inner.code", "inner", "items[0]", "items", "x"]
 )
 
 
 def run(
-    form: Mixed, node: Any, files: Any, prefix: str, compiled: bool
+    form: Mixed, node: Any, files: Any, prefix: str, compiled: bool, limit: int = 10
 ) -> tuple[bool, dict[str, Any], dict[str, str]]:
     """Valid flag, cleaned data and errors of one pass of either loop over a tree."""
-    context = Context(Limits(max_value_length=10), None)
+    context = Context(Limits(max_value_length=limit), None)
     cleaned: dict[str, Any] = {}
     if compiled:
         valid = form._compiled_fields(cleaned, node, files, prefix, context)
@@ -71,16 +89,30 @@ def run(
     return valid, cleaned, context.errors
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(
-    st.dictionaries(NAMES, st.one_of(st.lists(VALUES, max_size=3), VALUES), max_size=10),
+    st.dictionaries(NAMES, st.one_of(st.lists(VALUES, max_size=4), VALUES), max_size=12),
     st.sampled_from(["", "outer", "list[3]"]),
+    st.sampled_from([10, 100]),
 )
-def test_compiled_loop_equals_the_reference(arguments: dict[str, Any], prefix: str) -> None:
-    """Same valid flag, data and error paths and messages, for any values and any prefix."""
+def test_compiled_loop_equals_the_reference(arguments: dict[str, Any], prefix: str, limit: int) -> None:
+    """Same valid flag, data and error paths and messages, for any values, prefix and length limit."""
     node, _ = tree_from_arguments(arguments, Limits())
     form = Mixed()
-    assert run(form, node, {}, prefix, compiled=True) == run(form, node, {}, prefix, compiled=False)
+    compiled = run(form, node, {}, prefix, compiled=True, limit=limit)
+    assert compiled == run(form, node, {}, prefix, compiled=False, limit=limit)
+
+
+def test_every_field_agrees_on_every_edge() -> None:
+    """Each field alone, with each edge value alone, a pair of them and a triple of picks."""
+    form = Mixed()
+    submissions = [[value] for value in EDGES] + [[value, b"a"] for value in EDGES]
+    submissions += [[b"a", b"b", b"c"], [b"a", b"7", b"a"], [b"c", b"c"], []]
+    for name in Mixed.fields:
+        for values in submissions:
+            for limit in (10, 100):
+                compiled = run(form, {name: values}, {}, "", compiled=True, limit=limit)
+                assert compiled == run(form, {name: values}, {}, "", compiled=False, limit=limit), (name, values)
 
 
 def test_a_valid_post_takes_the_inline_read() -> None:

@@ -332,13 +332,23 @@ _EMAIL = re.compile(
 class EmailField(Field[str]):
     """An ASCII address ``local@domain.tld`` (at most 254 characters); the domain is lowercased."""
 
+    _PATTERN: ClassVar[re.Pattern[str]] = _EMAIL
+
     def convert(self, text: str) -> str:
-        if len(text) > 254 or _EMAIL.fullmatch(text) is None:
+        # The pattern allows exactly one "@"; the local part before it has at most 64 characters.
+        if (
+            len(text) > 254
+            or self._PATTERN.fullmatch(text) is None
+            or (len(text) > 65 and text.index("@") > 64)
+        ):
             raise ValidationError(code="email")
-        at = text.index("@")  # the pattern allows exactly one
-        if at > 64:
-            raise ValidationError(code="email")
-        return text if text.islower() else text[: at + 1] + text[at + 1 :].lower()
+        return text if text.islower() else lower_domain(text)
+
+
+def lower_domain(address: str) -> str:
+    """``address`` with its domain lowercased (the local part is case-sensitive)."""
+    at = address.index("@")
+    return address[: at + 1] + address[at + 1 :].lower()
 
 
 _inet_aton = socket.inet_aton

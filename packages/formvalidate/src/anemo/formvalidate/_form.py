@@ -77,22 +77,35 @@ class BaseForm:
         """Validate once; callers read ``self._result`` first, the cheaper check."""
         if self._result is None:
             context = Context(self.limits, self.locale)
-            files: Node = {}
-            if self._is_json:
-                node, issues = tree_from_json(self._document, self.limits, array=self._json_array)
+            arguments = self.arguments
+            if (
+                self._flat
+                and arguments.__class__ is dict
+                and not self.files
+                and not self._is_json
+                and len(arguments) <= self.limits.max_fields
+            ):  # the common post: the mapping already is the tree
+                data = self._validate_root(arguments, {}, context)
             else:
-                node, issues = tree_from_arguments(self.arguments, self.limits, flat=self._flat)
-                if self.files:
-                    files, file_issues = tree_from_arguments(self.files, self.limits, flat=self._flat)
-                    issues += file_issues
-            for path, code, params in issues:
-                context.record(path, ValidationError(code=code, params=params))
-            if issues and any(path == "" for path, _, _ in issues):
-                data: Any = self._empty()
-            else:
-                data = self._validate_root(node, files, context)
+                data = self._validate_submission(context)
             self._result = (data, context.errors)
         return self._result
+
+    def _validate_submission(self, context: Context) -> Any:
+        """Build the tree of any submission (JSON, nested names, files), then validate it."""
+        files: Node = {}
+        if self._is_json:
+            node, issues = tree_from_json(self._document, self.limits, array=self._json_array)
+        else:
+            node, issues = tree_from_arguments(self.arguments, self.limits, flat=self._flat)
+            if self.files:
+                files, file_issues = tree_from_arguments(self.files, self.limits, flat=self._flat)
+                issues += file_issues
+        for path, code, params in issues:
+            context.record(path, ValidationError(code=code, params=params))
+        if issues and any(path == "" for path, _, _ in issues):
+            return self._empty()
+        return self._validate_root(node, files, context)
 
     def _empty(self) -> Any:
         """``data`` when the submission as a whole was refused (too many fields, not JSON)."""
@@ -166,9 +179,12 @@ class Form(BaseForm):
 
         Inside ``clean()`` and the hooks it is the dict being built.
         """
-        if self._result is None and self._cleaned is not None:
-            return self._cleaned
-        data: dict[str, Any] = (self._result or self._validated())[0]
+        result = self._result
+        if result is None:
+            if self._cleaned is not None:  # inside clean() or a hook
+                return self._cleaned
+            result = self._validated()
+        data: dict[str, Any] = result[0]
         return data
 
     def _clean_fields(
@@ -203,8 +219,11 @@ class Form(BaseForm):
         return {}
 
     def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
-        self._clean_node(node, files, "", context)
-        return self._cleaned
+        cleaned: dict[str, Any] = {}
+        self._cleaned = cleaned
+        if self._compiled_fields(cleaned, node, files, "", context) and self._has_clean:
+            self._run_clean("", context)
+        return cleaned
 
     def _clean_node(self, node: Node, files: Node, prefix: str, context: Context) -> Any:
         """Validate this form's fields in ``node``, then its hooks and ``clean()``."""
@@ -212,14 +231,19 @@ class Form(BaseForm):
         self._cleaned = cleaned
         valid = self._compiled_fields(cleaned, node, files, prefix, context)
         if valid and self._has_clean:
-            try:
-                self.clean()
-            except ValidationError as error:
-                named = self.fields.get(error.field) if error.field else None
-                target = join_path(prefix, error.field) if error.field else prefix
-                context.record(target, error, named.messages if named else None)
-                valid = False
+            valid = self._run_clean(prefix, context)
         return cleaned if valid else INVALID
+
+    def _run_clean(self, prefix: str, context: Context) -> bool:
+        """Run ``clean()`` once every field passed; whether it passed too."""
+        try:
+            self.clean()
+        except ValidationError as error:
+            named = self.fields.get(error.field) if error.field else None
+            target = join_path(prefix, error.field) if error.field else prefix
+            context.record(target, error, named.messages if named else None)
+            return False
+        return True
 
 
 Form._compiled_fields = compile_fields("Form", ())

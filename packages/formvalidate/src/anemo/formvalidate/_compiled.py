@@ -130,9 +130,14 @@ def _choice(field: ChoiceField[Any], n: str) -> Inline:
     return lines, {f"choices{n}": field._by_text}
 
 
+def _call(field: Field[Any], n: str) -> Inline:
+    """Any other converter: called."""
+    return [f"value = convert{n}(text)"], {f"convert{n}": field.convert}
+
+
 def _ip(field: IPField, n: str) -> Inline:
     if field.version == 6:
-        return [f"value = convert{n}(text)"], {f"convert{n}": field.convert}
+        return _call(field, n)
     lines = [  # IPField.convert's dotted-quad path; anything else goes to convert itself
         "try:",
         "    packed = inet_aton(text) if len(text) <= 15 else None",
@@ -176,17 +181,30 @@ _MULTIPLE_CHOICE_READ = """\
                     if field{n}.required:
                         raise ValidationError(code="required")
                     value = field{n}.default if field{n}.default is not None else []
-                elif len(chosen) < field{n}.min_choices:
-                    raise ValidationError(code="too_few_choices", params={{"min": field{n}.min_choices}})
-                elif field{n}.max_choices is not None and len(chosen) > field{n}.max_choices:
-                    raise ValidationError(code="too_many_choices", params={{"max": field{n}.max_choices}})
                 else:
+{counts}
                     value = chosen
         else:
             value = field{n}._read(node, files, {name!r}, {path}, context)
         cleaned[{name!r}] = {keep}
 """
 """MultipleChoiceField._read over ASCII bytes; any other value sends the field to ``_read``."""
+
+
+def _multiple_choice(field: MultipleChoiceField[Any], n: str) -> Inline:
+    """The count checks of a multiple-choice field once something was chosen, and its constants."""
+    counts = []
+    if field.min_choices > 1:
+        counts += _refuse(f"len(chosen) < fewest{n}", "too_few_choices", f"{{'min': fewest{n}}}")
+    if field.max_choices is not None:
+        counts += _refuse(f"len(chosen) > most{n}", "too_many_choices", f"{{'max': most{n}}}")
+    constants = {f"fewest{n}": field.min_choices, f"most{n}": field.max_choices}
+    return counts, {**constants, f"choices{n}": field._by_text}
+
+
+def _indent(lines: list[str], width: int) -> str:
+    """Generated lines as one block at ``width`` spaces (no final newline: templates add it)."""
+    return "\n".join(" " * width + line for line in lines)
 
 
 def compile_fields(
@@ -212,22 +230,17 @@ def compile_fields(
         # A hook's ValidationError must be recorded like a read error, so it runs inside the try.
         keep = f"hook{n}(form, value)" if hook is not None else "value"
         path = f"(prefix + {'.' + name!r} if prefix else {name!r})"  # join_path(prefix, name)
+        parts = {"name": name, "n": n, "path": path, "keep": keep, "strip": ".strip()" if field.strip else ""}
         if isinstance(field, MultipleChoiceField) and type(field)._read is MultipleChoiceField._read:
-            namespace[f"choices{n}"] = field._by_text
-            strip = ".strip()" if field.strip else ""
-            lines.append(_MULTIPLE_CHOICE_READ.format(name=name, n=n, path=path, strip=strip, keep=keep))
+            counts, constants = _multiple_choice(field, n)
+            template, parts["counts"] = _MULTIPLE_CHOICE_READ, _indent(counts, 20)
         elif plain:
-            inline = _INLINE.get(type(field).convert)
-            if inline is None:
-                convert, constants = [f"value = convert{n}(text)"], {f"convert{n}": field.convert}
-            else:
-                convert, constants = inline(field, n)
-            namespace.update(constants)
-            strip = ".strip()" if field.strip else ""
-            body = "".join(f"                {line}\n" for line in convert).rstrip("\n")
-            lines.append(_PLAIN_READ.format(name=name, n=n, path=path, strip=strip, convert=body, keep=keep))
+            convert, constants = _INLINE.get(type(field).convert, _call)(field, n)
+            template, parts["convert"] = _PLAIN_READ, _indent(convert, 16)
         else:
-            lines.append(_GENERAL_READ.format(name=name, n=n, path=path, keep=keep))
+            template, constants = _GENERAL_READ, {}
+        namespace.update(constants)
+        lines.append(template.format(**parts))
         lines.append(_RECORD.format(n=n, path=path))
     lines.append("    return valid\n")
     source = "".join(lines)

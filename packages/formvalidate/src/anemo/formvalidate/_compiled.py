@@ -235,7 +235,8 @@ def compile_fields(
             counts, constants = _multiple_choice(field, n)
             template, parts["counts"] = _MULTIPLE_CHOICE_READ, _indent(counts, 20)
         elif plain:
-            convert, constants = _INLINE.get(type(field).convert, _call)(field, n)
+            inline: Callable[[Any, str], Inline] = _INLINE.get(type(field).convert, _call)
+            convert, constants = inline(field, n)
             template, parts["convert"] = _PLAIN_READ, _indent(convert, 16)
         else:
             template, constants = _GENERAL_READ, {}

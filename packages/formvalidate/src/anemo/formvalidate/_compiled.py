@@ -3,11 +3,13 @@
 :meth:`Form._clean_fields` is the reference: for each field, read it, run its hook, keep the
 value or record the error. Compiling that loop for one class binds each field, converter and
 hook as a constant and inlines the common read (the last value, plain ASCII bytes within the
-length limit, decoded and stripped). For the built-in string, integer, email, choice and IP fields
-it also inlines the checks of ``convert``, with the field's options as constants, which spares
-a call per field. Everything uncommon (str or JSON values, non-ASCII bytes, groups, nested
-fields) still goes through ``field._read``, so both paths give the same data and errors (a
-hypothesis test checks). A field's options are read once, when its form class is created.
+length limit, decoded and stripped). For the built-in string, integer, email, choice and IPv4
+conversions, and for a multiple-choice group of such values, it also writes out the checks
+themselves with the field's options as constants: on CPython a call per field costs about as
+much as the checks it runs. Everything uncommon (str or JSON values, non-ASCII bytes, groups,
+nested fields, subclasses that override ``convert``) still goes through ``field._read``, so
+both paths give the same data and errors (tests compare them on every field and edge value).
+A field's options are read once, when its form class is created.
 """
 
 from __future__ import annotations

@@ -219,11 +219,8 @@ class Form(BaseForm):
         return {}
 
     def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
-        cleaned: dict[str, Any] = {}
-        self._cleaned = cleaned
-        if self._compiled_fields(cleaned, node, files, "", context) and self._has_clean:
-            self._run_clean("", context)
-        return cleaned
+        self._clean_node(node, files, "", context)
+        return self._cleaned
 
     def _clean_node(self, node: Node, files: Node, prefix: str, context: Context) -> Any:
         """Validate this form's fields in ``node``, then its hooks and ``clean()``."""
@@ -231,19 +228,14 @@ class Form(BaseForm):
         self._cleaned = cleaned
         valid = self._compiled_fields(cleaned, node, files, prefix, context)
         if valid and self._has_clean:
-            valid = self._run_clean(prefix, context)
+            try:
+                self.clean()
+            except ValidationError as error:
+                named = self.fields.get(error.field) if error.field else None
+                target = join_path(prefix, error.field) if error.field else prefix
+                context.record(target, error, named.messages if named else None)
+                valid = False
         return cleaned if valid else INVALID
-
-    def _run_clean(self, prefix: str, context: Context) -> bool:
-        """Run ``clean()`` once every field passed; whether it passed too."""
-        try:
-            self.clean()
-        except ValidationError as error:
-            named = self.fields.get(error.field) if error.field else None
-            target = join_path(prefix, error.field) if error.field else prefix
-            context.record(target, error, named.messages if named else None)
-            return False
-        return True
 
 
 Form._compiled_fields = compile_fields("Form", ())

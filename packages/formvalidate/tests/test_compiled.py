@@ -21,7 +21,6 @@ from anemo.formvalidate import (
     StringField,
     ValidationError,
 )
-from anemo.formvalidate._context import Context
 from anemo.formvalidate._tree import tree_from_arguments
 
 
@@ -74,16 +73,20 @@ NAMES = st.sampled_from([*Mixed.fields, "inner.code", "items[0]", "x"])
 
 
 def run(
-    form: Mixed, node: Any, files: Any, prefix: str, *, compiled: bool, limit: int = 10
+    node: Any, files: Any, prefix: str, *, compiled: bool, limit: int = 10
 ) -> tuple[bool, dict[str, Any], dict[str, str]]:
-    """Valid flag, cleaned data and errors of one pass of either loop over a tree."""
-    context = Context(Limits(max_value_length=limit), None)
+    """Valid flag, cleaned data and errors of one pass of either loop over a tree.
+
+    A fresh form is the context of each pass, as it is of a real validation run.
+    """
+    form = Mixed(limits=Limits(max_value_length=limit))
+    form._recorded = {}
     cleaned: dict[str, Any] = {}
     if compiled:
-        valid = form._compiled_fields(cleaned, node, files, prefix, context)
+        valid = form._compiled_fields(cleaned, node, files, prefix, form)
     else:
-        valid = form._clean_fields(cleaned, node, files, prefix, context)
-    return valid, cleaned, context.errors
+        valid = form._clean_fields(cleaned, node, files, prefix, form)
+    return valid, cleaned, form._recorded
 
 
 @settings(max_examples=1000, deadline=None)
@@ -95,22 +98,20 @@ def run(
 def test_compiled_loop_equals_the_reference(arguments: dict[str, Any], prefix: str, limit: int) -> None:
     """Same valid flag, data and error paths and messages, for any values, prefix and length limit."""
     node, _ = tree_from_arguments(arguments, Limits())
-    form = Mixed()
-    compiled = run(form, node, {}, prefix, compiled=True, limit=limit)
-    assert compiled == run(form, node, {}, prefix, compiled=False, limit=limit)
+    compiled = run(node, {}, prefix, compiled=True, limit=limit)
+    assert compiled == run(node, {}, prefix, compiled=False, limit=limit)
 
 
 def test_every_field_agrees_on_every_edge() -> None:
     """Each field alone, with each edge value alone, a pair of them and a triple of picks."""
-    form = Mixed()
     submissions = [[value] for value in EDGES] + [[value, b"a"] for value in EDGES]
     submissions += [[b"a", b"b", b"c"], [b"a", b"7", b"a"], [b"c", b"c"], []]
     for name in Mixed.fields:
         for values in submissions:
             for limit in (10, 100):
                 node = {name: values}
-                compiled = run(form, node, {}, "", compiled=True, limit=limit)
-                assert compiled == run(form, node, {}, "", compiled=False, limit=limit), (name, values)
+                compiled = run(node, {}, "", compiled=True, limit=limit)
+                assert compiled == run(node, {}, "", compiled=False, limit=limit), (name, values)
 
 
 def test_a_valid_post_takes_the_inline_read() -> None:

@@ -148,6 +148,26 @@ def test_list_form_of_a_field() -> None:
         type("NoEntry", (ListForm,), {})
 
 
+def test_field_names_of_the_form_api_are_refused_and_no_others() -> None:
+    """``data`` or ``clean`` would replace the form's own; record-keeping names stay free."""
+    for taken in ("data", "errors", "clean", "is_valid"):
+        with pytest.raises(FormDefinitionError, match="taken by the Form API"):
+            type("Taken", (Form,), {taken: StringField()})
+
+    class DnsForm(Form):
+        record = StringField()
+        recorded = IntegerField()
+        limits = StringField()
+        locale = StringField(required=False)
+
+    form = DnsForm({"record": ["AAAA"], "recorded": ["3"], "limits": ["x"]}, locale="zh_CN")
+    assert form.is_valid(), form.errors
+    assert form.data == {"record": "AAAA", "recorded": 3, "limits": "x", "locale": None}
+    bad = DnsForm({"recorded": ["x"]}, locale="zh_CN", limits=Limits(max_value_length=50))
+    assert set(bad.errors) == {"record", "recorded", "limits"}
+    assert bad.errors["record"] == "此项为必填项。"  # the locale still reaches the messages
+
+
 def test_shape_conflicts_are_field_errors() -> None:
     """A name used both as a value and as a group is an error, never a crash."""
     form = ServerForm({"name": ["x"], "first": ["1"], "first.ip": ["::1"]})

@@ -47,7 +47,7 @@ Inline = tuple[list[str], dict[str, Any]]
 _HEADER = """\
 def clean_fields(form, cleaned, node, files, prefix, context):
     valid = True
-    limit = context.max_value_length
+    limit = context.limits.max_value_length
     get = node.get
 """
 
@@ -84,7 +84,7 @@ _GENERAL_READ = """\
 
 _RECORD = """\
     except ValidationError as error:
-        context.record({path}, error, field{n}.messages)
+        context._record({path}, error, field{n}.messages)
         valid = False
 """
 

@@ -18,27 +18,29 @@ INVALID: object = object()
 
 
 class Context:
-    """Carried through one ``is_valid()``; fields report into ``errors`` by path."""
+    """What fields report to while a form validates: its limits, its locale, the errors so far.
 
-    __slots__ = ("errors", "limits", "locale", "max_value_length")
+    Every form is the context of its own validation run, so a run allocates nothing for it;
+    fields of a nested form report to the top-level form. ``_record`` and ``_recorded`` are
+    private so that they take no field name.
+    """
 
-    def __init__(self, limits: Limits, locale: object) -> None:
-        self.limits = limits
-        self.max_value_length = limits.max_value_length
-        self.locale = locale
-        self.errors: dict[str, str] = {}
+    limits: Limits
+    locale: object
+    _recorded: dict[str, str]
+    """Messages by path, set empty when a run starts."""
 
-    def record(self, path: str, error: ValidationError, overrides: Mapping[str, str] | None = None) -> None:
+    def _record(self, path: str, error: ValidationError, overrides: Mapping[str, str] | None = None) -> None:
         """Keep the first error of ``path``, worded by ``overrides``, then the catalog.
 
         A field's ``"invalid"`` override words every code but ``"required"`` that it does not
         override itself, so one message covers a field's many ways of being wrong.
         """
         key = path or FORM_ERROR_KEY
-        if key in self.errors:
+        if key in self._recorded:
             return
         if error.message is not None:
-            self.errors[key] = error.message
+            self._recorded[key] = error.message
             return
         template = None
         if overrides:
@@ -49,9 +51,9 @@ class Context:
             catalog = messages_for(self.locale)  # looked up only when there is something to say
             template = catalog.get(error.code) or catalog["invalid"]
         if not error.params:
-            self.errors[key] = template
+            self._recorded[key] = template
             return
         try:
-            self.errors[key] = template.format_map(error.params)
+            self._recorded[key] = template.format_map(error.params)
         except (KeyError, IndexError, ValueError):
-            self.errors[key] = template
+            self._recorded[key] = template

@@ -98,14 +98,14 @@ class Field(Generic[T]):
     def _text(self, raw: object, context: Context) -> str | None:
         """Decode one raw value (bytes, str or a JSON scalar), bounded before anything else."""
         if type(raw) is bytes:
-            if len(raw) > context.max_value_length:
+            if len(raw) > context.limits.max_value_length:
                 raise _too_long(context)
             try:
                 text = raw.decode("utf-8")
             except UnicodeDecodeError:
                 raise ValidationError(code="encoding") from None
         elif type(raw) is str:
-            if len(raw) > context.max_value_length:
+            if len(raw) > context.limits.max_value_length:
                 raise _too_long(context)
             if not raw.isascii():
                 try:
@@ -130,7 +130,7 @@ class Field(Generic[T]):
         if isinstance(raw, int | float):
             # A JSON number: int-to-text is quadratic, so a huge one is refused before writing it
             # out (above 16**limit it has more digits than the limit) or when Python refuses it.
-            if isinstance(raw, int) and raw.bit_length() > 4 * context.max_value_length:
+            if isinstance(raw, int) and raw.bit_length() > 4 * context.limits.max_value_length:
                 raise _too_long(context)
             try:
                 text = repr(raw)
@@ -142,7 +142,7 @@ class Field(Generic[T]):
 
 def _too_long(context: Context) -> ValidationError:
     """The error of a value longer than ``Limits.max_value_length``."""
-    return ValidationError(code="too_long", params={"max": context.max_value_length})
+    return ValidationError(code="too_long", params={"max": context.limits.max_value_length})
 
 
 def _submitted(node: Node, key: str | int) -> Sequence[object]:
@@ -500,7 +500,7 @@ class MultipleChoiceField(Field[list[T]]):
             raise ValidationError(code="too_many_choices", params={"max": context.limits.max_entries})
         chosen: list[T] = []
         by_text = self._by_text
-        limit = context.max_value_length
+        limit = context.limits.max_value_length
         strip = self.strip
         for raw in values:
             text: str | None

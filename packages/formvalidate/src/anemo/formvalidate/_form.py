@@ -18,7 +18,7 @@ __all__ = ["BaseForm", "Form", "ListForm"]
 F = TypeVar("F", bound="BaseForm")
 
 
-class BaseForm:
+class BaseForm(Context):
     """What every form does: take input, validate once, expose ``errors`` and ``data``.
 
     ``arguments`` maps names to lists of ``str`` or ``bytes`` (Tornado's ``request.arguments``);
@@ -76,22 +76,11 @@ class BaseForm:
     def _validated(self) -> tuple[Any, dict[str, str]]:
         """Validate once; callers read ``self._result`` first, the cheaper check."""
         if self._result is None:
-            context = Context(self.limits, self.locale)
-            arguments = self.arguments
-            if (
-                self._flat
-                and arguments.__class__ is dict
-                and not self.files
-                and not self._is_json
-                and len(arguments) <= self.limits.max_fields
-            ):  # the common post: the mapping already is the tree
-                data = self._validate_root(arguments, {}, context)
-            else:
-                data = self._validate_submission(context)
-            self._result = (data, context.errors)
+            self._recorded = {}
+            self._result = (self._validate_submission(), self._recorded)
         return self._result
 
-    def _validate_submission(self, context: Context) -> Any:
+    def _validate_submission(self) -> Any:
         """Build the tree of any submission (JSON, nested names, files), then validate it."""
         files: Node = {}
         if self._is_json:
@@ -102,17 +91,17 @@ class BaseForm:
                 files, file_issues = tree_from_arguments(self.files, self.limits, flat=self._flat)
                 issues += file_issues
         for path, code, params in issues:
-            context.record(path, ValidationError(code=code, params=params))
+            self._record(path, ValidationError(code=code, params=params))
         if issues and any(path == "" for path, _, _ in issues):
             return self._empty()
-        return self._validate_root(node, files, context)
+        return self._validate_root(node, files)
 
     def _empty(self) -> Any:
         """``data`` when the submission as a whole was refused (too many fields, not JSON)."""
         raise NotImplementedError
 
-    def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
-        """Validate the submission's tree, recording errors in ``context``; return ``data``."""
+    def _validate_root(self, node: Node, files: Node) -> Any:
+        """Validate the submission's tree, recording errors in this form; return ``data``."""
         raise NotImplementedError
 
 
@@ -206,7 +195,7 @@ class Form(BaseForm):
                 if hook is not None:
                     value = hook(self, value)
             except ValidationError as error:
-                context.record(path, error, field.messages)
+                context._record(path, error, field.messages)
                 valid = False
                 continue
             cleaned[name] = value
@@ -218,8 +207,28 @@ class Form(BaseForm):
     def _empty(self) -> dict[str, Any]:
         return {}
 
-    def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
-        self._clean_node(node, files, "", context)
+    def _validated(self) -> tuple[dict[str, Any], dict[str, str]]:
+        arguments = self.arguments
+        if self._result is not None or not (
+            self._flat
+            and arguments.__class__ is dict
+            and not self.files
+            and not self._is_json
+            and len(arguments) <= self.limits.max_fields
+        ):
+            return super()._validated()
+        # The common post: the mapping already is the tree, and the compiled loop is called
+        # straight away (on CPython 3.10 each call saved is 2% of a 6-field form).
+        self._recorded = {}
+        cleaned: dict[str, Any] = {}
+        self._cleaned = cleaned
+        if self._compiled_fields(cleaned, arguments, {}, "", self) and self._has_clean:
+            self._run_clean("", self)
+        self._result = (cleaned, self._recorded)
+        return self._result
+
+    def _validate_root(self, node: Node, files: Node) -> Any:
+        self._clean_node(node, files, "", self)
         return self._cleaned
 
     def _clean_node(self, node: Node, files: Node, prefix: str, context: Context) -> Any:
@@ -228,14 +237,19 @@ class Form(BaseForm):
         self._cleaned = cleaned
         valid = self._compiled_fields(cleaned, node, files, prefix, context)
         if valid and self._has_clean:
-            try:
-                self.clean()
-            except ValidationError as error:
-                named = self.fields.get(error.field) if error.field else None
-                target = join_path(prefix, error.field) if error.field else prefix
-                context.record(target, error, named.messages if named else None)
-                valid = False
+            valid = self._run_clean(prefix, context)
         return cleaned if valid else INVALID
+
+    def _run_clean(self, prefix: str, context: Context) -> bool:
+        """Run ``clean()``; whether it passed (an error is recorded at its field or the form)."""
+        try:
+            self.clean()
+        except ValidationError as error:
+            named = self.fields.get(error.field) if error.field else None
+            target = join_path(prefix, error.field) if error.field else prefix
+            context._record(target, error, named.messages if named else None)
+            return False
+        return True
 
 
 Form._compiled_fields = compile_fields("Form", ())
@@ -277,10 +291,10 @@ class ListForm(BaseForm):
     def _empty(self) -> list[Any]:
         return []
 
-    def _validate_root(self, node: Node, files: Node, context: Context) -> Any:
+    def _validate_root(self, node: Node, files: Node) -> Any:
         try:
-            entries = self._list._read_entries(node, files, "", context)
+            entries = self._list._read_entries(node, files, "", self)
         except ValidationError as error:
-            context.record("", error)
+            self._record("", error)
             return []
         return [] if entries is INVALID else entries

@@ -93,7 +93,7 @@ class ListField(Field[list[Any]]):
             try:
                 value = self.entry._read(container, file_container, index, entry_path, context)
             except ValidationError as error:
-                context.record(entry_path, error, self.entry.messages)
+                context._record(entry_path, error, self.entry.messages)
                 valid = False
                 continue
             if value is INVALID:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import ipaddress
+import pickle
 from typing import Any
 
 import pytest
@@ -366,6 +368,22 @@ def test_validation_error_describes_itself() -> None:
     assert str(ValidationError(code="too_long")) == "too_long"
     assert str(ValidationError("Bad.", field="a")) == "Bad."
     assert repr(ValidationError("Bad.", field="a")) == "ValidationError('Bad.', code='invalid', field='a')"
+
+
+class TaggedError(ValidationError):
+    """A subclass with an attribute of its own, which pickling must keep too."""
+
+
+def test_validation_error_survives_pickle_and_copy() -> None:
+    """Message, code, field and params (and a subclass's own attributes) all come back."""
+    error = TaggedError("Bad.", code="too_long", field="a", params={"max": 3})
+    error.tag = "mine"  # type: ignore[attr-defined]
+    for twin in (pickle.loads(pickle.dumps(error)), copy.copy(error), copy.deepcopy(error)):
+        assert type(twin) is TaggedError
+        assert (twin.message, twin.code, twin.field) == ("Bad.", "too_long", "a")
+        assert twin.params == {"max": 3}
+        assert twin.tag == "mine"  # type: ignore[attr-defined]
+    assert pickle.loads(pickle.dumps(ValidationError(code="required"))).code == "required"
 
 
 def test_any_mapping_of_arguments() -> None:

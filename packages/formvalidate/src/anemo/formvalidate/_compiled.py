@@ -140,16 +140,17 @@ def _call(field: Field[Any], n: str) -> Inline:
 def _ip(field: IPField, n: str) -> Inline:
     if field.version == 6:
         return _call(field, n)
-    lines = [  # IPField.convert's dotted-quad path; anything else goes to convert itself
+    lines = [  # IPField.convert's dotted-quad path; only a text with ":" can still be IPv6
         "try:",
         "    packed = inet_aton(text) if len(text) <= 15 else None",
         "except (OSError, ValueError):",
         "    packed = None",
         "if packed is not None and inet_ntoa(packed) == text:",
         "    value = IPv4Address(int.from_bytes(packed, 'big'))",
-        "else:",
-        f"    value = convert{n}(text)",
     ]
+    if field.version is None:
+        lines += ["elif ':' in text:", f"    value = convert{n}(text)"]
+    lines += ["else:", f"    raise ValidationError(code={field._code!r})"]
     return lines, {f"convert{n}": field.convert}
 
 

@@ -30,6 +30,10 @@ class ValidationError(FormValidateError):
     only) attaches the error to a field of the form instead of to the form itself.
     """
 
+    # Invalid forms raise one of these per bad field, so it is made cheap: slots instead of an
+    # instance dict, and no super().__init__ (Exception.__new__ already keeps the arguments).
+    __slots__ = ("code", "field", "message", "params")
+
     def __init__(
         self,
         message: str | None = None,
@@ -38,12 +42,15 @@ class ValidationError(FormValidateError):
         field: str | None = None,
         params: Mapping[str, object] | None = None,
     ) -> None:
-        # Exception.__new__ already keeps the arguments; __str__ words the rest. Skipping
-        # super().__init__ matters here: invalid forms raise one of these per bad field.
         self.message = message
         self.code = code
         self.field = field
         self.params: Mapping[str, object] = params or {}
+
+    def __reduce__(self) -> tuple[object, ...]:
+        # The default keeps only the instance dict (where a subclass's own attributes live).
+        state = {**self.__dict__, "code": self.code, "field": self.field, "params": dict(self.params)}
+        return (type(self), (self.message,), state)
 
     def __str__(self) -> str:
         return self.message or self.code

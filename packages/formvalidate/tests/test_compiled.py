@@ -58,6 +58,9 @@ EDGES: list[Any] = [
     *(b"01.2.3.4", b"1.2.3", b"255.255.255.255", b"::1", b"::ffff:1.2.3.4", b"1.2.3.4 x", b"\xef\xbc\x91"),
     *(b"b", b" b", b"c", b"7", b"ab1", b"ab\n", b"a\tb", b"\x00", "\u0661", b"abcdefgh", b"abcdefghi"),
     *(b"-4", b"-3", b"0", b"-0", b"+151", b"150", b"151", b"1" * 31, b"1" * 32, 150, 3.5, True),
+    *(b"fe80::1%1", b"1.2.3.4:80", b"\xc3\xa9", "张三".encode(), "\u0661".encode(), "\u00a0b ".encode()),
+    *("a\u2028b".encode(), "\uff21\uff22@example.com".encode(), "a@例え.jp".encode()),
+    *(b"\xe5\xbc", b"a\xc0\x80"),
 ]
 """Values at the edges of Mixed's fields (bounds, lengths, encodings, shapes)."""
 TOKENS = st.sampled_from(EDGES)

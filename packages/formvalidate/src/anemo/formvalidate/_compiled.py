@@ -2,13 +2,13 @@
 
 :meth:`Form._clean_fields` is the reference: for each field, read it, run its hook, keep the
 value or record the error. Compiling that loop for one class binds each field, converter and
-hook as a constant and inlines the common read (the last value, plain ASCII bytes within the
-length limit, decoded and stripped). For the built-in string, integer, email, choice and IPv4
+hook as a constant and inlines the common read (the last value, bytes within the length
+limit, decoded as UTF-8 and stripped). For the built-in string, integer, email, choice and IPv4
 conversions, and for a multiple-choice group of such values, it also writes out the checks
 themselves with the field's options as constants: on CPython a call per field costs about as
-much as the checks it runs. Everything uncommon (str or JSON values, non-ASCII bytes, groups,
-nested fields, subclasses that override ``convert``) still goes through ``field._read``, so
-both paths give the same data and errors (tests compare them on every field and edge value).
+much as the checks it runs. Everything uncommon (str or JSON values, groups, nested fields,
+subclasses that override ``convert``) still goes through ``field._read``, so both paths give
+the same data and errors (tests compare them on every field and edge value).
 A field's options are read once, when its form class is created.
 """
 
@@ -59,9 +59,11 @@ _PLAIN_READ = """\
             and values
             and (raw := values[-1]).__class__ is bytes
             and len(raw) <= limit
-            and raw.isascii()
         ):
-            text = raw.decode(){strip}
+            try:
+                text = raw.decode(){strip}
+            except UnicodeDecodeError:
+                raise ValidationError(code="encoding") from None
             if text:
 {convert}
             elif field{n}.required:
@@ -170,10 +172,13 @@ _MULTIPLE_CHOICE_READ = """\
         if values.__class__ is list and len(values) <= context.limits.max_entries:
             chosen = []
             for raw in values:
-                if raw.__class__ is not bytes or len(raw) > limit or not raw.isascii():
+                if raw.__class__ is not bytes or len(raw) > limit:
                     value = field{n}._read(node, files, {name!r}, {path}, context)
                     break
-                text = raw.decode(){strip}
+                try:
+                    text = raw.decode(){strip}
+                except UnicodeDecodeError:
+                    raise ValidationError(code="encoding") from None
                 if text:
                     if text not in choices{n}:
                         raise ValidationError(code="choice")
@@ -191,7 +196,7 @@ _MULTIPLE_CHOICE_READ = """\
             value = field{n}._read(node, files, {name!r}, {path}, context)
         cleaned[{name!r}] = {keep}
 """
-"""MultipleChoiceField._read over ASCII bytes; any other value sends the field to ``_read``."""
+"""MultipleChoiceField._read over bytes; any other value sends the field to ``_read``."""
 
 
 def _multiple_choice(field: MultipleChoiceField[Any], n: str) -> Inline:

@@ -13,6 +13,7 @@ from anemo.formvalidate import CheckBoxField, FileField, Form, IntegerField, Str
 class Tutorial(Form):
     colours = CheckBoxField(["red", "green", "blue"])
     word = StringField(pattern=r"[a-z]+", strip=False)
+    lines = StringField(pattern=r"[a-z]+", strip=False, multiline=True, required=False)
     digits = StringField(pattern=r"\d+")
     count = IntegerField(required=False)
     document = FileField(extensions=["pdf"], required=False)
@@ -41,8 +42,12 @@ def test_required_checkbox_is_valid_when_checked() -> None:
 def test_trailing_newline_does_not_pass_a_pattern() -> None:
     """re.match with $ accepts 'abc\\n'; fullmatch does not."""
     assert re.match(r"[a-z]+$", "abc\n") is not None  # the tutorial's check, fooled
+    # Newlines allowed (multiline) and kept (no strip): only the pattern stands in the way.
+    assert errors(lines=["abc\n"]) == {"lines": "The value does not have the expected format."}
+    assert Tutorial({**VALID, "lines": [b"abc\n"]}).errors == errors(lines=["abc\n"])  # bytes, too
+    assert errors(lines=["abc"]) == {}
+    # A single-line field refuses the newline before its pattern even runs.
     assert errors(word=["abc\n"]) == {"word": "The value contains control characters."}
-    assert "word" in Tutorial({"word": ["abc\n"]}).errors
 
 
 def test_non_ascii_digits_are_not_digits() -> None:

@@ -12,6 +12,7 @@ import pytest
 from anemo.formvalidate import (
     FORM_ERROR_KEY,
     CheckBoxField,
+    ChoiceField,
     Form,
     FormDefinitionError,
     FormField,
@@ -150,11 +151,8 @@ def test_list_form_of_a_field() -> None:
         type("NoEntry", (ListForm,), {})
 
 
-def test_field_names_of_the_form_api_are_refused_and_no_others() -> None:
-    """``data`` or ``clean`` would replace the form's own; record-keeping names stay free."""
-    for taken in ("data", "errors", "clean", "is_valid"):
-        with pytest.raises(FormDefinitionError, match="taken by the Form API"):
-            type("Taken", (Form,), {taken: StringField()})
+def test_names_of_the_forms_own_state_stay_free_for_fields() -> None:
+    """A form is its validation context, yet ``record`` or ``limits`` can still be fields."""
 
     class DnsForm(Form):
         record = StringField()
@@ -454,3 +452,41 @@ def test_list_form_from_a_json_array() -> None:
     assert HostList.from_json([["::1"]]).errors == {"[0]": "This field was submitted in an unexpected shape."}
     not_an_object = {FORM_ERROR_KEY: "The request body is not a JSON object."}
     assert HostForm.from_json([{"ip": "::1"}]).errors == not_an_object
+    for document in ({"ip": "::1"}, {"0": {"ip": "::1"}}, "x", None):
+        form = HostList.from_json(document)
+        assert form.errors == {FORM_ERROR_KEY: "The request body is not a JSON array."}, document
+        assert form.data == []
+    assert HostList.from_json({}, locale="zh_CN").errors == {FORM_ERROR_KEY: "请求内容不是 JSON 数组。"}
+
+
+def test_json_null_is_not_submitted() -> None:
+    """``null`` is an absent member: optional sub-forms and lists stay empty, required fields say so."""
+
+    class Order(Form):
+        note = StringField(required=False, default="none")
+        shipping = FormField(HostForm, required=False)
+        lines = ListField(IntegerField())
+        tags = ListField(StringField(), min_entries=1)
+
+    form = Order.from_json({"note": None, "shipping": None, "lines": None, "tags": None})
+    assert form.errors == {"tags": "The minimum number of entries is 1."}
+    assert form.data == {"note": "none", "shipping": None, "lines": []}
+    # Inside an array, null is an entry that was left empty.
+    assert Order.from_json({"tags": ["a", None]}).errors == {"tags[1]": "This field is required."}
+
+
+def test_boolean_choices_match_json_booleans() -> None:
+    """``ChoiceField([True, False])`` takes JSON true/false as well as posted "True"/"False"."""
+
+    class Flags(Form):
+        public = ChoiceField([True, False])
+        modes = CheckBoxField([True, False], required=False)
+
+    assert Flags.from_json({"public": False, "modes": [True, False]}).data == {
+        "public": False,
+        "modes": [True, False],
+    }
+    assert Flags({"public": [b"True"], "modes": [b"true"]}).data == {"public": True, "modes": [True]}
+    assert Flags({"public": ["false"]}).data["public"] is False
+    assert Flags.from_json({"public": "yes"}).errors == {"public": "Select a valid choice."}
+    assert Flags.from_json({"public": 1}).errors == {"public": "Select a valid choice."}

@@ -453,7 +453,10 @@ class PhoneField(Field[str]):
 
 
 class ChoiceField(Field[T]):
-    """One of ``choices``: values, or ``(value, label)`` pairs; matched on ``str(value)``."""
+    """One of ``choices``: values, or ``(value, label)`` pairs; matched on ``str(value)``.
+
+    A ``True`` or ``False`` choice also matches ``true`` or ``false``, its JSON spelling.
+    """
 
     def __init__(self, choices: Iterable[Any], **options: Any) -> None:
         super().__init__(**options)
@@ -462,6 +465,9 @@ class ChoiceField(Field[T]):
             raise FormDefinitionError("choices must not be empty", owner=type(self).__name__)
         self.choices: list[tuple[T, str]] = pairs
         self._by_text: dict[str, T] = {str(value): value for value, _ in pairs}
+        for text in ("True", "False"):
+            if isinstance(self._by_text.get(text), bool):
+                self._by_text.setdefault(text.lower(), self._by_text[text])
 
     def convert(self, text: str) -> T:
         try:

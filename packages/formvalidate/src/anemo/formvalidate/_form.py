@@ -49,7 +49,7 @@ class BaseForm(Context):
     _flat: ClassVar[bool] = False
     """Whether every field reads one plain name, so dotted and indexed names need no parsing."""
     _json_array: ClassVar[bool] = False
-    """Whether a JSON array is accepted at the top level (its entries are ``[0]``, ``[1]``, ...)."""
+    """Whether a JSON document must be an array at the top level (its items are ``[0]``, ``[1]``, ...)."""
 
     @classmethod
     def from_json(

@@ -122,10 +122,13 @@ def _insert(
 def tree_from_json(document: object, limits: Limits, *, array: bool = False) -> tuple[Node, list[Issue]]:
     """Build the tree of a decoded JSON object: objects are nodes, arrays of objects lists.
 
-    With ``array`` a top-level array is accepted too: its items are the entries ``[0]``, ``[1]``...
+    With ``array`` the document must be an array instead: its items are the entries ``[0]``,
+    ``[1]``... A ``null`` member counts as not submitted, like a name absent from a post.
     """
     issues: list[Issue] = []
-    if array and isinstance(document, list):
+    if array:
+        if not isinstance(document, list):
+            return {}, [("", "json_array", {})]
         if len(document) > limits.max_entries:
             return {}, [("", "too_many_entries", {"max": limits.max_entries})]
         return {
@@ -145,6 +148,8 @@ def _json_node(obj: dict[Any, Any], prefix: str, depth: int, limits: Limits, iss
         # A key no field can have is ignored (as unparsable names of a post are), so it never
         # reaches an error path: a lone surrogate there would break the JSON error response.
         if not isinstance(key, str) or len(key) > limits.max_name_length or not _KEY.fullmatch(key):
+            continue
+        if value is None:
             continue
         node[key] = _json_value(value, join_path(prefix, key), depth, limits, issues)
     return node

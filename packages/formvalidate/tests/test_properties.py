@@ -7,6 +7,7 @@ import re
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -140,7 +141,13 @@ def test_names_parse_back_to_their_paths(path: list[str | int]) -> None:
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.text(max_size=300))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.builds(lambda quoted: f"utf-8''{quoted}", st.text(max_size=80).map(quote)),
+        st.builds(lambda quoted: f"UTF-8''utf-8''{quoted}", st.text(max_size=80).map(quote).map(quote)),
+    )
+)
 def test_safe_filename_is_one_harmless_component(name: str) -> None:
     """Whatever the client's name, the result is a single, bounded, visible path component."""
     safe = safe_filename(name)
@@ -151,6 +158,7 @@ def test_safe_filename_is_one_harmless_component(name: str) -> None:
     assert safe not in {".", ".."}
     assert len(safe.encode("utf-8")) <= 200
     assert safe == safe.strip(" .")
+    assert safe_filename(safe) == safe  # save() sanitizes a validated name again
 
 
 @settings(max_examples=40, deadline=None)

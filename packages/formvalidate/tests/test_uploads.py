@@ -69,6 +69,22 @@ def test_extension_must_match_content(png_bytes: bytes, jpeg_bytes: bytes) -> No
     assert AvatarForm({}, {"avatar": [upload("cat.jpg", jpeg_bytes)]}).is_valid()
 
 
+def test_the_checked_name_is_the_saved_name(tmp_path: Path) -> None:
+    """A doubly encoded filename*= value is checked under the name it is saved with."""
+
+    class AnyFile(Form):
+        document = FileField()
+
+    html = b"<script>alert(1)</script>"
+    sneaky = upload("utf-8''utf-8''page%252Epng", html)
+    assert AnyFile({}, {"document": [sneaky]}).errors == {
+        "document": "The file's content does not match its extension."
+    }
+    uploaded = AnyFile({}, {"document": [upload("utf-8''utf-8''page%252Etxt", html)]}).data["document"]
+    assert uploaded.filename == "page.txt"
+    assert uploaded.save(tmp_path).name == "page.txt"
+
+
 def test_size_count_and_emptiness(png_bytes: bytes) -> None:
     """Size, count and empty files are each refused with their own message."""
     big = upload("big.png", png_bytes + b"\x00" * 5000)
@@ -131,6 +147,8 @@ def test_bad_upload_objects_are_field_errors() -> None:
         ("name. . ", "name"),
         ("photo\u202egnp.exe", "photognp.exe"),
         ("CON.txt", "_CON.txt"),
+        ("con .txt", "_con .txt"),
+        ("utf-8''utf-8''x%252Epng", "x.png"),
         ("报告 2024.pdf", "报告 2024.pdf"),
         ("UTF-8''%E6%8A%A5%E5%91%8A.pdf", "报告.pdf"),
         ("utf-8''..%2F..%2Fx.pdf", "x.pdf"),
@@ -151,6 +169,8 @@ def test_long_names_keep_their_extension() -> None:
     assert name.endswith("报.pdf")
     assert len(name.encode()) <= 200
     assert safe_filename(None) == ""
+    cut_at_a_space = safe_filename("a" * 197 + "\u3000" + "b" * 10)  # the cut leaves no edge space
+    assert cut_at_a_space == "a" * 197
 
 
 def test_save_keeps_unicode_and_never_overwrites(tmp_path: Path) -> None:

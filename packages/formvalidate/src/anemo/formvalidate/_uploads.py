@@ -42,18 +42,19 @@ def safe_filename(filename: object) -> str:
     separators) and ``<>:"|?*`` go, leading and trailing dots and spaces (any Unicode space)
     go, Windows device names are prefixed with ``_``, and the name is cut to 200 UTF-8 bytes
     keeping its extension. A raw RFC 5987 value
-    (``UTF-8''%E4%B8%AD.txt``, a ``filename*=`` left undecoded) is decoded first.
+    (``UTF-8''%E4%B8%AD.txt``, a ``filename*=`` left undecoded) is decoded first, as often as
+    it takes. The result is its own safe name, so sanitizing twice (``save()`` of an already
+    validated upload) cannot change it.
     """
     if not isinstance(filename, str):
         return ""
     name = filename[:1024]
-    extended = _EXTENDED_VALUE.fullmatch(name)
-    if extended:
+    while extended := _EXTENDED_VALUE.fullmatch(name):  # each pass is shorter
         name = unquote(extended.group(2), encoding=extended.group(1).lower(), errors="replace")
-    name = unicodedata.normalize("NFC", name).replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
+    name = name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     name = "".join(c for c in name if c not in _FORBIDDEN and unicodedata.category(c) not in _DROPPED)
-    name = name.strip(_EDGES)
-    if name.split(".", 1)[0].upper() in _WINDOWS_RESERVED:
+    name = unicodedata.normalize("NFC", name).strip(_EDGES)
+    if name.split(".", 1)[0].rstrip(" ").upper() in _WINDOWS_RESERVED:  # Windows ignores the space
         name = f"_{name}"
     return _truncate(name)
 
@@ -67,7 +68,7 @@ def _truncate(name: str) -> str:
         stem, extension = name, ""
     suffix = f".{extension}" if extension else ""
     budget = _MAX_NAME_BYTES - len(suffix.encode("utf-8"))
-    return stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip(" .") + suffix
+    return stem.encode("utf-8")[:budget].decode("utf-8", "ignore").rstrip(_EDGES) + suffix
 
 
 def _extension(name: str) -> str:

@@ -222,6 +222,49 @@ def test_clean_runs_only_when_fields_passed() -> None:
     assert form.errors == {"password": "Enter at least 8 characters."}
 
 
+def test_hooks_and_clean_see_the_run_so_far() -> None:
+    """is_valid(), errors and data asked from a hook or clean() describe the run in progress.
+
+    They neither start another run (which recursed without end) nor see an empty form.
+    """
+    seen: list[tuple[str, bool, dict[str, str], dict[str, Any]]] = []
+
+    class Part(Form):
+        code = StringField()
+
+        def validate_code(self, value: str) -> str:
+            seen.append(("hook", self.is_valid(), dict(self.errors), dict(self.data)))
+            return value
+
+    class Order(Form):
+        count = IntegerField()
+        note = StringField(required=False)
+        part = FormField(Part)
+
+        def clean(self) -> None:
+            seen.append(("clean", self.is_valid(), dict(self.errors), dict(self.data)))
+
+    assert Order({"count": ["2"], "note": ["n"], "part.code": ["a"]}).is_valid()
+    assert seen == [
+        ("hook", True, {}, {}),
+        ("clean", True, {}, {"count": 2, "note": "n", "part": {"code": "a"}}),
+    ]
+    seen.clear()
+    form = Order({"count": ["x"], "part.code": ["a"]})
+    assert form.errors == {"count": "Enter a whole number."}
+    assert seen == [("hook", False, {"count": "Enter a whole number."}, {})]
+
+    class Flat(Form):
+        count = IntegerField()
+
+        def clean(self) -> None:
+            seen.append(("flat", self.is_valid(), dict(self.errors), dict(self.data)))
+
+    seen.clear()
+    assert Flat({"count": [b"3"]}).data == {"count": 3}
+    assert seen == [("flat", True, {}, {"count": 3})]
+
+
 def test_nested_clean_errors_use_nested_paths() -> None:
     """A sub-form's clean() reports under the sub-form's path."""
 

@@ -130,6 +130,13 @@ def test_boolean() -> None:
     assert error_of(BooleanField(required=True)) == "This field is required."
     assert error_of(BooleanField(required=True), "0") == "This field is required."
     assert value_of(BooleanField(required=True), "1") is True
+    assert value_of(BooleanField(default=False)) is False
+
+
+def test_boolean_refuses_a_default_it_could_not_honour() -> None:
+    """A default of True would make an HTML checkbox impossible to uncheck: refused up front."""
+    with pytest.raises(FormDefinitionError, match="takes no default"):
+        BooleanField(default=True)
 
 
 def test_email() -> None:

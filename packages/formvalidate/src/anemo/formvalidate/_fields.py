@@ -294,13 +294,21 @@ class DecimalField(Field[decimal.Decimal]):
 class BooleanField(Field[bool]):
     """A single checkbox or yes/no value; absent means ``False``.
 
-    Optional by default. ``required=True`` means it must be true (an "I agree" box).
+    Optional by default. ``required=True`` means it must be true (an "I agree" box). It takes
+    no ``default``: a browser leaves an unchecked box out of the post, so a default of ``True``
+    could never be unchecked. Where absence differs from false (a JSON API), use
+    ``ChoiceField([True, False], required=False, default=True)``.
     """
 
     TRUE: ClassVar[frozenset[str]] = frozenset({"1", "true", "on", "yes", "y"})
     FALSE: ClassVar[frozenset[str]] = frozenset({"0", "false", "off", "no", "n"})
 
     def __init__(self, *, required: bool = False, **options: Any) -> None:
+        if options.get("default") not in (None, False):
+            raise FormDefinitionError(
+                "takes no default: an unchecked box is absent from a post, so absent is False",
+                owner="BooleanField",
+            )
         super().__init__(required=required, **options)
 
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> bool:

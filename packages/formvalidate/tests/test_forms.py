@@ -100,6 +100,22 @@ def test_nested_data_shape() -> None:
     assert form.data["tags"] == ["a", "b"]
 
 
+def test_an_untouched_optional_fieldset_is_not_submitted() -> None:
+    """Browsers post the empty inputs of an optional sub-form: that still counts as absent."""
+    base = {"name": ["web"], "first.ip": ["1.2.3.4"]}
+    blank = {**base, "second.ip": [""], "second.port": [b"  "]}
+    assert ServerForm(blank).is_valid(), ServerForm(blank).errors
+    assert ServerForm(blank).data["second"] is None
+    assert ServerForm.from_json({"name": "web", "first": {"ip": "1.2.3.4"}, "second": {"ip": ""}}).is_valid()
+    # One filled input and the sub-form is validated as a whole.
+    assert ServerForm({**blank, "second.port": ["8080"]}).errors == {"second.ip": "This field is required."}
+    assert ServerForm({**base, "second.ip": ["::1"]}).data["second"]["port"] == 80
+    assert ServerForm({**blank, "second.extra.deep": [""]}).is_valid()  # blank all the way down
+    assert "second.ip" in ServerForm({**blank, "second.extra.deep": ["1"]}).errors
+    # A required sub-form left blank still says what is missing.
+    assert ServerForm({"name": ["web"], "first.ip": [""]}).errors == {"first.ip": "This field is required."}
+
+
 def test_required_nested_form_reports_its_fields() -> None:
     """A required sub-form that is missing reports each required field by full path."""
     form = ServerForm({"name": ["x"]})

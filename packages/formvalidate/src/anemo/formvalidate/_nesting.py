@@ -19,7 +19,8 @@ class FormField(Field[dict[str, Any]]):
     """A nested form whose fields are submitted as ``name.field`` (or a nested JSON object).
 
     Its errors are reported at their full paths (``second.ip``). An optional FormField
-    (``required=False``) of which nothing at all was submitted yields ``default``.
+    (``required=False``) yields ``default`` when nothing was submitted under it, or only blank
+    values and no files: an HTML fieldset left untouched still posts its empty text inputs.
     """
 
     nested = True
@@ -31,11 +32,26 @@ class FormField(Field[dict[str, Any]]):
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> Any:
         child = node.get(key)
         child_files = files.get(key)
-        if child is None and child_files is None and not self.required:
+        if not self.required and child_files is None and _blank(child):
             return self.default
         if not isinstance(child, dict | None) or not isinstance(child_files, dict | None):
             raise ValidationError(code="structure")
         return self.form_class()._clean_node(child or {}, child_files or {}, path, context)
+
+
+def _blank(submitted: object) -> bool:
+    """Whether a submitted group is absent or holds only empty or whitespace values."""
+    if submitted is None:
+        return True
+    if not isinstance(submitted, dict):
+        return False
+    for child in submitted.values():
+        if isinstance(child, dict):
+            if not _blank(child):
+                return False
+        elif any(not isinstance(value, str | bytes) or value.strip() for value in child):
+            return False
+    return True
 
 
 class ListField(Field[list[Any]]):

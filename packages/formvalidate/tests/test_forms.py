@@ -11,6 +11,7 @@ import pytest
 
 from anemo.formvalidate import (
     FORM_ERROR_KEY,
+    BooleanField,
     CheckBoxField,
     ChoiceField,
     Form,
@@ -339,6 +340,16 @@ def test_json_scalars_and_wrong_shapes() -> None:
     shape = {"ip": "This field was submitted in an unexpected shape."}
     assert HostForm.from_json({"ip": {"x": 1}}).errors == shape
     assert HostForm.from_json({"ip": [["::1"]]}).errors == shape
+    assert HostForm.from_json({"ip": ["::1"]}).errors == shape  # an array is never one value
+    assert HostForm.from_json({"ip": []}).errors == shape
+    assert ServerForm.from_json({"name": "x", "first": {"ip": "::1"}, "tags": [["a", "b"]]}).errors == {
+        "tags[0]": "This field was submitted in an unexpected shape."
+    }
+    agree = type("Agree", (Form,), {"ok": BooleanField()})
+    assert agree.from_json({"ok": [True]}).errors == {
+        "ok": "This field was submitted in an unexpected shape."
+    }
+    assert agree.from_json({"ok": True}).data == {"ok": True}
     assert HostForm.from_json({"ip": None}).errors == {"ip": "This field is required."}
     for document in ([1], "x", None, 3):
         errors = HostForm.from_json(document).errors
@@ -486,9 +497,11 @@ def test_huge_json_numbers_are_too_long_not_a_crash() -> None:
     for number in (10**10, -(10**10), 10**5000, 1 << 100_000):
         errors = HostForm.from_json({"ip": "::1", "port": number}, limits=limits).errors
         assert errors == {"port": "Enter at most 10 characters."}
-    assert HostForm.from_json({"ip": "::1", "port": [10**5000]}).errors == {
-        "port": "Enter at most 65536 characters."
-    }
+
+    class Ports(Form):
+        ports = ListField(IntegerField())
+
+    assert Ports.from_json({"ports": [1, 10**5000]}).errors == {"ports[1]": "Enter at most 65536 characters."}
 
 
 @pytest.mark.parametrize("name", ["data", "errors", "clean", "is_valid", "fields", "from_json"])

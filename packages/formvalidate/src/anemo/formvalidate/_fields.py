@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from ._context import Context
-from ._tree import Node
+from ._tree import JSONArray, Node
 from .errors import FormDefinitionError, ValidationError
 
 __all__ = [
@@ -87,7 +87,7 @@ class Field(Generic[T]):
         """
         values = node.get(key, ())
         if values.__class__ is not list:
-            values = _leaf(values)
+            values = _leaf(values, single=True)
         text = self._text(values[-1], context) if values else None
         if not text:
             if self.required:
@@ -145,15 +145,20 @@ def _too_long(context: Context) -> ValidationError:
     return ValidationError(code="too_long", params={"max": context.limits.max_value_length})
 
 
-def _submitted(node: Node, key: str | int) -> Sequence[object]:
+def _submitted(node: Node, key: str | int, *, single: bool = False) -> Sequence[object]:
     """The values submitted under ``key``: a leaf, never a group of other names."""
     values = node.get(key, ())
-    return values if values.__class__ is list else _leaf(values)
+    return values if values.__class__ is list else _leaf(values, single=single)
 
 
-def _leaf(values: object) -> Sequence[object]:
-    """Submitted values as a sequence: a group of other names is refused, a bare value is one."""
+def _leaf(values: object, *, single: bool = False) -> Sequence[object]:
+    """Submitted values as a sequence: a group of other names is refused, a bare value is one.
+
+    A field of ``single`` value also refuses a JSON array.
+    """
     if values.__class__ is dict:  # a group node (an upload object may subclass dict)
+        raise ValidationError(code="structure")
+    if single and values.__class__ is JSONArray:
         raise ValidationError(code="structure")
     if isinstance(values, list | tuple):
         return values
@@ -312,7 +317,7 @@ class BooleanField(Field[bool]):
         super().__init__(required=required, **options)
 
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> bool:
-        values = _submitted(node, key)
+        values = _submitted(node, key, single=True)
         text = self._text(values[-1], context) if values else None
         value = self.convert(text) if text else False
         if self.required and not value:

@@ -14,13 +14,24 @@ from typing import Any, TypeAlias
 
 from ._limits import Limits
 
-__all__ = ["Node", "Issue", "join_path", "parse_name", "tree_from_arguments", "tree_from_json"]
+__all__ = ["Node", "Issue", "JSONArray", "join_path", "parse_name", "tree_from_arguments", "tree_from_json"]
 
 Node: TypeAlias = dict[Any, Any]
 """Keys are ``str | int``; values are nodes or leaves (``list`` of raw values)."""
 
 Issue: TypeAlias = tuple[str, str, dict[str, object]]
 """A structural problem: (path, message code, message params)."""
+
+
+class JSONArray(list[Any]):
+    """A JSON array of scalars: the values of a multi-valued field or of a list, never one value.
+
+    A post repeats a name to send several values, and a single-valued field takes the last;
+    a JSON array where one value belongs is a shape error instead, as a JSON client expects.
+    """
+
+    __slots__ = ()
+
 
 _HEAD = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*|\[(0|[1-9][0-9]{0,8})\]", re.ASCII)
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*", re.ASCII)
@@ -168,7 +179,7 @@ def _json_value(value: object, path: str, depth: int, limits: Limits, issues: li
     if isinstance(value, dict):
         return _json_node(value, path, depth + 1, limits, issues)
     if not any(isinstance(item, dict | list) for item in value):
-        return list(value)
+        return JSONArray(value)
     return {
         index: _json_value(item, join_path(path, index), depth + 1, limits, issues)
         for index, item in enumerate(value)

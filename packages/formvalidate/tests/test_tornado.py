@@ -115,6 +115,15 @@ class TornadoAdapterTest(AsyncHTTPTestCase):
         response = self.post(json.dumps(document).encode(), "application/json")
         assert json.loads(response.body)["port"] == 443
 
+    def test_a_json_body_is_the_whole_submission(self) -> None:
+        """Query arguments are not merged into a JSON body (the query still sets the locale)."""
+        document = {"main": {"ip": "::1", "port": 443}}
+        response = self.post(
+            json.dumps(document).encode(), "application/json", "/servers?name=web&lang=zh_CN"
+        )
+        assert response.code == 400
+        assert json.loads(response.body) == {"errors": {"name": "此项为必填项。"}}
+
     def test_malformed_json_bodies(self) -> None:
         """Broken, non-object, non-UTF-8 and absurdly nested JSON are form errors, not 500s."""
         for body in (b"{", b"[1, 2]", b"\xff", b"[" * 100_000):

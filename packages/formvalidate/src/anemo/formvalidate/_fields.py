@@ -183,7 +183,8 @@ class StringField(Field[str]):
 
     ``pattern`` is matched with ``fullmatch`` (a trailing newline never slips through) and, when
     given as a string, compiled with ``re.ASCII`` so ``\\d`` means 0-9 only. Lengths are checked
-    before the pattern. Control characters are refused; ``multiline=True`` allows CR and LF.
+    before the pattern, so a pattern that can backtrack needs a ``max_length``. Control
+    characters are refused; ``multiline=True`` allows CR and LF.
     """
 
     def __init__(

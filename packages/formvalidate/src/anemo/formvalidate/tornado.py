@@ -42,8 +42,8 @@ def form_from_handler(form_class: type[F], handler: RequestHandler, *, limits: L
     """A ``form_class`` over the handler's request, worded in ``handler.locale``.
 
     JSON bodies become :meth:`BaseForm.from_json` forms (a body that is not a JSON object, or
-    an array for a ``ListForm``, is a form error); anything else reads query and body
-    arguments and uploaded files.
+    an array for a ``ListForm``, is a form error); such a body is the whole submission, without
+    the query arguments. Anything else reads query and body arguments and uploaded files.
     """
     locale = handler.locale
     if _media_type(handler) == "application/json":

@@ -14,6 +14,7 @@ from anemo.formvalidate import (
     BooleanField,
     CheckBoxField,
     ChoiceField,
+    EmailField,
     Form,
     FormDefinitionError,
     FormField,
@@ -104,12 +105,16 @@ def test_nested_data_shape() -> None:
 def test_an_untouched_optional_fieldset_is_not_submitted() -> None:
     """Browsers post the empty inputs of an optional sub-form: that still counts as absent."""
     base = {"name": ["web"], "first.ip": ["1.2.3.4"]}
-    blank = {**base, "second.ip": [""], "second.port": [b"  "]}
+    blank = {**base, "second.ip": [""], "second.port": [b""]}
     assert ServerForm(blank).is_valid(), ServerForm(blank).errors
     assert ServerForm(blank).data["second"] is None
     assert ServerForm.from_json({"name": "web", "first": {"ip": "1.2.3.4"}, "second": {"ip": ""}}).is_valid()
     # One filled input and the sub-form is validated as a whole.
     assert ServerForm({**blank, "second.port": ["8080"]}).errors == {"second.ip": "This field is required."}
+    for typed in (" ", b" ", "\u00a0".encode()):  # whitespace was typed: the fieldset was touched
+        assert ServerForm({**blank, "second.port": [typed]}).errors == {
+            "second.ip": "This field is required."
+        }
     assert ServerForm({**base, "second.ip": ["::1"]}).data["second"]["port"] == 80
     assert ServerForm({**blank, "second.extra.deep": [""]}).is_valid()  # blank all the way down
     assert "second.ip" in ServerForm({**blank, "second.extra.deep": ["1"]}).errors
@@ -282,6 +287,35 @@ def test_hooks_and_clean_see_the_run_so_far() -> None:
     assert seen == [("flat", True, {}, {"count": 3})]
 
 
+def test_a_failing_hook_leaves_no_half_validated_form() -> None:
+    """An exception other than ValidationError escapes, and the next call validates afresh."""
+    calls: list[str] = []
+
+    class Signup(Form):
+        user = StringField()
+        email = EmailField()
+
+        def validate_user(self, value: str) -> str:
+            calls.append(value)
+            if len(calls) == 1:
+                raise ConnectionError("database down")
+            return value
+
+    class Nested(Form):
+        inner = FormField(Signup)
+
+    for form, path in (
+        (Signup({"user": [b"ann"], "email": [b"bad"]}), ""),
+        (Nested({"inner.user": ["ann"]}), "inner."),
+    ):
+        calls.clear()
+        with pytest.raises(ConnectionError):
+            form.is_valid()
+        assert not form.is_valid()
+        assert f"{path}email" in form.errors
+        assert calls == ["ann", "ann"]
+
+
 def test_nested_clean_errors_use_nested_paths() -> None:
     """A sub-form's clean() reports under the sub-form's path."""
 
@@ -442,6 +476,16 @@ class TaggedError(ValidationError):
     """A subclass with an attribute of its own, which pickling must keep too."""
 
 
+class QuantityError(ValidationError):
+    """A subclass with its own constructor arguments and slot."""
+
+    __slots__ = ("unit",)
+
+    def __init__(self, most: int, unit: str) -> None:
+        super().__init__(code="too_large", params={"max": most})
+        self.unit = unit
+
+
 def test_validation_error_survives_pickle_and_copy() -> None:
     """Message, code, field and params (and a subclass's own attributes) all come back."""
     error = TaggedError("Bad.", code="too_long", field="a", params={"max": 3})
@@ -452,6 +496,8 @@ def test_validation_error_survives_pickle_and_copy() -> None:
         assert twin.params == {"max": 3}
         assert twin.tag == "mine"  # type: ignore[attr-defined]
     assert pickle.loads(pickle.dumps(ValidationError(code="required"))).code == "required"
+    for twin in (pickle.loads(pickle.dumps(QuantityError(3, "kg"))), copy.copy(QuantityError(3, "kg"))):
+        assert (twin.code, twin.params, twin.unit) == ("too_large", {"max": 3}, "kg")
 
 
 def test_any_mapping_of_arguments() -> None:
@@ -545,6 +591,13 @@ def test_json_null_is_not_submitted() -> None:
     assert form.data == {"note": "none", "shipping": None, "lines": []}
     # Inside an array, null is an entry that was left empty.
     assert Order.from_json({"tags": ["a", None]}).errors == {"tags[1]": "This field is required."}
+
+    class Book(Form):
+        stops = ListField(FormField(HostForm, required=False))
+        hosts = ListField(HostForm)
+
+    form = Book.from_json({"stops": [None, {"ip": "::1"}], "hosts": [None]})
+    assert form.errors == {"hosts[0].ip": "This field is required."}
 
 
 def test_boolean_choices_match_json_booleans() -> None:

@@ -146,6 +146,11 @@ def test_names_parse_back_to_their_paths(path: list[str | int]) -> None:
         st.text(max_size=300),
         st.builds(lambda quoted: f"utf-8''{quoted}", st.text(max_size=80).map(quote)),
         st.builds(lambda quoted: f"UTF-8''utf-8''{quoted}", st.text(max_size=80).map(quote).map(quote)),
+        st.builds(  # an encoded value behind a path, spaces or invisible characters
+            lambda junk, quoted: f"{junk}utf-8''{quoted}",
+            st.text(st.sampled_from(" /\\:.a\x00\u200b\u3000"), max_size=6),
+            st.text(max_size=40).map(quote),
+        ),
     )
 )
 def test_safe_filename_is_one_harmless_component(name: str) -> None:

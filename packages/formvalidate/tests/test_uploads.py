@@ -80,6 +80,8 @@ def test_the_checked_name_is_the_saved_name(tmp_path: Path) -> None:
     assert AnyFile({}, {"document": [sneaky]}).errors == {
         "document": "The file's content does not match its extension."
     }
+    for hidden in ("a/utf-8''page%2Epng", " utf-8''page%2Epng"):
+        assert "document" in AnyFile({}, {"document": [upload(hidden, html)]}).errors, hidden
     uploaded = AnyFile({}, {"document": [upload("utf-8''utf-8''page%252Etxt", html)]}).data["document"]
     assert uploaded.filename == "page.txt"
     assert uploaded.save(tmp_path).name == "page.txt"
@@ -149,6 +151,8 @@ def test_bad_upload_objects_are_field_errors() -> None:
         ("CON.txt", "_CON.txt"),
         ("con .txt", "_con .txt"),
         ("utf-8''utf-8''x%252Epng", "x.png"),
+        ("x/utf-8''%41.txt", "A.txt"),
+        ("\u200butf-8''%63on.txt", "_con.txt"),
         ("报告 2024.pdf", "报告 2024.pdf"),
         ("UTF-8''%E6%8A%A5%E5%91%8A.pdf", "报告.pdf"),
         ("utf-8''..%2F..%2Fx.pdf", "x.pdf"),

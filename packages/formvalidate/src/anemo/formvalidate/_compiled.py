@@ -6,9 +6,10 @@ hook as a constant and inlines the common read (the last value, bytes within the
 limit, decoded as UTF-8 and stripped). For the built-in string, integer, email, choice and IPv4
 conversions, and for a multiple-choice group of such values, it also writes out the checks
 themselves with the field's options as constants: on CPython a call per field costs about as
-much as the checks it runs. Everything uncommon (str or JSON values, groups, nested fields,
-subclasses that override ``convert``) still goes through ``field._read``, so both paths give
-the same data and errors (tests compare them on every field and edge value).
+much as the checks it runs; a subclass that overrides ``convert`` gets the inline read and a
+call to its ``convert``. Everything uncommon (str or JSON values, groups, nested fields) still
+goes through ``field._read``, so both paths give the same data and errors (tests compare them
+on every field and edge value).
 A field's options are read once, when its form class is created.
 """
 
@@ -150,10 +151,11 @@ def _ip(field: IPField, n: str) -> Inline:
         "if packed is not None and inet_ntoa(packed) == text:",
         "    value = IPv4Address(int.from_bytes(packed, 'big'))",
     ]
-    if field.version is None:
-        lines += ["elif ':' in text:", f"    value = convert{n}(text)"]
-    lines += ["else:", f"    raise ValidationError(code={field._code!r})"]
-    return lines, {f"convert{n}": field.convert}
+    refuse = ["else:", f"    raise ValidationError(code={field._code!r})"]
+    if field.version == 4:
+        return lines + refuse, {}
+    ipv6 = ["elif ':' in text:", f"    value = convert{n}(text)"]  # an IPv6 address, or its error
+    return lines + ipv6 + refuse, {f"convert{n}": field.convert}
 
 
 _INLINE: dict[Callable[..., Any], Callable[[Any, str], Inline]] = {

@@ -22,7 +22,7 @@ class Context:
 
     Every form is the context of its own validation run, so a run allocates nothing for it;
     fields of a nested form report to the top-level form. ``_record`` and ``_recorded`` are
-    private so that they take no field name.
+    private so that they take no name a form would give a field.
     """
 
     limits: Limits

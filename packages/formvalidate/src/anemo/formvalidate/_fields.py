@@ -310,10 +310,10 @@ class BooleanField(Field[bool]):
     FALSE: ClassVar[frozenset[str]] = frozenset({"0", "false", "off", "no", "n"})
 
     def __init__(self, *, required: bool = False, **options: Any) -> None:
-        if options.get("default") not in (None, False):
+        if options.get("default") is not None and options["default"] is not False:
             raise FormDefinitionError(
                 "takes no default: an unchecked box is absent from a post, so absent is False",
-                owner="BooleanField",
+                owner=type(self).__name__,
             )
         super().__init__(required=required, **options)
 
@@ -524,7 +524,7 @@ class MultipleChoiceField(Field[list[T]]):
         strip = self.strip
         for raw in values:
             text: str | None
-            if type(raw) is bytes and len(raw) <= limit and raw.isascii():  # as Form does
+            if type(raw) is bytes and len(raw) <= limit and raw.isascii():  # the common case
                 text = raw.decode().strip() if strip else raw.decode()
             else:
                 text = self._text(raw, context)

@@ -77,7 +77,11 @@ class BaseForm(Context):
         """Validate once; callers read ``self._result`` first, the cheaper check."""
         if self._result is None:
             self._recorded = {}
-            self._result = (self._validate_submission(), self._recorded)
+            try:
+                self._result = (self._validate_submission(), self._recorded)
+            except BaseException:
+                self._result = None  # a hook or clean() failed: keep nothing half-done
+                raise
         return self._result
 
     def _validate_submission(self) -> Any:
@@ -165,8 +169,8 @@ class Form(BaseForm):
     def data(self) -> dict[str, Any]:
         """The cleaned values by field name (nested forms as dicts, lists as lists).
 
-        Inside ``clean()`` and the hooks it is the dict being built (and ``errors`` holds what
-        the run found so far).
+        Inside ``clean()`` and the hooks it is the dict being built, and ``errors`` and
+        ``is_valid()`` describe the run so far: of the whole submission, even in a nested form.
         """
         data: dict[str, Any] = (self._result or self._validated())[0]
         return data
@@ -217,13 +221,17 @@ class Form(BaseForm):
         cleaned: dict[str, Any] = {}
         self._recorded = {}
         self._result = result = (cleaned, self._recorded)  # filled in place, as in _clean_node
-        if self._compiled_fields(cleaned, arguments, {}, "", self) and self._has_clean:
-            self._run_clean("", self)
+        try:
+            if self._compiled_fields(cleaned, arguments, {}, "", self) and self._has_clean:
+                self._run_clean("", self)
+        except BaseException:
+            self._result = None  # as in BaseForm._validated
+            raise
         return result
 
     def _validate_root(self, node: Node, files: Node) -> Any:
-        cleaned = self._clean_node(node, files, "", self)
-        return self.data if cleaned is INVALID else cleaned  # data keeps the fields that passed
+        self._clean_node(node, files, "", self)
+        return self.data  # the fields that passed, even when others did not
 
     def _clean_node(self, node: Node, files: Node, prefix: str, context: Context) -> Any:
         """Validate this form's fields in ``node``, then its hooks and ``clean()``."""

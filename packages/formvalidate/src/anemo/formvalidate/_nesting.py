@@ -19,8 +19,9 @@ class FormField(Field[dict[str, Any]]):
     """A nested form whose fields are submitted as ``name.field`` (or a nested JSON object).
 
     Its errors are reported at their full paths (``second.ip``). An optional FormField
-    (``required=False``) yields ``default`` when nothing was submitted under it, or only blank
+    (``required=False``) yields ``default`` when nothing was submitted under it, or only empty
     values and no files: an HTML fieldset left untouched still posts its empty text inputs.
+    (Whitespace was typed by someone, so it counts as submitted.)
     """
 
     nested = True
@@ -32,6 +33,8 @@ class FormField(Field[dict[str, Any]]):
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> Any:
         child = node.get(key)
         child_files = files.get(key)
+        if isinstance(child, list) and all(value is None for value in child):
+            child = None  # a JSON null entry of a list of sub-forms
         if not self.required and child_files is None and _blank(child):
             return self.default
         if not isinstance(child, dict | None) or not isinstance(child_files, dict | None):
@@ -40,7 +43,7 @@ class FormField(Field[dict[str, Any]]):
 
 
 def _blank(submitted: object) -> bool:
-    """Whether a submitted group is absent or holds only empty or whitespace values."""
+    """Whether a submitted group is absent or holds only empty values (untouched inputs)."""
     if submitted is None:
         return True
     if not isinstance(submitted, dict):
@@ -49,7 +52,7 @@ def _blank(submitted: object) -> bool:
         if isinstance(child, dict):
             if not _blank(child):
                 return False
-        elif any(not isinstance(value, str | bytes) or value.strip() for value in child):
+        elif any(not isinstance(value, str | bytes) or value for value in child):
             return False
     return True
 

@@ -42,14 +42,26 @@ def safe_filename(filename: object) -> str:
     separators) and ``<>:"|?*`` go, leading and trailing dots and spaces (any Unicode space)
     go, Windows device names are prefixed with ``_``, and the name is cut to 200 UTF-8 bytes
     keeping its extension. A raw RFC 5987 value
-    (``UTF-8''%E4%B8%AD.txt``, a ``filename*=`` left undecoded) is decoded first, as often as
-    it takes. The result is its own safe name, so sanitizing twice (``save()`` of an already
-    validated upload) cannot change it.
+    (``UTF-8''%E4%B8%AD.txt``, a ``filename*=`` left undecoded) is decoded. The result is its
+    own safe name, so sanitizing twice (``save()`` of an already validated upload) cannot
+    change it: the steps are repeated until nothing changes, since one can uncover work for
+    another (``x/utf-8''%41.txt`` is an encoded name once its path is gone).
     """
     if not isinstance(filename, str):
         return ""
     name = filename[:1024]
-    while extended := _EXTENDED_VALUE.fullmatch(name):  # each pass is shorter
+    for _ in range(8):  # a pass that changes the name shortens it (or adds the "_" once)
+        cleaner = _sanitize_once(name)
+        if cleaner == name:
+            break
+        name = cleaner
+    return name
+
+
+def _sanitize_once(name: str) -> str:
+    """One pass of :func:`safe_filename`'s steps."""
+    extended = _EXTENDED_VALUE.fullmatch(name)
+    if extended:
         name = unquote(extended.group(2), encoding=extended.group(1).lower(), errors="replace")
     name = name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(":", 1)[-1]
     name = "".join(c for c in name if c not in _FORBIDDEN and unicodedata.category(c) not in _DROPPED)

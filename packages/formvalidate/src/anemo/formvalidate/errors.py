@@ -48,9 +48,16 @@ class ValidationError(FormValidateError):
         self.params: Mapping[str, object] = params or {}
 
     def __reduce__(self) -> tuple[object, ...]:
-        # The default keeps only the instance dict (where a subclass's own attributes live).
-        state = {**self.__dict__, "code": self.code, "field": self.field, "params": dict(self.params)}
-        return (type(self), (self.message,), state)
+        # The default keeps only the instance dict; slots (ours and a subclass's) are added here.
+        # The error is rebuilt from its own constructor arguments, then given that state.
+        state = dict(self.__dict__)
+        for klass in type(self).__mro__:
+            slots = vars(klass).get("__slots__", ())
+            for name in (slots,) if isinstance(slots, str) else slots:
+                if name not in ("__dict__", "__weakref__") and hasattr(self, name):
+                    state[name] = getattr(self, name)
+        state["params"] = dict(self.params)
+        return (type(self), self.args, state)
 
     def __str__(self) -> str:
         return self.message or self.code

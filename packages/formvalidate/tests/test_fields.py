@@ -23,6 +23,7 @@ from anemo.formvalidate import (
     FloatField,
     Form,
     FormDefinitionError,
+    FormField,
     IntegerField,
     IPField,
     PhoneField,
@@ -84,6 +85,23 @@ def test_required_optional_and_default() -> None:
     assert error_of(StringField()) == "This field is required."
     assert value_of(StringField(required=False, default="x")) == "x"
     assert value_of(IntegerField(required=False)) is None
+
+
+def test_a_mutable_default_is_fresh_for_every_form() -> None:
+    """Changing one form's default list or dict must not change what the next form gets."""
+
+    class Inner(Form):
+        code = StringField(required=False)
+
+    class Prefs(Form):
+        tags = CheckBoxField(["a", "b"], required=False, default=["a"])
+        extra = FormField(Inner, required=False, default={"code": "x", "seen": []})
+
+    for arguments in ({}, {"tags": [b""]}):  # the compiled read and the general one
+        first = Prefs(arguments).data
+        first["tags"].append("b")
+        first["extra"]["seen"].append(1)
+        assert Prefs(arguments).data == {"tags": ["a"], "extra": {"code": "x", "seen": []}}
 
 
 def test_last_value_wins_like_tornado() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime
 import decimal
 import ipaddress
@@ -65,9 +66,19 @@ class Field(Generic[T]):
         messages: Mapping[str, str] | None = None,
     ) -> None:
         self.required = required
-        self.default = default
+        self._default = default
         self.strip = strip
         self.messages: Mapping[str, str] = dict(messages or {})
+
+    @property
+    def default(self) -> T | None:
+        """What an optional field left empty yields.
+
+        A list, dict or set is copied each time, so that changing one form's data never
+        changes the next form's default.
+        """
+        default = self._default
+        return copy.deepcopy(default) if isinstance(default, list | dict | set) else default
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name

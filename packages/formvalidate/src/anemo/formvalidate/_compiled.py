@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from ._context import INVALID, Context
 from ._fields import (
+    _MUTABLE,
     ChoiceField,
     EmailField,
     Field,
@@ -70,7 +71,7 @@ _PLAIN_READ = """\
             elif field{n}.required:
                 raise ValidationError(code="required")
             else:
-                value = field{n}.default
+                value = {default}
         else:
             value = field{n}._read(node, files, {name!r}, {path}, context)
         cleaned[{name!r}] = {keep}
@@ -190,7 +191,7 @@ _MULTIPLE_CHOICE_READ = """\
                 if not chosen:
                     if field{n}.required:
                         raise ValidationError(code="required")
-                    value = field{n}.default if field{n}.default is not None else []
+                    value = {default} if {default} is not None else []
                 else:
 {counts}
                     value = chosen
@@ -241,6 +242,12 @@ def compile_fields(
         keep = f"hook{n}(form, value)" if hook is not None else "value"
         path = f"(prefix + {'.' + name!r} if prefix else {name!r})"  # join_path(prefix, name)
         parts = {"name": name, "n": n, "path": path, "keep": keep, "strip": ".strip()" if field.strip else ""}
+        # An immutable default is a constant; a mutable one is copied by the property each time.
+        if isinstance(field._default, _MUTABLE):
+            parts["default"] = f"field{n}.default"
+        else:
+            parts["default"] = f"default{n}"
+            namespace[f"default{n}"] = field._default
         if isinstance(field, MultipleChoiceField) and type(field)._read is MultipleChoiceField._read:
             counts, constants = _multiple_choice(field, n)
             template, parts["counts"] = _MULTIPLE_CHOICE_READ, _indent(counts, 20)

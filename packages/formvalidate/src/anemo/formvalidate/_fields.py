@@ -41,6 +41,10 @@ _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
 
 
+_MUTABLE = (list, dict, set)
+"""Defaults of these types are copied for every use."""
+
+
 class Field(Generic[T]):
     """One form field. Subclass it and override :meth:`convert` to make a custom field.
 
@@ -78,7 +82,7 @@ class Field(Generic[T]):
         changes the next form's default.
         """
         default = self._default
-        return copy.deepcopy(default) if isinstance(default, list | dict | set) else default
+        return copy.deepcopy(default) if isinstance(default, _MUTABLE) else default
 
     def __set_name__(self, owner: type, name: str) -> None:
         self.name = name

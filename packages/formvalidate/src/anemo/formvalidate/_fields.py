@@ -171,9 +171,8 @@ def _leaf(values: object, *, single: bool = False) -> Sequence[object]:
 
     A field of ``single`` value also refuses a JSON array.
     """
-    if values.__class__ is dict:  # a group node (an upload object may subclass dict)
-        raise ValidationError(code="structure")
-    if single and values.__class__ is JSONArray:
+    # A group node is exactly a dict (an upload object may subclass dict).
+    if values.__class__ is dict or (single and values.__class__ is JSONArray):
         raise ValidationError(code="structure")
     if isinstance(values, list | tuple):
         return values

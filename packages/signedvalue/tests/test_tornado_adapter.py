@@ -8,6 +8,7 @@ from http.cookies import SimpleCookie
 from typing import Any
 from urllib.parse import quote
 
+import pytest
 import tornado.web
 from tornado.httpclient import HTTPResponse
 from tornado.log import app_log
@@ -15,7 +16,7 @@ from tornado.testing import AsyncHTTPTestCase, ExpectLog
 
 from anemo.signedvalue import Serializer
 from anemo.signedvalue.encrypted import EncryptedSerializer
-from anemo.signedvalue.tornado import MAX_COOKIE_BYTES, JSONCookieMixin
+from anemo.signedvalue.tornado import MAX_COOKIE_BYTES, JSONCookieMixin, cookie_secrets
 
 
 class SetHandler(JSONCookieMixin):
@@ -183,3 +184,13 @@ class TestKeyRotation(AdapterTestCase):
         self.use_secrets({1: "x"}, key_version=None)
         with ExpectLog(app_log, "Uncaught exception", required=True):
             assert self.put("signed", "prefs", 1).code == 500
+
+
+def test_cookie_secrets_puts_the_signing_secret_first() -> None:
+    """cookie_secrets reads every form of the setting in rotation order, as the mixin signs."""
+    assert cookie_secrets({"cookie_secret": "one"}) == ("one",)
+    assert cookie_secrets({"cookie_secret": ["new", b"old"]}) == ("new", b"old")
+    keys = {1: "first", 2: "second", 3: "third"}
+    assert cookie_secrets({"cookie_secret": keys, "key_version": 2}) == ("second", "third", "first")
+    with pytest.raises(ValueError, match="key_version"):
+        cookie_secrets({"cookie_secret": keys})

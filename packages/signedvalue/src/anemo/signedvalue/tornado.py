@@ -28,7 +28,7 @@ import tornado.web
 
 from ._serializer import Serializer, TokenSerializer
 
-__all__ = ["JSONCookieMixin", "MAX_COOKIE_BYTES"]
+__all__ = ["JSONCookieMixin", "MAX_COOKIE_BYTES", "cookie_secrets"]
 
 #: Browsers keep cookies up to about this size (name, "=" and value); larger ones vanish silently.
 MAX_COOKIE_BYTES = 4096
@@ -61,10 +61,7 @@ class JSONCookieMixin(tornado.web.RequestHandler):
 
     def _json_serializer(self, kind: str, name: str) -> TokenSerializer:
         self.require_setting("cookie_secret", "signed and encrypted JSON cookies")
-        settings = self.application.settings
-        return _serializer(
-            kind, _rotation_order(settings["cookie_secret"], settings.get("key_version")), name
-        )
+        return _serializer(kind, cookie_secrets(self.application.settings), name)
 
     def _set_json_cookie(
         self, name: str, token: str, expires_days: float | None, options: dict[str, Any]
@@ -86,8 +83,14 @@ class JSONCookieMixin(tornado.web.RequestHandler):
         return self._json_serializer(kind, name).loads_or_none(token, max_age=max_age_days * _DAY)
 
 
-def _rotation_order(cookie_secret: Any, key_version: Any) -> tuple[str | bytes, ...]:
-    """The secrets of a ``cookie_secret`` setting, the signing one first."""
+def cookie_secrets(settings: Mapping[str, Any]) -> tuple[str | bytes, ...]:
+    """The secrets of an application's ``cookie_secret`` setting, the signing one first.
+
+    Other packages that sign with the application's secret (anemo-sessions' cookie) read it here,
+    so a list or a ``{key_version: secret}`` dict rotates the same way for all of them.
+    """
+    cookie_secret = settings["cookie_secret"]
+    key_version = settings.get("key_version")
     if isinstance(cookie_secret, str | bytes):
         return (cookie_secret,)
     if isinstance(cookie_secret, Mapping):

@@ -98,6 +98,19 @@ def test_max_age_and_signed_at(clock) -> None:
     assert caught.value.max_age == 100
 
 
+def test_unsign_timestamped_reports_the_signing_second(clock) -> None:
+    """unsign_timestamped gives the value and the whole second it was signed, with unsign's checks."""
+    clock.now = 1_800_000_000.75
+    signer = Signer("secret", clock=clock)
+    token = signer.sign(b"v")
+    clock.now += 30
+    assert signer.unsign_timestamped(token, max_age=60) == (b"v", 1_800_000_000)
+    with pytest.raises(SignatureExpired):
+        signer.unsign_timestamped(token, max_age=10)
+    with pytest.raises(BadSignature):
+        Signer("other", clock=clock).unsign_timestamped(token)
+
+
 @pytest.mark.parametrize("max_age", [-1, float("nan")])
 def test_bad_max_age_is_rejected(max_age: float) -> None:
     """A negative or NaN max_age is a caller error, not a silent pass."""

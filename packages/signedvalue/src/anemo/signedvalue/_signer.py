@@ -52,6 +52,14 @@ class Signer:
 
     def unsign(self, token: str | bytes, max_age: float | None = None) -> bytes:
         """The value in ``token``; BadSignature unless genuine, SignatureExpired if over ``max_age`` s."""
+        return self.unsign_timestamped(token, max_age)[0]
+
+    def unsign_timestamped(self, token: str | bytes, max_age: float | None = None) -> tuple[bytes, int]:
+        """As :meth:`unsign`, with the time the token was signed (whole Unix seconds).
+
+        For callers that act on a token's age below ``max_age``, such as a session cookie that is
+        re-issued once it is a minute old.
+        """
         check_max_age(max_age)
         raw = urlsafe_decode(token_bytes(token))
         if raw is None or len(raw) < HEADER_SIZE + _MAC_SIZE:
@@ -66,7 +74,7 @@ class Signer:
         if format_byte != _FORMAT:
             raise BadSignature(f"unknown token format {format_byte}")
         check_age(signed_at, self._clock(), max_age)
-        return body[HEADER_SIZE:]
+        return body[HEADER_SIZE:], signed_at
 
 
 def token_bytes(token: str | bytes) -> bytes:

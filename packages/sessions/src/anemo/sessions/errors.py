@@ -1,0 +1,87 @@
+"""The exceptions of anemo.sessions, all under one base class.
+
+::
+
+    SessionError
+    ├── InvalidSessionValue  (also TypeError)   a value or key a session cannot hold (not JSON, not str)
+    ├── InvalidStoreURL      (also ValueError)  a store URL with a wrong part; ``part`` names it
+    ├── SessionNotLoaded     (also RuntimeError) the session was read before ``await session.load()``
+    ├── NotSupported                            the store cannot do this (memcached: no user index)
+    └── StoreError                              the store failed; ``address`` names the node
+        ├── StoreUnavailable                    down, refusing or stalled past its timeout
+        └── WriteConflict                       a compare-and-set write lost every retry
+
+A :class:`StoreError` is raised ``from`` the client library's exception, which stays in
+``__cause__`` for logs.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "SessionError",
+    "InvalidSessionValue",
+    "InvalidStoreURL",
+    "SessionNotLoaded",
+    "NotSupported",
+    "StoreError",
+    "StoreUnavailable",
+    "WriteConflict",
+]
+
+
+class SessionError(Exception):
+    """Base class of every error raised by anemo.sessions."""
+
+
+class InvalidSessionValue(SessionError, TypeError):
+    """A session key must be a ``str`` and a value must be JSON-serializable."""
+
+    def __init__(self, key: object, reason: str) -> None:
+        super().__init__(f"session key {key!r}: {reason}")
+        self.key = key
+        self.reason = reason
+
+
+class InvalidStoreURL(SessionError, ValueError):
+    """A store URL could not be understood; ``part`` names what is wrong (passwords are hidden)."""
+
+    def __init__(self, url: str, part: str, reason: str) -> None:
+        super().__init__(f"store URL {url!r}: {part}: {reason}")
+        self.url = url
+        self.part = part
+        self.reason = reason
+
+
+class SessionNotLoaded(SessionError, RuntimeError):
+    """The session's data was used before ``await session.load()``."""
+
+    def __init__(self) -> None:
+        super().__init__("the session is not loaded yet: await session.load() first")
+
+
+class NotSupported(SessionError):
+    """The store cannot do what was asked; ``reason`` says why."""
+
+    def __init__(self, store: str, operation: str, reason: str) -> None:
+        super().__init__(f"{store} does not support {operation}: {reason}")
+        self.store = store
+        self.operation = operation
+        self.reason = reason
+
+
+class StoreError(SessionError):
+    """The store failed to carry out an operation."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"session store {address}: {reason}")
+        #: The node that failed, such as ``"127.0.0.1:6379"``.
+        self.address = address
+        self.reason = reason
+
+
+class StoreUnavailable(StoreError):
+    """The store's server is down, refused the connection or did not answer within its timeout."""
+
+
+class WriteConflict(StoreError):
+    """Concurrent writers kept changing the record, so a compare-and-set write gave up."""

@@ -1,5 +1,76 @@
-"""Server-side sessions for Tornado: memory, Redis, memcached, sharded and Redis Cluster stores."""
+"""Server-side sessions for Tornado: memory, Redis, memcached, sharded and Redis Cluster stores.
+
+- :class:`SessionManager` turns a signed cookie into a :class:`Session` and back, with strict
+  ids, idle and absolute timeouts, field-level writes and a per-user session index.
+- Stores implement :class:`SessionStore`: :class:`MemoryStore` (default, one process),
+  :class:`RedisStore`, :class:`RedisClusterStore` (extra ``redis``), :class:`MemcachedStore`
+  (extra ``memcached``), :class:`ShardedStore`; :func:`store_from_url` builds any of them.
+- :mod:`anemo.sessions.tornado` (extra ``tornado``): ``self.session`` in request handlers.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._ids import new_session_id
+from ._manager import CookieUpdate, SessionInfo, SessionManager
+from ._memory import MemoryStore
+from ._session import Session
+from ._sharded import ShardedStore
+from ._store import DEFAULT_TIMEOUT, NodeHealth, SessionStore, UserIndex
+from ._url import optional_module, store_from_url
+from .errors import (
+    InvalidSessionValue,
+    InvalidStoreURL,
+    NotSupported,
+    SessionError,
+    SessionNotLoaded,
+    StoreError,
+    StoreUnavailable,
+    WriteConflict,
+)
+
+if TYPE_CHECKING:
+    from ._memcached import MemcachedStore
+    from ._redis import RedisClusterStore, RedisStore
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = [
+    "__version__",
+    # sessions
+    "Session",
+    "SessionManager",
+    "CookieUpdate",
+    "SessionInfo",
+    "new_session_id",
+    # stores
+    "SessionStore",
+    "UserIndex",
+    "NodeHealth",
+    "DEFAULT_TIMEOUT",
+    "MemoryStore",
+    "RedisStore",
+    "RedisClusterStore",
+    "MemcachedStore",
+    "ShardedStore",
+    "store_from_url",
+    # errors
+    "SessionError",
+    "InvalidSessionValue",
+    "InvalidStoreURL",
+    "SessionNotLoaded",
+    "NotSupported",
+    "StoreError",
+    "StoreUnavailable",
+    "WriteConflict",
+]
+
+_OPTIONAL = {"RedisStore": "_redis", "RedisClusterStore": "_redis", "MemcachedStore": "_memcached"}
+
+
+def __getattr__(name: str) -> Any:
+    """The stores that need an extra, imported on first use (the error names the extra)."""
+    if name in _OPTIONAL:
+        return getattr(optional_module(_OPTIONAL[name]), name)
+    raise AttributeError(f"module 'anemo.sessions' has no attribute {name!r}")

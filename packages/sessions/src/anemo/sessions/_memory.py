@@ -80,9 +80,7 @@ class MemoryStore:
     async def delete(self, session_id: str) -> None:
         self._records.pop(session_id, None)
 
-    async def index_add(
-        self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float
-    ) -> None:
+    async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
         index = self._live(self._users, user_id)
         if index is None:
             for other in list(itertools.islice(self._users, _SWEEP)):  # forget idle users' indexes

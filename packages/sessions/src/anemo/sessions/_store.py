@@ -80,9 +80,7 @@ class UserIndex(Protocol):
     listed session against its record and removes entries whose record is gone.
     """
 
-    async def index_add(
-        self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float
-    ) -> None:
+    async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
         """Add or replace the entry of ``session_id``; the user's index lives ``ttl`` s more."""
 
     async def index_list(self, user_id: str) -> dict[str, dict[str, Any]]:

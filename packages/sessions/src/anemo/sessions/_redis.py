@@ -1,0 +1,216 @@
+"""RedisStore and RedisClusterStore: one Redis hash per session, on redis.asyncio.
+
+Layout: the session's record is the hash ``PREFIX{ID}``, one field per key, with a TTL; a user's
+index is the hash ``PREFIXuser:{DIGEST}`` (DIGEST: SHA-256 of the user id), session id -> JSON.
+The braces are hash tags: on Redis Cluster each session's key, and each user's index, sits in
+one slot. Every write is one ``MULTI`` transaction (HSET, HDEL, PEXPIRE), so a record never has
+its fields without its TTL. Nothing here needs more than Redis 6.2 (no HEXPIRE, no HGETEX).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import math
+from collections.abc import Collection, Iterator, Mapping, Sequence
+from typing import Any
+
+import redis.asyncio
+import redis.exceptions
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from anemo.hashring import redis_node_name
+
+from ._ids import new_session_id
+from ._store import DEFAULT_TIMEOUT, NodeHealth, decode_value, encode_value, probe
+from .errors import StoreError, StoreUnavailable
+
+__all__ = ["RedisStore", "RedisClusterStore", "fail_fast_options"]
+
+DEFAULT_PREFIX = "anemo:session:"
+
+#: What the server or the network did, as opposed to a mistake in a command.
+_UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterDownError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.BusyLoadingError,
+    OSError,
+    TimeoutError,
+)
+
+
+def fail_fast_options(timeout: float) -> dict[str, Any]:
+    """Client options under which a dead or stalled server fails within ``timeout``, never retried."""
+    if not (isinstance(timeout, int | float) and 0 < timeout <= 60):
+        raise ValueError(f"timeout must be a number of seconds in (0, 60], not {timeout!r}")
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
+
+
+def _milliseconds(ttl: float) -> int:
+    return max(1, math.ceil(ttl * 1000))
+
+
+class RedisStore:
+    """Sessions in Redis, over a ``redis.asyncio.Redis`` (or ``RedisCluster``) client.
+
+    Use :meth:`from_url` to get a client that fails fast. A client passed in is used as it is:
+    give it ``socket_timeout``, ``socket_connect_timeout`` and ``retry=Retry(NoBackoff(), 0)``
+    (:func:`fail_fast_options`), or redis-py's retries make a dead server take seconds to fail.
+    Each operation is one round trip; a failure raises :class:`~anemo.sessions.StoreUnavailable`
+    (server down, refusing, stalled) or :class:`~anemo.sessions.StoreError` (anything else).
+    """
+
+    def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
+        self.client = client
+        self.prefix = prefix
+        #: How errors and ``health()`` name the server.
+        self.address = address if address is not None else redis_node_name(client)
+
+    @classmethod
+    def from_url(
+        cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX
+    ) -> RedisStore:
+        """A store on ``redis://host:port/db`` (``rediss://``, ``unix://``) failing within ``timeout``."""
+        client = redis.asyncio.Redis.from_url(url, **fail_fast_options(timeout))
+        return cls(client, prefix=prefix)
+
+    @contextlib.contextmanager
+    def _errors(self) -> Iterator[None]:
+        try:
+            yield
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(self.address, f"{type(exc).__name__}: {exc}") from exc
+        except redis.exceptions.RedisError as exc:
+            raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
+
+    def _key(self, session_id: str) -> str:
+        return f"{self.prefix}{{{session_id}}}"
+
+    def _user_key(self, user_id: str) -> str:
+        digest = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        return f"{self.prefix}user:{{{digest}}}"
+
+    def new_id(self) -> str:
+        return new_session_id()
+
+    async def load(self, session_id: str) -> dict[str, Any] | None:
+        with self._errors():
+            raw: dict[bytes, bytes] = await self.client.hgetall(self._key(session_id))
+        if not raw:
+            return None
+        return {name.decode(): decode_value(self.address, value) for name, value in raw.items()}
+
+    async def save(
+        self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
+    ) -> None:
+        key = self._key(session_id)
+        encoded = {name: encode_value(value) for name, value in changed.items()}
+        with self._errors():
+            async with self.client.pipeline(transaction=True) as pipe:
+                if encoded:
+                    pipe.hset(key, mapping=encoded)
+                if removed:
+                    pipe.hdel(key, *removed)
+                pipe.pexpire(key, _milliseconds(ttl))
+                await pipe.execute()
+
+    async def touch(self, session_id: str, *, ttl: float) -> None:
+        with self._errors():
+            await self.client.pexpire(self._key(session_id), _milliseconds(ttl))
+
+    async def delete(self, session_id: str) -> None:
+        with self._errors():
+            await self.client.delete(self._key(session_id))
+
+    async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
+        key = self._user_key(user_id)
+        with self._errors():
+            async with self.client.pipeline(transaction=True) as pipe:
+                pipe.hset(key, session_id, encode_value(dict(info)))
+                pipe.pexpire(key, _milliseconds(ttl), nx=True)  # a new index gets its TTL
+                pipe.pexpire(key, _milliseconds(ttl), gt=True)  # an old one is never shortened
+                await pipe.execute()
+
+    async def index_list(self, user_id: str) -> dict[str, dict[str, Any]]:
+        with self._errors():
+            raw: dict[bytes, bytes] = await self.client.hgetall(self._user_key(user_id))
+        return {sid.decode(): decode_value(self.address, info) for sid, info in raw.items()}
+
+    async def index_remove(self, user_id: str, session_ids: Collection[str]) -> None:
+        if session_ids:
+            with self._errors():
+                await self.client.hdel(self._user_key(user_id), *session_ids)
+
+    async def health(self) -> list[NodeHealth]:
+        """The server's reachability and PING round trip."""
+        return [await probe(self.address, self._ping)]
+
+    async def _ping(self) -> None:
+        with self._errors():
+            await self.client.ping()
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+    async def __aenter__(self) -> RedisStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
+
+
+class RedisClusterStore(RedisStore):
+    """Sessions on a Redis Cluster (``redis.asyncio.cluster.RedisCluster``), the same layout.
+
+    Each session's key and each user's index carry a hash tag, so no operation is cross-slot and
+    every MULTI runs on one master. The index is written after the session record, not
+    atomically with it (they are in different slots); ``sessions_of`` drops entries whose record
+    is gone, and an index expires with the longest session lifetime written to it.
+    """
+
+    def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
+        if address is None:
+            nodes = client.startup_nodes.values() if isinstance(client.startup_nodes, dict) else ()
+            address = "cluster " + ",".join(sorted(f"{n.host}:{n.port}" for n in nodes))
+        super().__init__(client, prefix=prefix, address=address)
+
+    @classmethod
+    def from_nodes(
+        cls,
+        nodes: Sequence[tuple[str, int]],
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        prefix: str = DEFAULT_PREFIX,
+        **client_options: Any,
+    ) -> RedisClusterStore:
+        """A store on the cluster reached through ``nodes`` (``(host, port)`` pairs), failing fast."""
+        if not nodes:
+            raise ValueError("a Redis Cluster store needs at least one startup node")
+        client = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+            **fail_fast_options(timeout),
+            **client_options,
+        )
+        return cls(client, prefix=prefix)
+
+    async def health(self) -> list[NodeHealth]:
+        """Every master and replica the client knows of, each PINGed on its own."""
+        with self._errors():
+            await self.client.initialize()
+        report = []
+        for node in self.client.get_nodes():
+            address = f"{node.host}:{node.port}"
+
+            async def ping(node: Any = node, address: str = address) -> None:
+                try:
+                    await self.client.execute_command("PING", target_nodes=node)
+                except _UNAVAILABLE as exc:
+                    raise StoreUnavailable(address, f"{type(exc).__name__}: {exc}") from exc
+
+            report.append(await probe(address, ping))
+        return report

@@ -1,0 +1,184 @@
+"""``self.session`` in Tornado request handlers, saved before the response is sent.
+
+::
+
+    class Cart(SessionMixin, tornado.web.RequestHandler):
+        def post(self):
+            self.session["items"] = self.session.get("items", 0) + 1
+            self.redirect("/cart")  # the next request sees the change
+
+Configured from application settings: ``cookie_secret`` (required: one secret, a list, or
+Tornado's ``{key_version: secret}`` dict), ``session_store`` (a store or a URL for
+:func:`~anemo.sessions.store_from_url`; default ``"memory://"``), ``session_idle_timeout``,
+``session_lifetime``, ``session_refresh_interval``, ``session_cookie_name`` and
+``session_cookie_options`` (extra ``set_cookie`` arguments such as ``domain``), or a ready
+``session_manager``. The cookie is HttpOnly, SameSite=Lax, and Secure over HTTPS.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import weakref
+from typing import Any
+
+try:
+    import tornado.web
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "tornado":
+        raise
+    raise ModuleNotFoundError(
+        "anemo.sessions.tornado needs Tornado: pip install 'anemo-sessions[tornado]'", name="tornado"
+    ) from exc
+
+from anemo.signedvalue.tornado import cookie_secrets
+
+from ._manager import CookieUpdate, SessionManager
+from ._session import Session
+from ._store import SessionStore
+from ._url import store_from_url
+from .errors import StoreUnavailable
+
+__all__ = ["SessionMixin", "session_manager"]
+
+log = logging.getLogger("anemo.sessions")
+
+_managers: weakref.WeakKeyDictionary[tornado.web.Application, SessionManager] = weakref.WeakKeyDictionary()
+
+
+def session_manager(application: tornado.web.Application) -> SessionManager:
+    """The application's manager: its ``session_manager`` setting, or one built from its settings once."""
+    settings = application.settings
+    given = settings.get("session_manager")
+    if given is not None:
+        if not isinstance(given, SessionManager):
+            raise TypeError(
+                f"the session_manager setting must be a SessionManager, not {type(given).__name__}"
+            )
+        return given
+    manager = _managers.get(application)
+    if manager is None:
+        if "cookie_secret" not in settings:
+            raise ValueError("sessions need the application's cookie_secret setting")
+        store: SessionStore | str = settings.get("session_store", "memory://")
+        if isinstance(store, str):
+            store = store_from_url(store)
+        options = {
+            "idle_timeout": settings.get("session_idle_timeout", 1800),
+            "lifetime": settings.get("session_lifetime", 86400),
+            "refresh_interval": settings.get("session_refresh_interval", 60),
+            "cookie_name": settings.get("session_cookie_name", "session"),
+        }
+        manager = _managers[application] = SessionManager(store, cookie_secrets(settings), **options)
+    return manager
+
+
+def _wants_json(request: Any) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept or request.headers.get("X-Requested-With") == "XMLHttpRequest"
+
+
+class SessionMixin(tornado.web.RequestHandler):
+    """Gives handlers ``self.session``, loaded in :meth:`prepare` and saved in :meth:`finish`.
+
+    A handler that overrides ``prepare`` calls ``await super().prepare()`` first. With
+    ``session_autoload = False`` the session is opened but not loaded: ``await
+    self.load_session()`` when needed, and requests that never do cost no store access.
+    ``get_current_user`` is the session's ``user_id``, so ``@tornado.web.authenticated`` works.
+    A store that is down gives a 503 (a short page, or JSON for API requests) and one log line.
+    """
+
+    session_autoload = True
+    session: Session
+    _session_finishing: asyncio.Future[None] | None = None
+    _session_done = False
+
+    @property
+    def session_manager(self) -> SessionManager:
+        """The application's :class:`~anemo.sessions.SessionManager`."""
+        return session_manager(self.application)
+
+    async def prepare(self) -> None:
+        manager = self.session_manager
+        self.session = manager.open(self.get_cookie(manager.cookie_name))
+        if self.session_autoload:
+            await manager.load(self.session)
+        result = super().prepare()
+        if result is not None:
+            await result
+
+    async def load_session(self) -> Session:
+        """The session, loaded (a no-op once it is)."""
+        return await self.session_manager.load(self.session)
+
+    def get_current_user(self) -> Any:
+        session = getattr(self, "session", None)
+        return session.user_id if session is not None and session.loaded else None
+
+    def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> asyncio.Future[None]:
+        """Save the session, set its cookie, then finish: the next request sees what this one wrote."""
+        if self._session_finishing is not None:
+            return self._session_finishing
+        session = getattr(self, "session", None)
+        if self._session_done or session is None or not session.loaded or self.get_status() >= 500:
+            self._session_done = True
+            return super().finish(chunk)
+        if chunk is not None:
+            self.write(chunk)
+        self._session_finishing = asyncio.ensure_future(self._save_and_finish(session))
+        return self._session_finishing
+
+    async def _save_and_finish(self, session: Session) -> None:
+        try:
+            update = await self.session_manager.save(session)
+        except StoreUnavailable:
+            self._session_done = True
+            self._session_finishing = None
+            self.clear()
+            self.send_error(503, exc_info=sys.exc_info())
+            return
+        self._session_done = True
+        if update is not None:
+            self._apply_cookie(update)
+        await super().finish()
+
+    def _apply_cookie(self, update: CookieUpdate) -> None:
+        options: dict[str, Any] = dict(self.settings.get("session_cookie_options", {}))
+        if self._headers_written:
+            log.warning("session cookie not sent: the response was flushed before the session was saved")
+            return
+        if update.value is None:
+            self.clear_cookie(update.name, path=options.get("path", "/"), domain=options.get("domain"))
+            return
+        options.setdefault("httponly", True)
+        options.setdefault("samesite", "Lax")
+        options.setdefault("secure", self.request.protocol == "https")
+        self.set_cookie(update.name, update.value, max_age=update.max_age, **options)
+
+    def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        if status_code == 500 and exc_info is not None and isinstance(exc_info[1], StoreUnavailable):
+            status_code = 503
+        super().send_error(status_code, **kwargs)
+
+    def log_exception(self, typ: Any, value: Any, tb: Any) -> None:
+        if isinstance(value, StoreUnavailable):
+            log.warning("%s %s: 503, %s", self.request.method, self.request.path, value)
+            return
+        super().log_exception(typ, value, tb)
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc_info = kwargs.get("exc_info")
+        if exc_info is None or not isinstance(exc_info[1], StoreUnavailable):
+            super().write_error(status_code, **kwargs)
+            return
+        self.set_header("Retry-After", "5")
+        if _wants_json(self.request):
+            self.finish({"error": "service unavailable", "reason": "the session store is unavailable"})
+            return
+        self.set_header("Content-Type", "text/html; charset=UTF-8")
+        self.finish(
+            "<!doctype html><title>503 Service Unavailable</title>"
+            "<h1>Service unavailable</h1><p>Sessions are unavailable for a moment. Please try again.</p>"
+        )

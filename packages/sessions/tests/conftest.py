@@ -1,0 +1,135 @@
+"""Real servers shared by this package's tests, one store factory per kind, a clock and a loop runner.
+
+The servers start once per test session; each test gets its own key prefix, so tests never see
+each other's records. Tests that kill a server start their own through the ``servers`` fixture.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any
+
+import pytest
+from hypothesis import settings
+
+from anemo.sessions import MemcachedStore, MemoryStore, RedisClusterStore, RedisStore, SessionStore, ShardedStore
+from anemo_testing import MemcachedServer, RedisCluster, RedisServer, Servers
+
+settings.register_profile("anemo", max_examples=40, deadline=None)
+settings.load_profile("anemo")
+
+_prefixes = itertools.count()
+
+
+class Clock:
+    """A Unix clock that moves only when told to."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+Run = Callable[[Coroutine[Any, Any, Any]], Any]
+
+
+@pytest.fixture
+def run() -> Run:
+    """``run(coro)``: the coroutine on a fresh event loop, with a bound so a hang fails the test."""
+
+    def run(coro: Coroutine[Any, Any, Any]) -> Any:
+        async def bounded() -> Any:
+            return await asyncio.wait_for(coro, 60)
+
+        return asyncio.run(bounded())
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
+    factory = Servers(tmp_path_factory.mktemp("shared-servers"))
+    try:
+        yield factory
+    finally:
+        factory.close()
+
+
+@pytest.fixture(scope="session")
+def shared_redis(shared: Servers) -> RedisServer:
+    return shared.redis()
+
+
+@pytest.fixture(scope="session")
+def shared_memcached(shared: Servers) -> MemcachedServer:
+    return shared.memcached()
+
+
+@pytest.fixture(scope="session")
+def shared_shards(shared: Servers) -> list[RedisServer]:
+    return [shared.redis() for _ in range(3)]
+
+
+@pytest.fixture(scope="session")
+def shared_cluster(shared: Servers) -> RedisCluster:
+    return shared.redis_cluster()
+
+
+def fresh_prefix() -> str:
+    return f"test{next(_prefixes)}:"
+
+
+def redis_store(server: RedisServer, prefix: str | None = None) -> RedisStore:
+    return RedisStore.from_url(server.url, prefix=prefix or fresh_prefix())
+
+
+STORE_KINDS = ["memory", "redis", "memcached", "sharded", "cluster"]
+INDEXED_KINDS = ["memory", "redis", "sharded", "cluster"]
+
+
+@pytest.fixture
+def make_store(request: pytest.FixtureRequest) -> Callable[[str], SessionStore]:
+    """``make_store(kind)``: a new store of that kind on the shared servers, with its own prefix."""
+
+    def make(kind: str) -> SessionStore:
+        prefix = fresh_prefix()
+        if kind == "memory":
+            return MemoryStore()
+        if kind == "redis":
+            return redis_store(request.getfixturevalue("shared_redis"), prefix)
+        if kind == "memcached":
+            server: MemcachedServer = request.getfixturevalue("shared_memcached")
+            return MemcachedStore(server.host, server.port, prefix=prefix)
+        if kind == "sharded":
+            shards: list[RedisServer] = request.getfixturevalue("shared_shards")
+            nodes = {f"node{i}": redis_store(shard, prefix) for i, shard in enumerate(shards)}
+            return ShardedStore(nodes, weights={"node0": 2})
+        if kind == "cluster":
+            cluster: RedisCluster = request.getfixturevalue("shared_cluster")
+            return RedisClusterStore.from_nodes(cluster.startup_nodes, prefix=prefix)
+        raise AssertionError(kind)
+
+    return make
+
+
+@pytest.fixture(params=STORE_KINDS)
+def kind(request: pytest.FixtureRequest) -> str:
+    """Each kind of store, on its real server."""
+    return str(request.param)
+
+
+@pytest.fixture(params=INDEXED_KINDS)
+def indexed_kind(request: pytest.FixtureRequest) -> str:
+    """Each kind of store that keeps a user index."""
+    return str(request.param)

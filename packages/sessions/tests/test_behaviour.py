@@ -1,0 +1,327 @@
+"""One behaviour suite, run unchanged against every store on its real server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+
+import pytest
+
+from anemo.sessions import NotSupported, Session, SessionManager, SessionStore, UserIndex
+
+Make = Callable[[str], SessionStore]
+SECRET = "behaviour secret"
+
+
+async def request(manager: SessionManager, cookie: str | None, change: Callable[[Session], object]) -> str | None:
+    """One request: open the cookie, load, change, save; the cookie the browser holds afterwards."""
+    session = await manager.load(manager.open(cookie))
+    change(session)
+    update = await manager.save(session)
+    if update is None:
+        return cookie
+    return update.value
+
+
+def set_key(key: str, value: object) -> Callable[[Session], None]:
+    def change(session: Session) -> None:
+        session[key] = value
+
+    return change
+
+
+async def read(manager: SessionManager, cookie: str | None) -> dict[str, object]:
+    session = await manager.load(manager.open(cookie))
+    return dict(session)
+
+
+def test_protocol_round_trip(kind: str, make_store: Make, run) -> None:
+    """save writes changed fields, removes removed ones; load sees exactly that; delete forgets."""
+
+    async def main() -> None:
+        store = make_store(kind)
+        try:
+            assert isinstance(store, SessionStore)
+            sid = store.new_id()
+            assert await store.load(sid) is None
+            await store.save(sid, {"a": 1, "b": [1, "two", None], "c": {"x": 1.5}}, (), ttl=60)
+            assert await store.load(sid) == {"a": 1, "b": [1, "two", None], "c": {"x": 1.5}}
+            await store.save(sid, {"a": "é"}, ["b", "missing"], ttl=60)
+            assert await store.load(sid) == {"a": "é", "c": {"x": 1.5}}
+            await store.touch(sid, ttl=60)
+            assert await store.load(sid) == {"a": "é", "c": {"x": 1.5}}
+            await store.delete(sid)
+            assert await store.load(sid) is None
+            await store.delete(sid)  # absent: a no-op
+            await store.touch(sid, ttl=60)  # absent: nothing comes back
+            assert await store.load(sid) is None
+        finally:
+            await store.aclose()
+
+    run(main())
+
+
+def test_records_expire_after_their_ttl(kind: str, make_store: Make, run) -> None:
+    """A record the idle timeout has passed is gone; touch slides it."""
+
+    async def main() -> None:
+        store = make_store(kind)
+        ttl = 1.0 if kind == "memcached" else 0.3  # memcached counts whole seconds
+        try:
+            kept, dropped = store.new_id(), store.new_id()
+            for sid in (kept, dropped):
+                await store.save(sid, {"k": 1}, (), ttl=ttl)
+            await store.touch(kept, ttl=30)
+            await asyncio.sleep(ttl * 2 + (1 if kind == "memcached" else 0))
+            assert await store.load(dropped) is None
+            assert await store.load(kept) == {"k": 1}
+        finally:
+            await store.aclose()
+
+    if kind == "memory":
+        pytest.skip("MemoryStore's clock is tested with a settable clock in test_memory.py")
+    run(main())
+
+
+def test_session_round_trip_through_the_manager(kind: str, make_store: Make, run) -> None:
+    """A saved session is what the next request loads, with the cookie the first one set."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            cookie = await request(manager, None, set_key("cart", [1, 2]))
+            assert cookie is not None
+            assert await read(manager, cookie) == {"cart": [1, 2]}
+            cookie = await request(manager, cookie, lambda s: s.pop("cart"))
+            assert await read(manager, cookie) == {}
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_concurrent_writes_to_different_keys_all_survive(kind: str, make_store: Make, run) -> None:
+    """50 concurrent requests, each setting its own key of one session: all 50 keys are there after."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            cookie = await request(manager, None, set_key("start", True))
+            sessions = [await manager.load(manager.open(cookie)) for _ in range(50)]  # all loaded first
+            for number, session in enumerate(sessions):
+                session[f"k{number}"] = number
+            await asyncio.gather(*(manager.save(session) for session in sessions))
+            data = await read(manager, cookie)
+            assert data == {"start": True, **{f"k{n}": n for n in range(50)}}
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_concurrent_writes_to_one_key_last_writer_wins(kind: str, make_store: Make, run) -> None:
+    """Two requests setting the same key: the later save's value is kept, whole, never a mix."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            cookie = await request(manager, None, set_key("color", "none"))
+            first, second = [await manager.load(manager.open(cookie)) for _ in range(2)]
+            first["color"] = {"name": "red", "hex": "#f00"}
+            second["color"] = {"name": "blue", "hex": "#00f"}
+            await manager.save(first)
+            await manager.save(second)
+            assert (await read(manager, cookie))["color"] == {"name": "blue", "hex": "#00f"}
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_regenerate_moves_data_and_kills_the_old_id(kind: str, make_store: Make, run) -> None:
+    """After a login the old cookie names no session; the new one carries the data."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            planted = await request(manager, None, set_key("cart", 3))
+            session = await manager.load(manager.open(planted))
+            session.set_user("alice", user_agent="Firefox")
+            update = await manager.save(session)
+            assert update is not None
+            assert update.value is not None
+            assert update.value != planted
+            assert await read(manager, planted) == {}
+            fresh = await manager.load(manager.open(update.value))
+            assert dict(fresh) == {"cart": 3}
+            assert fresh.user_id == "alice"
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_invalidate_deletes_server_side(kind: str, make_store: Make, run) -> None:
+    """Logout deletes the record: replaying the old cookie gives an empty session."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            cookie = await request(manager, None, set_key("user", "bob"))
+            session = await manager.load(manager.open(cookie))
+            session.invalidate()
+            update = await manager.save(session)
+            assert update is not None
+            assert update.value is None  # clear the cookie
+            replayed = await manager.load(manager.open(cookie))
+            assert replayed.is_new
+            assert dict(replayed) == {}
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_health_reports_every_node(kind: str, make_store: Make, run) -> None:
+    """health() names each node, says it is reachable and gives a round-trip time."""
+
+    async def main() -> None:
+        store = make_store(kind)
+        try:
+            report = await store.health()  # type: ignore[attr-defined]
+            expected = {"memory": 1, "redis": 1, "memcached": 1, "sharded": 3, "cluster": 3}[kind]
+            assert len(report) == expected
+            assert all(node.reachable and node.latency is not None for node in report)
+            assert all(node.latency < 0.5 for node in report)
+        finally:
+            await store.aclose()
+
+    run(main())
+
+
+def test_user_index_lists_and_ends_a_users_sessions(indexed_kind: str, make_store: Make, run) -> None:
+    """sessions_of lists live sessions by hash; invalidate_user ends all but the current one."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(indexed_kind), SECRET)
+        try:
+            cookies = []
+            for agent in ("phone", "laptop", "tablet"):
+                session = await manager.load(manager.open(None))
+                session.set_user("carol", user_agent=agent)
+                update = await manager.save(session)
+                assert update is not None
+                assert update.value is not None
+                cookies.append(update.value)
+            listed = await manager.sessions_of("carol")
+            assert sorted(info.user_agent or "" for info in listed) == ["laptop", "phone", "tablet"]
+            current = await manager.load(manager.open(cookies[0]))
+            assert current.id is not None
+            assert manager.id_hash(current.id) in {info.id_hash for info in listed}
+            assert all(current.id not in info.id_hash for info in listed)
+            assert await manager.sessions_of("dave") == []
+
+            assert await manager.invalidate_user("carol", except_id=current.id) == 2
+            assert [s.user_agent for s in await manager.sessions_of("carol")] == ["phone"]
+            assert (await manager.load(manager.open(cookies[1]))).is_new
+            assert (await manager.load(manager.open(cookies[0]))).user_id == "carol"
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_user_index_drops_entries_of_ended_sessions(indexed_kind: str, make_store: Make, run) -> None:
+    """A session deleted behind the index's back is not listed, and its entry is cleaned away."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(indexed_kind), SECRET)
+        store = manager.store
+        assert isinstance(store, UserIndex)
+        try:
+            session = await manager.load(manager.open(None))
+            session.set_user("erin")
+            await manager.save(session)
+            assert session.id is not None
+            await manager.store.delete(session.id)  # not through the manager: the entry stays
+            assert session.id in await store.index_list("erin")
+            assert await manager.sessions_of("erin") == []
+            assert await store.index_list("erin") == {}
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_memcached_has_no_user_index(make_store: Make, run) -> None:
+    """On memcached, listing a user's sessions is refused with the reason, not silently empty."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store("memcached"), SECRET)
+        try:
+            with pytest.raises(NotSupported, match="memcached"):
+                await manager.sessions_of("frank")
+            with pytest.raises(NotSupported):
+                await manager.invalidate_user("frank")
+            session = await manager.load(manager.open(None))
+            session.set_user("frank")  # logging in still works
+            assert await manager.save(session) is not None
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_one_round_trip_for_a_read_only_request(make_store: Make, run, shared_redis) -> None:
+    """A read-only request inside the refresh interval costs the store exactly one command."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store("redis"), SECRET)
+        try:
+            cookie = await request(manager, None, set_key("n", 1))
+            await manager.store.client.config_resetstat()  # type: ignore[attr-defined]
+            for _ in range(5):
+                session = await manager.load(manager.open(cookie))
+                assert session["n"] == 1
+                assert await manager.save(session) is None
+            stats = await manager.store.client.info("commandstats")  # type: ignore[attr-defined]
+            commands = {
+                name: value["calls"]
+                for name, value in stats.items()
+                if not name.startswith(("cmdstat_config", "cmdstat_info"))
+            }
+            assert commands == {"cmdstat_hgetall": 5}
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_dead_session_cookie_is_cleared_not_adopted(kind: str, make_store: Make, run) -> None:
+    """A genuine cookie whose record is gone gets a clear-cookie, and writing makes a new id."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            cookie = await request(manager, None, set_key("a", 1))
+            session = await manager.load(manager.open(cookie))
+            assert session.id is not None
+            old_id = session.id
+            await manager.store.delete(old_id)
+            untouched = await manager.load(manager.open(cookie))
+            assert untouched.is_new
+            update = await manager.save(untouched)
+            assert update is not None
+            assert update.value is None
+            written = await manager.load(manager.open(cookie))
+            written["b"] = 2
+            await manager.save(written)
+            assert written.id not in (None, old_id)
+            started = time.monotonic()
+            assert await manager.store.load(old_id) is None
+            assert time.monotonic() - started < 0.5
+        finally:
+            await manager.store.aclose()
+
+    run(main())

@@ -1,0 +1,80 @@
+"""Session: the mapping, change tracking, and what it refuses."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+
+from anemo.sessions import InvalidSessionValue, Session, SessionNotLoaded
+
+
+def loaded(**data: object) -> Session:
+    session = Session("x" * 43)
+    session.fill(dict(data), created_at=0.0, user_id=None, user_agent=None)
+    return session
+
+
+def test_unloaded_session_refuses_use() -> None:
+    """Reading before load is a clear error, not an empty session."""
+    session = Session("x" * 43)
+    with pytest.raises(SessionNotLoaded, match="await"):
+        session["a"]
+    with pytest.raises(SessionNotLoaded):
+        len(session)
+
+
+@pytest.mark.parametrize("value", [{1, 2}, b"bytes", object(), float("nan"), {"k": float("inf")}])
+def test_non_json_values_fail_at_assignment(value: object) -> None:
+    """A value JSON cannot hold is a TypeError when set, not a crash at save."""
+    session = loaded()
+    with pytest.raises(InvalidSessionValue) as caught:
+        session["bad"] = value
+    assert isinstance(caught.value, TypeError)
+    assert "bad" not in session
+
+
+@pytest.mark.parametrize("key", [1, None, "", "k" * 201])
+def test_bad_keys_are_refused(key: object) -> None:
+    with pytest.raises(InvalidSessionValue):
+        loaded()[key] = 1  # type: ignore[index]
+
+
+def test_changes_track_sets_deletes_and_in_place_edits() -> None:
+    """Only what changed is written: sets, deletes, and lists or dicts edited in place."""
+    session = loaded(cart=[1], name="a", prefs={"x": 1}, untouched=[5])
+    session["name"] = "b"
+    session["cart"].append(2)
+    del session["prefs"]
+    assert session["untouched"] == [5]
+    assert session.changes() == ({"name": "b", "cart": [1, 2]}, {"prefs"})
+
+
+def test_assignment_stores_a_json_copy() -> None:
+    """What is set reads back as the next request will load it; later edits of the original do not leak."""
+    session = loaded()
+    original = [1, (2, 3)]
+    session["v"] = original
+    original.append(4)
+    assert session["v"] == [1, [2, 3]]
+
+
+def test_mapping_methods() -> None:
+    session = loaded(a=1)
+    assert session.setdefault("b", 2) == 2
+    assert session.pop("a") == 1
+    assert session.pop("a", None) is None
+    session.update(c=3)
+    assert dict(session) == {"b": 2, "c": 3}
+    session.clear()
+    assert session.changes() == ({}, {"a", "b", "c"})
+
+
+def test_no_pickle_anywhere_in_the_package() -> None:
+    """Session data is JSON only: the package never imports pickle or marshal."""
+    import anemo.sessions
+
+    source = pathlib.Path(anemo.sessions.__file__).parent
+    for path in source.glob("*.py"):
+        assert not re.search(r"\b(pickle|marshal|shelve)\b", path.read_text()), path.name

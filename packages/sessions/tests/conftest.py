@@ -14,7 +14,14 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from anemo.sessions import MemcachedStore, MemoryStore, RedisClusterStore, RedisStore, SessionStore, ShardedStore
+from anemo.sessions import (
+    MemcachedStore,
+    MemoryStore,
+    RedisClusterStore,
+    RedisStore,
+    SessionStore,
+    ShardedStore,
+)
 from anemo_testing import MemcachedServer, RedisCluster, RedisServer, Servers
 
 settings.register_profile("anemo", max_examples=40, deadline=None)

@@ -14,7 +14,9 @@ Make = Callable[[str], SessionStore]
 SECRET = "behaviour secret"
 
 
-async def request(manager: SessionManager, cookie: str | None, change: Callable[[Session], object]) -> str | None:
+async def request(
+    manager: SessionManager, cookie: str | None, change: Callable[[Session], object]
+) -> str | None:
     """One request: open the cookie, load, change, save; the cookie the browser holds afterwards."""
     session = await manager.load(manager.open(cookie))
     change(session)

@@ -8,7 +8,13 @@ from collections.abc import Callable
 import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from anemo.sessions import MemoryStore, Session, SessionManager, SessionStore
 
@@ -90,7 +96,9 @@ def machine_for(make_store: Callable[[], SessionStore]) -> type[RuleBasedStateMa
 
 
 def test_memory_store_session_matches_a_dict() -> None:
-    run_state_machine_as_test(machine_for(MemoryStore), settings=settings(max_examples=40, stateful_step_count=25))
+    run_state_machine_as_test(
+        machine_for(MemoryStore), settings=settings(max_examples=40, stateful_step_count=25)
+    )
 
 
 def test_redis_store_session_matches_a_dict(make_store: Callable[[str], SessionStore]) -> None:

@@ -1,0 +1,202 @@
+"""Servers dying, stalling and coming back: fail fast, never resurrect, recover by themselves."""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import time
+
+import pytest
+
+from anemo.sessions import RedisClusterStore, RedisStore, SessionManager, ShardedStore, StoreUnavailable
+from anemo_testing import RedisCluster, Servers
+
+SECRET = "failure secret"
+
+
+async def new_session(manager: SessionManager, **data: object) -> str:
+    session = await manager.load(manager.open(None))
+    session.update(data)
+    update = await manager.save(session)
+    assert update is not None
+    assert update.value is not None
+    return update.value
+
+
+def test_dead_redis_fails_fast_and_recovers(servers: Servers, run) -> None:
+    """Killed: StoreUnavailable in well under a second. Restarted: the same store works again."""
+    server = servers.redis()
+
+    async def main() -> None:
+        async with RedisStore.from_url(server.url) as store:
+            manager = SessionManager(store, SECRET)
+            cookie = await new_session(manager, a=1)
+            server.kill()
+            for _ in range(3):
+                started = time.monotonic()
+                with pytest.raises(StoreUnavailable) as caught:
+                    await manager.load(manager.open(cookie))
+                assert time.monotonic() - started < 1.0
+                assert caught.value.address == f"127.0.0.1:{server.port}"
+            report = await store.health()
+            assert not report[0].reachable
+            server.start()
+            await new_session(manager, b=2)  # the client reconnects by itself
+
+    run(main())
+
+
+def test_stalled_redis_times_out(servers: Servers, run) -> None:
+    """A server that accepts but does not answer (CLIENT PAUSE) fails within the timeout."""
+    server = servers.redis()
+
+    async def main() -> None:
+        async with RedisStore.from_url(server.url, timeout=0.3) as store:
+            manager = SessionManager(store, SECRET)
+            cookie = await new_session(manager, a=1)
+            server.execute("CLIENT", "PAUSE", "2000", "ALL")
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable):
+                await manager.load(manager.open(cookie))
+            assert 0.25 < time.monotonic() - started < 1.0
+
+    run(main())
+
+
+def test_sharded_node_death_isolates_its_sessions(servers: Servers, run) -> None:
+    """Kill the busiest of 3 shards under traffic: the others' sessions work, its own fail fast,
+    and a logout refused during the outage is not lost, nor a deleted session resurrected."""
+    nodes = [servers.redis() for _ in range(3)]
+
+    async def main() -> None:
+        stores = {f"n{i}": RedisStore.from_url(node.url) for i, node in enumerate(nodes)}
+        async with ShardedStore(stores) as store:
+            manager = SessionManager(store, SECRET)
+            cookies = [await new_session(manager, n=n) for n in range(60)]
+            homes = {}
+            for cookie in cookies:
+                session = manager.open(cookie)
+                assert session.id is not None
+                homes[cookie] = store.node_of(session.id)
+            counts = collections.Counter(homes.values())
+            assert len(counts) == 3  # the ring spreads them
+            victim_name = counts.most_common(1)[0][0]
+            victim = nodes[int(victim_name[1:])]
+            survivors = [c for c in cookies if homes[c] != victim_name]
+            stranded = [c for c in cookies if homes[c] == victim_name]
+
+            revoked_before = stranded[0]  # logged out before the snapshot: must stay dead
+            session = await manager.load(manager.open(revoked_before))
+            session.invalidate()
+            await manager.save(session)
+            victim.execute("SAVE")
+            victim.kill()
+
+            deleted_during = survivors[0]
+            session = await manager.load(manager.open(deleted_during))
+            session.invalidate()
+            await manager.save(session)
+
+            async def use(cookie: str) -> object:
+                session = await manager.load(manager.open(cookie))
+                session["seen"] = True
+                return await manager.save(session)
+
+            for cookie in survivors[1:]:
+                await use(cookie)
+            for cookie in stranded[1:]:
+                started = time.monotonic()
+                with pytest.raises(StoreUnavailable):
+                    await use(cookie)
+                assert time.monotonic() - started < 1.0
+            for _ in range(30):  # new visitors meanwhile: all land somewhere, none on the dead node
+                try:
+                    await new_session(manager, late=True)
+                except StoreUnavailable:
+                    pass  # a new id the ring placed on the dead node: that request gets a 503
+
+            victim.start()  # back, from the snapshot taken before the kill
+            assert (await manager.load(manager.open(revoked_before))).is_new
+            assert (await manager.load(manager.open(deleted_during))).is_new
+            back = await manager.load(manager.open(stranded[1]))
+            assert back["n"] is not None  # its own sessions come back on their own node
+            for cookie in survivors[1:]:
+                assert (await manager.load(manager.open(cookie)))["seen"] is True
+
+    run(main())
+
+
+def test_adding_a_node_moves_no_session(servers: Servers, run) -> None:
+    """A new shard takes new sessions only; every existing session stays readable where it was."""
+    nodes = [servers.redis() for _ in range(3)]
+
+    async def main() -> None:
+        two = {f"n{i}": RedisStore.from_url(nodes[i].url) for i in range(2)}
+        before = ShardedStore(two)
+        manager = SessionManager(before, SECRET)
+        cookies = [await new_session(manager, n=n) for n in range(30)]
+        three = ShardedStore({**two, "n2": RedisStore.from_url(nodes[2].url)})
+        grown = SessionManager(three, SECRET)
+        for n, cookie in enumerate(cookies):
+            assert (await grown.load(grown.open(cookie)))["n"] == n
+        placed = set()
+        for _ in range(40):
+            session = grown.open(await new_session(grown, x=1))
+            assert session.id is not None
+            placed.add(three.node_of(session.id))
+        assert "n2" in placed
+        await three.aclose()
+
+    run(main())
+
+
+def test_cluster_sessions_on_every_master(redis_cluster: RedisCluster, run) -> None:
+    """Sessions land in slots on each of the 3 masters, and each session's keys share one slot."""
+
+    async def main() -> None:
+        async with RedisClusterStore.from_nodes(redis_cluster.startup_nodes) as store:
+            manager = SessionManager(store, SECRET)
+            masters = set()
+            for n in range(40):
+                session = await manager.load(manager.open(None))
+                session["n"] = n
+                session.set_user("grace")
+                update = await manager.save(session)
+                assert update is not None
+                assert session.id is not None
+                node = store.client.get_node_from_key(store._key(session.id))
+                masters.add(node.port)
+                assert (await manager.load(manager.open(update.value)))["n"] == n
+            assert masters == {node.port for node in redis_cluster.nodes}
+            assert len(await manager.sessions_of("grace")) == 40
+            slot = redis_cluster.nodes[0].execute("CLUSTER", "KEYSLOT", store._user_key("grace"))
+            assert slot.startswith(b":")
+
+    run(main())
+
+
+def test_cluster_master_death_fails_fast(redis_cluster: RedisCluster, run) -> None:
+    """A dead master's sessions raise StoreUnavailable quickly; the other masters' keep working."""
+
+    async def main() -> None:
+        async with RedisClusterStore.from_nodes(redis_cluster.startup_nodes) as store:
+            manager = SessionManager(store, SECRET)
+            cookies = [await new_session(manager, n=n) for n in range(30)]
+            victim = redis_cluster.nodes[0]
+            ports = {}
+            for cookie in cookies:
+                session_id = manager.open(cookie).id
+                assert session_id is not None
+                ports[cookie] = store.client.get_node_from_key(store._key(session_id)).port
+            victim.kill()
+            for cookie in cookies:
+                started = time.monotonic()
+                if ports[cookie] == victim.port:
+                    with pytest.raises(StoreUnavailable):
+                        await manager.load(manager.open(cookie))
+                    assert time.monotonic() - started < 1.5
+                else:
+                    assert not (await manager.load(manager.open(cookie))).is_new
+
+    run(main())
+    asyncio.set_event_loop(None)

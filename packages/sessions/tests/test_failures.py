@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import collections
 import time
 
@@ -109,11 +108,10 @@ def test_sharded_node_death_isolates_its_sessions(servers: Servers, run) -> None
                 with pytest.raises(StoreUnavailable):
                     await use(cookie)
                 assert time.monotonic() - started < 1.0
-            for _ in range(30):  # new visitors meanwhile: all land somewhere, none on the dead node
-                try:
-                    await new_session(manager, late=True)
-                except StoreUnavailable:
-                    pass  # a new id the ring placed on the dead node: that request gets a 503
+            for _ in range(30):  # new visitors meanwhile: placed on the live nodes only
+                session_id = manager.open(await new_session(manager, late=True)).id
+                assert session_id is not None
+                assert store.node_of(session_id) != victim_name
 
             victim.start()  # back, from the snapshot taken before the kill
             assert (await manager.load(manager.open(revoked_before))).is_new
@@ -175,6 +173,9 @@ def test_cluster_sessions_on_every_master(redis_cluster: RedisCluster, run) -> N
     run(main())
 
 
+# After a master dies, redis-py's cluster client re-reads the slot map and can drop node objects
+# whose sockets it closes only in a background task; a closed store may still leave one behind.
+@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 def test_cluster_master_death_fails_fast(redis_cluster: RedisCluster, run) -> None:
     """A dead master's sessions raise StoreUnavailable quickly; the other masters' keep working."""
 
@@ -199,4 +200,3 @@ def test_cluster_master_death_fails_fast(redis_cluster: RedisCluster, run) -> No
                     assert not (await manager.load(manager.open(cookie))).is_new
 
     run(main())
-    asyncio.set_event_loop(None)

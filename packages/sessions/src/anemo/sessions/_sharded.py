@@ -7,7 +7,8 @@ its whole life, whatever happens to the ring:
 - adding a node moves no session (new ids start landing on it);
 - a dead node's sessions raise :class:`~anemo.sessions.StoreUnavailable`; they are never remapped
   to another node, where a deleted session could be missed or an old copy come back when the
-  node returns;
+  node returns. New sessions skip a node for ``retry_after`` seconds after it last failed, so
+  new visitors are placed on live nodes meanwhile;
 - a node removed from the configuration takes its sessions with it (their cookies name a shard
   that no longer exists and get new sessions).
 
@@ -18,20 +19,24 @@ sessions: a logout written to the stand-in node is lost when the first node retu
 from __future__ import annotations
 
 import asyncio
+import math
 import re
-from collections.abc import Collection, Mapping
-from typing import Any
+import time
+from collections.abc import Awaitable, Callable, Collection, Mapping
+from typing import Any, TypeVar
 
 from anemo.hashring import HashRing
 
 from ._ids import new_session_id
 from ._store import NodeHealth, SessionStore, UserIndex
-from .errors import StoreError
+from .errors import StoreError, StoreUnavailable
 
 __all__ = ["ShardedStore"]
 
 _NAME = re.compile(r"[A-Za-z0-9._:/-]{1,100}", re.ASCII)
 _SEPARATOR = "~"
+
+T = TypeVar("T")
 
 
 class ShardedStore:
@@ -50,7 +55,12 @@ class ShardedStore:
         return super().__new__(cls)
 
     def __init__(
-        self, nodes: Mapping[str, SessionStore], *, weights: Mapping[str, float] | None = None
+        self,
+        nodes: Mapping[str, SessionStore],
+        *,
+        weights: Mapping[str, float] | None = None,
+        retry_after: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not nodes:
             raise ValueError("a ShardedStore needs at least one node")
@@ -64,43 +74,54 @@ class ShardedStore:
         self.nodes: dict[str, SessionStore] = dict(nodes)
         #: The ring that places new sessions; draw it, or ask it, but change nodes here, not there.
         self.ring = HashRing({name: weights.get(name, 1) for name in nodes})
+        self.retry_after = retry_after
+        self._clock = clock
+        self._failed_at: dict[str, float] = {}
 
     def new_id(self) -> str:
+        """An id placed by the ring, on the first node in its order that has not just failed."""
         random_part = new_session_id()
-        node = self.ring.get_node(random_part)
-        assert node is not None
-        return f"{random_part}{_SEPARATOR}{node}"
+        now = self._clock()
+        candidates = list(self.ring.iter_nodes(random_part))
+        live = [n for n in candidates if now - self._failed_at.get(n, -math.inf) >= self.retry_after]
+        return f"{random_part}{_SEPARATOR}{(live or candidates)[0]}"
+
+    async def _on(self, node: str, operation: Awaitable[T]) -> T:
+        """Run one node's operation, remembering when the node last failed."""
+        try:
+            result = await operation
+        except StoreUnavailable:
+            self._failed_at[node] = self._clock()
+            raise
+        self._failed_at.pop(node, None)
+        return result
 
     def node_of(self, session_id: str) -> str | None:
         """The name of the node that holds ``session_id``, or ``None`` if it names none of ours."""
         _, _, node = session_id.partition(_SEPARATOR)
         return node if node in self.nodes else None
 
-    def _store(self, session_id: str) -> SessionStore | None:
-        node = self.node_of(session_id)
-        return None if node is None else self.nodes[node]
-
     async def load(self, session_id: str) -> dict[str, Any] | None:
-        store = self._store(session_id)
-        return None if store is None else await store.load(session_id)
+        node = self.node_of(session_id)
+        return None if node is None else await self._on(node, self.nodes[node].load(session_id))
 
     async def save(
         self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
     ) -> None:
-        store = self._store(session_id)
-        if store is None:
+        node = self.node_of(session_id)
+        if node is None:
             raise StoreError("sharded", f"session id names no configured node: {session_id[-20:]!r}")
-        await store.save(session_id, changed, removed, ttl=ttl)
+        await self._on(node, self.nodes[node].save(session_id, changed, removed, ttl=ttl))
 
     async def touch(self, session_id: str, *, ttl: float) -> None:
-        store = self._store(session_id)
-        if store is not None:
-            await store.touch(session_id, ttl=ttl)
+        node = self.node_of(session_id)
+        if node is not None:
+            await self._on(node, self.nodes[node].touch(session_id, ttl=ttl))
 
     async def delete(self, session_id: str) -> None:
-        store = self._store(session_id)
-        if store is not None:
-            await store.delete(session_id)
+        node = self.node_of(session_id)
+        if node is not None:
+            await self._on(node, self.nodes[node].delete(session_id))
 
     async def health(self) -> list[NodeHealth]:
         """Every node's report, node by node in the order configured."""

@@ -17,7 +17,7 @@ import tornado.netutil
 import tornado.web
 
 from anemo.sessions import MemoryStore, SessionStore
-from anemo.sessions.tornado import SessionMixin
+from anemo.sessions.tornado import SessionMixin, session_manager
 from anemo_testing import Servers
 
 
@@ -115,6 +115,7 @@ async def serve(app: tornado.web.Application) -> AsyncIterator[Browser]:
         browser.client.close()
         server.stop()
         await server.close_all_connections()
+        await session_manager(app).store.aclose()
 
 
 def test_post_redirect_get_sees_the_change(run) -> None:

@@ -170,7 +170,7 @@ def _wheel(dist: Path, package: str) -> Path:
 @nox.session(python=PYTHONS)
 def bench(session: nox.Session) -> None:
     """Benchmarks against the peers: ``nox -s bench-3.13 -- [NAME ...] [--repeat N] [--smoke]``."""
-    session.install(*(f"packages/{p}" for p in PACKAGES), "-r", "benchmarks/requirements.txt")
+    session.install(*(f"packages/{p}" for p in PACKAGES), TESTING, "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 

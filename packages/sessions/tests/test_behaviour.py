@@ -327,3 +327,21 @@ def test_dead_session_cookie_is_cleared_not_adopted(kind: str, make_store: Make,
             await manager.store.aclose()
 
     run(main())
+
+
+def test_a_huge_save_still_writes_every_field(kind: str, make_store: Make, run) -> None:
+    """3000 changed fields (past what one Lua call unpacks on Redis) are all written and removed."""
+
+    async def main() -> None:
+        store = make_store(kind)
+        try:
+            sid = store.new_id()
+            fields = {f"f{n}": n for n in range(3000)}
+            await store.save(sid, fields, (), ttl=60)
+            assert await store.load(sid) == fields
+            await store.save(sid, {"f0": "changed"}, [f"f{n}" for n in range(1, 3000)], ttl=60)
+            assert await store.load(sid) == {"f0": "changed"}
+        finally:
+            await store.aclose()
+
+    run(main())

@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ._ids import new_session_id
-from ._store import NodeHealth, decode_value, encode_value
+from ._store import NodeHealth, decode_fields, decode_value, encode_value
 
 __all__ = ["MemoryStore"]
 
@@ -55,7 +55,7 @@ class MemoryStore:
         if record is None:
             return None
         self._records.move_to_end(session_id)
-        return {name: decode_value(_ADDRESS, text) for name, text in record.fields.items()}
+        return decode_fields(_ADDRESS, list(record.fields), list(record.fields.values()))
 
     async def save(
         self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float

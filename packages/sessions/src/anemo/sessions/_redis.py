@@ -24,7 +24,7 @@ from redis.retry import Retry
 from anemo.hashring import redis_node_name
 
 from ._ids import new_session_id
-from ._store import DEFAULT_TIMEOUT, NodeHealth, decode_value, encode_value, probe
+from ._store import DEFAULT_TIMEOUT, NodeHealth, decode_fields, decode_value, encode_value, probe
 from .errors import StoreError, StoreUnavailable
 
 __all__ = ["RedisStore", "RedisClusterStore", "fail_fast_options"]
@@ -51,6 +51,18 @@ def fail_fast_options(timeout: float) -> dict[str, Any]:
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
 
+#: A save in one command, atomic like MULTI but without a pipeline's three extra replies:
+#: ARGV = ttl in ms, n, n name/value pairs, then the names to delete.
+_SAVE = """
+local n = tonumber(ARGV[2])
+if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + 2 * n)) end
+if #ARGV > 2 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 3 + 2 * n)) end
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+"""
+#: Lua's unpack() is bounded by its C stack: bigger saves go through MULTI instead.
+_SCRIPT_ARGUMENTS = 4000
+
+
 def _milliseconds(ttl: float) -> int:
     return max(1, math.ceil(ttl * 1000))
 
@@ -68,6 +80,7 @@ class RedisStore:
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
         self.client = client
         self.prefix = prefix
+        self._save_script = client.register_script(_SAVE)
         #: How errors and ``health()`` name the server.
         self.address = address if address is not None else redis_node_name(client)
 
@@ -103,13 +116,26 @@ class RedisStore:
             raw: dict[bytes, bytes] = await self.client.hgetall(self._key(session_id))
         if not raw:
             return None
-        return {name.decode(): decode_value(self.address, value) for name, value in raw.items()}
+        try:
+            names = [name.decode() for name in raw]
+            values = [value.decode() for value in raw.values()]
+        except UnicodeDecodeError as exc:
+            raise StoreError(self.address, "a session field is not UTF-8") from exc
+        return decode_fields(self.address, names, values)
 
     async def save(
         self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
     ) -> None:
         key = self._key(session_id)
         encoded = {name: encode_value(value) for name, value in changed.items()}
+        if 2 * len(encoded) + len(removed) <= _SCRIPT_ARGUMENTS:
+            arguments: list[str | int] = [_milliseconds(ttl), len(encoded)]
+            for name, text in encoded.items():
+                arguments += (name, text)
+            arguments += removed
+            with self._errors():
+                await self._save_script(keys=[key], args=arguments)
+            return
         with self._errors():
             async with self.client.pipeline(transaction=True) as pipe:
                 if encoded:

@@ -24,6 +24,7 @@ __all__ = [
     "DEFAULT_TIMEOUT",
     "encode_value",
     "decode_value",
+    "decode_fields",
     "probe",
 ]
 
@@ -44,6 +45,14 @@ def decode_value(address: str, text: str | bytes) -> Any:
         return json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise StoreError(address, f"a session field is not JSON: {exc}") from exc
+
+
+def decode_fields(address: str, names: list[str], values: list[str]) -> dict[str, Any]:
+    """Fields back from their JSON texts, parsed as one array: one parser call, not one per field."""
+    decoded = decode_value(address, "[" + ",".join(values) + "]") if values else []
+    if not isinstance(decoded, list) or len(decoded) != len(names):
+        raise StoreError(address, "a session field is not one JSON value")
+    return dict(zip(names, decoded, strict=True))
 
 
 @runtime_checkable

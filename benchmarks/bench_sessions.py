@@ -1,0 +1,109 @@
+"""anemo.sessions against a hand-written Redis session of the kind the Tornado tutorial teaches.
+
+One case is one request's session work: check the signed cookie, load the session, read a key,
+and save, with or without a change. The peer keeps the session as one JSON blob under the signed
+id: ``GET`` and ``json.loads`` on every request, then ``json.dumps`` and ``SET EX`` on every
+request (a sliding expiry, and the whole blob even when nothing changed). Both use redis.asyncio
+with the same client options, on one redis-server started for the run, and Tornado's signed value
+for the peer's cookie. Times are CPU time of this process; the server's own work is not counted,
+but every round trip costs the client a command to encode and a reply to parse.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import json
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import redis.asyncio
+import tornado.web
+from harness import Suite, Thunk
+from redis.backoff import NoBackoff
+from redis.retry import Retry
+
+from anemo.sessions import MemoryStore, RedisStore, SessionManager
+from anemo_testing import RedisServer
+
+SECRET = "a long random secret for the benchmark, 48 chars"
+DATA: dict[str, Any] = {f"key{i}": {"n": i, "tags": ["a", "b"], "name": f"value {i}"} for i in range(10)}
+LOOP = asyncio.new_event_loop()
+
+
+def _server() -> RedisServer:
+    server = RedisServer(Path(tempfile.mkdtemp(prefix="bench-sessions-")))
+    server.start()
+    atexit.register(server.stop)
+    return server
+
+
+def _client(server: RedisServer) -> Any:
+    return redis.asyncio.Redis(
+        host=server.host, port=server.port, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
+    )
+
+
+def _ours(manager: SessionManager, write: bool) -> Thunk:
+    async def setup() -> str:
+        session = await manager.load(manager.open(None))
+        session.update(DATA)
+        update = await manager.save(session)
+        assert update is not None
+        assert update.value is not None
+        return update.value
+
+    cookie = LOOP.run_until_complete(setup())
+    counter = iter(range(1 << 62))
+
+    async def one_request() -> None:
+        session = await manager.load(manager.open(cookie))
+        assert session["key3"]["n"] == 3
+        if write:
+            session["key0"] = {"n": next(counter)}
+        await manager.save(session)
+
+    return lambda: LOOP.run_until_complete(one_request())
+
+
+def _tutorial(client: Any, write: bool) -> Thunk:
+    session_id = "0123456789abcdef0123456789abcdef0123456789a"
+    cookie = tornado.web.create_signed_value(SECRET, "session_id", session_id)
+    LOOP.run_until_complete(client.set(f"session:{session_id}", json.dumps(DATA), ex=1800))
+    counter = iter(range(1 << 62))
+
+    async def one_request() -> None:
+        sid = tornado.web.decode_signed_value(SECRET, "session_id", cookie, max_age_days=1)
+        assert sid is not None
+        key = f"session:{sid.decode()}"
+        data = json.loads(await client.get(key))
+        assert data["key3"]["n"] == 3
+        if write:
+            data["key0"] = {"n": next(counter)}
+        await client.set(key, json.dumps(data), ex=1800)
+
+    return lambda: LOOP.run_until_complete(one_request())
+
+
+def suite() -> Suite:
+    """Read-only and one-key-writing requests on Redis, and the in-memory store for scale."""
+    server = _server()
+    client = _client(server)
+    ours = SessionManager(RedisStore(_client(server)), SECRET)
+    bench = Suite("anemo.sessions: one request's session work, 10-key session (Redis on loopback)")
+    bench.case(
+        "read-only request",
+        _ours(ours, write=False),
+        {"tutorial GET+SET blob": _tutorial(client, write=False)},
+        note="round trips: 1 vs 2",
+    )
+    bench.case(
+        "request that changes one key",
+        _ours(ours, write=True),
+        {"tutorial GET+SET blob": _tutorial(client, write=True)},
+        note="round trips: 2 (HGETALL, MULTI) vs 2",
+    )
+    memory = SessionManager(MemoryStore(), SECRET)
+    bench.case("read-only request, MemoryStore", _ours(memory, write=False), {})
+    return bench

@@ -226,8 +226,11 @@ class RedisClusterStore(RedisStore):
 
     async def health(self) -> list[NodeHealth]:
         """Every master and replica the client knows of, each PINGed on its own."""
-        with self._errors():
-            await self.client.initialize()
+        try:
+            with self._errors():
+                await self.client.initialize()
+        except StoreError as exc:
+            return [NodeHealth(self.address, False, error=exc.reason)]
         report = []
         for node in self.client.get_nodes():
             address = f"{node.host}:{node.port}"

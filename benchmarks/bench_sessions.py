@@ -41,7 +41,11 @@ def _server() -> RedisServer:
 
 def _client(server: RedisServer) -> Any:
     return redis.asyncio.Redis(
-        host=server.host, port=server.port, socket_timeout=0.5, socket_connect_timeout=0.5, retry=Retry(NoBackoff(), 0)
+        host=server.host,
+        port=server.port,
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
+        retry=Retry(NoBackoff(), 0),
     )
 
 

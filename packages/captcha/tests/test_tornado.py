@@ -123,7 +123,7 @@ def form(token: str, answer: str) -> str:
 def test_form_check_accepts_one_right_answer(service: CaptchaService) -> None:
     """A right answer passes once; replaying the form fails; a wrong answer uses the challenge up."""
     solved, missed = service.issue(), service.issue()
-    answer, other = service._mode.drawing(solved.id)[0], service._mode.drawing(missed.id)[0]
+    answer, other = service.answer(solved.id), service.answer(missed.id)
 
     async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:
         async def post(body: str) -> bytes:

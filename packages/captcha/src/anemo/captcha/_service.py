@@ -15,24 +15,33 @@ from which the answer can neither be read nor guessed offline.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
+import inspect
 import json
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Generator
+from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol, TypeAlias, TypeGuard, TypeVar
 
 from anemo.signedvalue import MAX_CLOCK_SKEW, BadSignature, Serializer, SignatureExpired
 
 from ._render import IMAGE_TYPES, render
-from ._store import ChallengeStore, MemoryStore
+from ._store import AsyncChallengeStore, ChallengeStore, MemoryStore
 from ._text import ALPHABET, normalize_answer, random_text
 from .errors import ChallengeExpired, ChallengeReplayed, InvalidChallenge, VerificationError, WrongAnswer
 
 __all__ = ["Challenge", "CaptchaService"]
+
+T = TypeVar("T")
+#: One store operation a rule needs, by method name, with its arguments.
+StoreCall: TypeAlias = tuple[str, tuple[Any, ...]]
+#: A rule's steps: each yield is a store operation, whose result is sent back in.
+Steps: TypeAlias = Generator[StoreCall, Any, T]
 
 #: Challenge ids: 128 random bits from :mod:`secrets`, URL-safe base64 without padding.
 _ID_BYTES = 16
@@ -70,7 +79,7 @@ class CaptchaService:
 
     def __init__(
         self,
-        store: ChallengeStore | None = None,
+        store: ChallengeStore | AsyncChallengeStore | None = None,
         *,
         secret_key: str | bytes | None = None,
         lifetime: float = 300.0,
@@ -90,7 +99,7 @@ class CaptchaService:
         self.height = height
         self.fmt = fmt.upper()
         self._clock = clock
-        if store is not None and not isinstance(store, ChallengeStore):
+        if store is not None and not isinstance(store, ChallengeStore | AsyncChallengeStore):
             raise TypeError(
                 f"store must have the ChallengeStore methods put, get, take and add; "
                 f"{type(store).__name__} does not"
@@ -98,11 +107,19 @@ class CaptchaService:
         self._mode: _Mode
         if secret_key is None:
             store = MemoryStore() if store is None else store  # not `or`: an empty store is falsy
-            self._mode = _ServerSide(store, self, f"{key_prefix}challenge:")
+            self._mode = _ServerSide(self, f"{key_prefix}challenge:")
         elif store is None:
             raise ValueError("a stateless CaptchaService needs a store shared by all its processes")
         else:
-            self._mode = _Stateless(secret_key, store, self, f"{key_prefix}used:")
+            self._mode = _Stateless(secret_key, self, f"{key_prefix}used:")
+        #: Where challenges (server-side) or used ids (stateless) are kept.
+        self.store: ChallengeStore | AsyncChallengeStore = store
+        self._sync_store_or_none = store if _is_sync(store) else None
+
+    @property
+    def is_async(self) -> bool:
+        """Whether the store's methods are coroutines: then only the ``a...`` methods work."""
+        return self._sync_store_or_none is None
 
     @property
     def stateless(self) -> bool:
@@ -120,26 +137,34 @@ class CaptchaService:
 
     def issue(self) -> Challenge:
         """A new challenge, valid for one answer within ``lifetime`` seconds."""
-        challenge_id = secrets.token_urlsafe(_ID_BYTES)
-        expires_at = self._clock() + self.lifetime
-        return Challenge(challenge_id, self._mode.issue(challenge_id, expires_at), expires_at)
+        return _run(self._sync_store("issue"), self._issue())
+
+    async def aissue(self) -> Challenge:
+        """:meth:`issue` for any store, awaiting an async one: the event loop never waits on it."""
+        return await _arun(self.store, self._issue())
 
     def image(self, challenge_id: str) -> bytes:
         """The image of a challenge, the same bytes every time; InvalidChallenge if unknown."""
-        text, seed = self._mode.drawing(check_id(challenge_id))
-        return render(text, width=self.width, height=self.height, fmt=self.fmt, seed=seed)
+        text, seed = _run(self._sync_store("image"), self._mode.drawing(check_id(challenge_id)))
+        return self._render(text, seed)
+
+    async def aimage(self, challenge_id: str, *, executor: Executor | None = None) -> bytes:
+        """:meth:`image`, looked up with any store and drawn in ``executor`` (the loop's default)."""
+        text, seed = await _arun(self.store, self._mode.drawing(check_id(challenge_id)))
+        return await asyncio.get_running_loop().run_in_executor(executor, self._render, text, seed)
 
     def verify(self, token: str, answer: str) -> None:
         """Accept ``answer`` to the challenge of ``token`` once, or raise a VerificationError.
 
         The challenge is used up before the answer is compared, so it is gone either way. Errors of
-        the store itself pass through (a full :class:`MemoryStore` raises StoreFull): an answer that
-        cannot be recorded as used is never accepted.
+        the store itself pass through (a full :class:`MemoryStore` raises StoreFull, a shared store
+        that is down StoreUnavailable): an answer that cannot be recorded as used is never accepted.
         """
-        challenge_id, matches = self._mode.consume(token)
-        typed = normalize_answer(answer)
-        if typed is None or not matches(typed):
-            raise WrongAnswer("wrong answer", challenge_id)
+        _run(self._sync_store("verify"), self._verify(token, answer))
+
+    async def averify(self, token: str, answer: str) -> None:
+        """:meth:`verify` for any store, awaiting an async one."""
+        await _arun(self.store, self._verify(token, answer))
 
     def passes(self, token: str, answer: str) -> bool:
         """Whether ``answer`` solves the challenge of ``token``; like :meth:`verify`, only once.
@@ -152,6 +177,79 @@ class CaptchaService:
             return False
         return True
 
+    async def apasses(self, token: str, answer: str) -> bool:
+        """:meth:`passes` for any store, awaiting an async one."""
+        try:
+            await self.averify(token, answer)
+        except VerificationError:
+            return False
+        return True
+
+    def answer(self, challenge_id: str) -> str:
+        """The text of a live challenge, for tests that must pass it (a browser test's hook).
+
+        Only code holding this service object can call it, so it is no bypass; never serve its
+        result on a route. InvalidChallenge if the challenge is unknown, used or expired.
+        """
+        return _run(self._sync_store("answer"), self._mode.drawing(check_id(challenge_id)))[0]
+
+    async def aanswer(self, challenge_id: str) -> str:
+        """:meth:`answer` for any store, awaiting an async one."""
+        return (await _arun(self.store, self._mode.drawing(check_id(challenge_id))))[0]
+
+    # The rules, written once as steps that name the store operations they need: _run carries
+    # them out on a synchronous store, _arun on an asynchronous one.
+
+    def _issue(self) -> Steps[Challenge]:
+        challenge_id = secrets.token_urlsafe(_ID_BYTES)
+        expires_at = self._clock() + self.lifetime
+        token = yield from self._mode.issue(challenge_id, expires_at)
+        return Challenge(challenge_id, token, expires_at)
+
+    def _verify(self, token: object, answer: str) -> Steps[None]:
+        challenge_id, matches = yield from self._mode.consume(token)
+        typed = normalize_answer(answer)
+        if typed is None or not matches(typed):
+            raise WrongAnswer("wrong answer", challenge_id)
+
+    def _render(self, text: str, seed: str) -> bytes:
+        return render(text, width=self.width, height=self.height, fmt=self.fmt, seed=seed)
+
+    def _sync_store(self, method: str) -> ChallengeStore:
+        if self._sync_store_or_none is None:
+            raise TypeError(f"this service's store is asynchronous: use await service.a{method}(...)")
+        return self._sync_store_or_none
+
+
+def _is_sync(store: ChallengeStore | AsyncChallengeStore) -> TypeGuard[ChallengeStore]:
+    return not inspect.iscoroutinefunction(store.take)
+
+
+def _run(store: ChallengeStore, steps: Steps[T]) -> T:
+    """Carry out ``steps`` on a synchronous store."""
+    result: Any = None
+    try:
+        while True:
+            name, args = steps.send(result)
+            result = getattr(store, name)(*args)
+    except StopIteration as done:
+        value: T = done.value
+        return value
+
+
+async def _arun(store: ChallengeStore | AsyncChallengeStore, steps: Steps[T]) -> T:
+    """Carry out ``steps`` on any store, awaiting what an asynchronous one returns."""
+    result: Any = None
+    try:
+        while True:
+            name, args = steps.send(result)
+            result = getattr(store, name)(*args)
+            if inspect.isawaitable(result):
+                result = await result
+    except StopIteration as done:
+        value: T = done.value
+        return value
+
 
 def check_id(challenge_id: object) -> str:
     """``challenge_id`` if it has the shape of an id this module issues; else InvalidChallenge."""
@@ -161,39 +259,39 @@ def check_id(challenge_id: object) -> str:
 
 
 class _Mode(Protocol):
-    """Where a service keeps its challenges."""
+    """Where a service keeps its challenges: each method is steps of store operations."""
 
-    def issue(self, challenge_id: str, expires_at: float) -> str:
+    def issue(self, challenge_id: str, expires_at: float) -> Steps[str]:
         """Record a new challenge; the token the form carries back."""
 
-    def drawing(self, challenge_id: str) -> tuple[str, str]:
+    def drawing(self, challenge_id: str) -> Steps[tuple[str, str]]:
         """The text and image seed of a live challenge."""
 
-    def consume(self, token: object) -> tuple[str, Callable[[str], bool]]:
+    def consume(self, token: object) -> Steps[tuple[str, Callable[[str], bool]]]:
         """Use up the challenge of ``token``: its id, and a test of a normalized answer."""
 
 
 class _ServerSide:
     """Challenges in a store as JSON (text, image seed, expiry) under their id: the token is the id."""
 
-    def __init__(self, store: ChallengeStore, service: CaptchaService, prefix: str) -> None:
-        self.store = store
+    def __init__(self, service: CaptchaService, prefix: str) -> None:
         self.service = service
         self.prefix = prefix
 
-    def issue(self, challenge_id: str, expires_at: float) -> str:
+    def issue(self, challenge_id: str, expires_at: float) -> Steps[str]:
         text = random_text(self.service.length)
         record = {"text": text, "seed": secrets.token_hex(16), "expires_at": expires_at}
-        self.store.put(self.prefix + challenge_id, json.dumps(record).encode(), self.service.lifetime)
+        yield ("put", (self.prefix + challenge_id, json.dumps(record).encode(), self.service.lifetime))
         return challenge_id
 
-    def drawing(self, challenge_id: str) -> tuple[str, str]:
-        record = self._live(challenge_id, self.store.get(self.prefix + challenge_id))
+    def drawing(self, challenge_id: str) -> Steps[tuple[str, str]]:
+        record = self._live(challenge_id, (yield ("get", (self.prefix + challenge_id,))))
         return record["text"], record["seed"]
 
-    def consume(self, token: object) -> tuple[str, Callable[[str], bool]]:
+    def consume(self, token: object) -> Steps[tuple[str, Callable[[str], bool]]]:
         challenge_id = check_id(token)
-        text = self._live(challenge_id, self.store.take(self.prefix + challenge_id))["text"].encode()
+        stored = yield ("take", (self.prefix + challenge_id,))
+        text = self._live(challenge_id, stored)["text"].encode()
         return challenge_id, lambda typed: hmac.compare_digest(typed.encode(), text)
 
     def _live(self, challenge_id: str, stored: bytes | None) -> dict[str, str]:
@@ -209,13 +307,10 @@ class _ServerSide:
 class _Stateless:
     """Challenges in signed tokens ``{"id", "answer": HMAC(key, id, text)}``; used ids in a store."""
 
-    def __init__(
-        self, secret_key: str | bytes, used_ids: ChallengeStore, service: CaptchaService, prefix: str
-    ) -> None:
+    def __init__(self, secret_key: str | bytes, service: CaptchaService, prefix: str) -> None:
         secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
         if not isinstance(secret, bytes) or len(secret) < 16:
             raise ValueError("secret_key must be str or bytes of at least 16 bytes")
-        self.used_ids = used_ids
         self.service = service
         self.prefix = prefix
         self._tokens = Serializer(secret, salt="anemo.captcha.CaptchaService", clock=service.now)
@@ -224,19 +319,21 @@ class _Stateless:
             for purpose in ("text", "seed", "answer")
         )
 
-    def issue(self, challenge_id: str, expires_at: float) -> str:
+    def issue(self, challenge_id: str, expires_at: float) -> Steps[str]:
+        yield from ()  # nothing is stored per challenge
         digest = self._digest(challenge_id, self._text(challenge_id))
         return self._tokens.dumps({"id": challenge_id, "answer": digest})
 
-    def drawing(self, challenge_id: str) -> tuple[str, str]:
+    def drawing(self, challenge_id: str) -> Steps[tuple[str, str]]:
+        yield from ()  # the text is derived from the id
         seed = hmac.new(self._seed_key, challenge_id.encode(), hashlib.sha256).hexdigest()
         return self._text(challenge_id), seed
 
-    def consume(self, token: object) -> tuple[str, Callable[[str], bool]]:
+    def consume(self, token: object) -> Steps[tuple[str, Callable[[str], bool]]]:
         challenge_id, digest = self._load(token)
         # Kept as long as the token could be accepted: its lifetime plus the clock skew allowed.
         ttl = self.service.lifetime + MAX_CLOCK_SKEW
-        if not self.used_ids.add(self.prefix + challenge_id, b"1", ttl):
+        if not (yield ("add", (self.prefix + challenge_id, b"1", ttl))):
             raise ChallengeReplayed("challenge already answered", challenge_id)
         return challenge_id, lambda typed: hmac.compare_digest(self._digest(challenge_id, typed), digest)
 

@@ -4,7 +4,9 @@ The protocol is what the verification flow needs and nothing more: keys are ``st
 ``bytes``, every entry expires, and two operations are atomic, because the one-attempt rule rests
 on them: :meth:`~ChallengeStore.take` (read and delete, so two concurrent answers cannot both get
 the challenge) and :meth:`~ChallengeStore.add` (write only if absent, so a stateless token is
-accepted once). On Redis they are ``GETDEL`` and ``SET NX EX``; see the package README.
+accepted once). On Redis they are ``GETDEL`` and ``SET NX PX`` (:mod:`anemo.captcha.redis`).
+:class:`AsyncChallengeStore` is the same protocol with coroutines, for stores whose server must
+not be waited on by the event loop's thread.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from .errors import StoreFull
 
-__all__ = ["ChallengeStore", "MemoryStore"]
+__all__ = ["ChallengeStore", "AsyncChallengeStore", "MemoryStore"]
 
 #: Most expired entries dropped by one write (two would do to keep pace; a few more catch up).
 _SWEEP = 8
@@ -37,6 +39,23 @@ class ChallengeStore(Protocol):
         """Atomically remove the live value under ``key`` and return it, or ``None``."""
 
     def add(self, key: str, value: bytes, ttl: float) -> bool:
+        """Atomically store ``value`` for ``ttl`` seconds if ``key`` is absent; whether it was."""
+
+
+@runtime_checkable
+class AsyncChallengeStore(Protocol):
+    """:class:`ChallengeStore` with coroutine methods; :meth:`CaptchaService.aissue` and co. use it."""
+
+    async def put(self, key: str, value: bytes, ttl: float) -> None:
+        """Store ``value`` under ``key`` for ``ttl`` seconds, replacing any previous value."""
+
+    async def get(self, key: str) -> bytes | None:
+        """The live value under ``key``, or ``None``; the entry stays."""
+
+    async def take(self, key: str) -> bytes | None:
+        """Atomically remove the live value under ``key`` and return it, or ``None``."""
+
+    async def add(self, key: str, value: bytes, ttl: float) -> bool:
         """Atomically store ``value`` for ``ttl`` seconds if ``key`` is absent; whether it was."""
 
 

@@ -5,6 +5,7 @@
     CaptchaError
     ├── RenderError            (also ValueError) bad arguments to render() or random_text()
     ├── StoreFull              the in-memory store is full of live entries it may not forget
+    ├── StoreUnavailable       a shared store's server is down, refusing or stalled; ``address``
     └── VerificationError      a challenge was not passed; ``challenge_id`` when known
         ├── InvalidChallenge   unknown, malformed, forged, already used or expired (server-side)
         ├── ChallengeExpired   a stateless token older than the service's lifetime
@@ -21,6 +22,7 @@ __all__ = [
     "CaptchaError",
     "RenderError",
     "StoreFull",
+    "StoreUnavailable",
     "VerificationError",
     "InvalidChallenge",
     "ChallengeExpired",
@@ -49,6 +51,15 @@ class StoreFull(CaptchaError):
     def __init__(self, capacity: int) -> None:
         super().__init__(f"the store holds {capacity} live entries, its limit")
         self.capacity = capacity
+
+
+class StoreUnavailable(CaptchaError):
+    """A shared store did not answer within its timeout; no challenge is issued or accepted."""
+
+    def __init__(self, address: str, reason: str) -> None:
+        super().__init__(f"captcha store {address}: {reason}")
+        self.address = address
+        self.reason = reason
 
 
 class VerificationError(CaptchaError):

@@ -53,8 +53,7 @@ def service(request: pytest.FixtureRequest, clock: Clock) -> CaptchaService:
 
 def solution(service: CaptchaService, challenge: Challenge) -> str:
     """The text drawn in the challenge's image (what a person reads)."""
-    text = service.answer(challenge.id)
-    return text
+    return service.answer(challenge.id)
 
 
 def test_right_answer_passes_once(service: CaptchaService) -> None:

@@ -1,19 +1,27 @@
-"""Fixtures: a settable clock, a thread race, and a ChallengeStore over redis-py on a real server.
+"""Fixtures: a settable clock, a thread race, and anemo's Redis stores on real servers.
 
 Test modules get these through fixtures; they import names from here only for type checking.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import threading
-from collections.abc import Callable, Iterator
+import uuid
+from collections.abc import Callable, Coroutine, Iterator
+from typing import Any, TypeVar
 
 import pytest
 import redis
+import redis.cluster
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from anemo_testing import RedisServer
+from anemo.captcha.redis import AsyncRedisStore, RedisStore
+from anemo_testing import RedisCluster, RedisServer, Servers
+
+T = TypeVar("T")
 
 
 class Clock:
@@ -29,25 +37,54 @@ class Clock:
         self.now += seconds
 
 
-class RedisStore:
-    """The ChallengeStore protocol on Redis: SET PX, GET, GETDEL (atomic take), SET NX PX (atomic add)."""
+class BlockingAdapter:
+    """An async store's methods called from plain threads, on a loop of its own: the sync suite
+    (races included) then runs unchanged against it."""
 
-    def __init__(self, client: redis.Redis) -> None:
-        self.client = client
+    def __init__(self, store: AsyncRedisStore, loop: asyncio.AbstractEventLoop) -> None:
+        self.store = store
+        self.loop = loop
+        self.prefix = store.prefix
+        self.client = _BlockingClient(store.client, loop)
+
+    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
 
     def put(self, key: str, value: bytes, ttl: float) -> None:
-        self.client.set(key, value, px=max(1, round(ttl * 1000)))
+        self._call(self.store.put(key, value, ttl))
 
     def get(self, key: str) -> bytes | None:
-        value: bytes | None = self.client.get(key)
-        return value
+        return self._call(self.store.get(key))
 
     def take(self, key: str) -> bytes | None:
-        value: bytes | None = self.client.getdel(key)
-        return value
+        return self._call(self.store.take(key))
 
     def add(self, key: str, value: bytes, ttl: float) -> bool:
-        return bool(self.client.set(key, value, px=max(1, round(ttl * 1000)), nx=True))
+        return self._call(self.store.add(key, value, ttl))
+
+
+class _BlockingClient:
+    def __init__(self, client: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._client = client
+        self._loop = loop
+
+    def pttl(self, key: str) -> int:
+        result: int = asyncio.run_coroutine_threadsafe(self._client.pttl(key), self._loop).result(10)
+        return result
+
+
+@contextlib.contextmanager
+def loop_thread() -> Iterator[asyncio.AbstractEventLoop]:
+    """An event loop running in a thread of its own until the block ends."""
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    try:
+        yield loop
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join(10)
+        loop.close()
 
 
 Race = Callable[[int, Callable[[], object]], list[object]]
@@ -84,14 +121,46 @@ def clock() -> Clock:
 
 @pytest.fixture
 def redis_store(redis_server: RedisServer) -> Iterator[RedisStore]:
-    """A RedisStore on a fresh redis-server, failing fast instead of retrying."""
-    client = redis.Redis(
-        host=redis_server.host,
-        port=redis_server.port,
-        socket_timeout=2,
+    """anemo's RedisStore on a fresh redis-server, failing fast instead of retrying."""
+    store = RedisStore.from_url(redis_server.url)
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+@pytest.fixture
+def async_redis_store(redis_server: RedisServer) -> Iterator[BlockingAdapter]:
+    """anemo's AsyncRedisStore on a fresh redis-server, driven from plain threads."""
+    with loop_thread() as loop:
+        store = AsyncRedisStore.from_url(redis_server.url)
+        try:
+            yield BlockingAdapter(store, loop)
+        finally:
+            asyncio.run_coroutine_threadsafe(store.aclose(), loop).result(10)
+
+
+@pytest.fixture(scope="session")
+def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
+    """A three-master Redis Cluster shared by the tests that need one."""
+    servers = Servers(tmp_path_factory.mktemp("cluster"))
+    try:
+        yield servers.redis_cluster()
+    finally:
+        servers.close()
+
+
+@pytest.fixture
+def cluster_store(cluster: RedisCluster) -> Iterator[RedisStore]:
+    """anemo's RedisStore over a synchronous RedisCluster client, keys prefixed per test."""
+    client = redis.cluster.RedisCluster(
+        startup_nodes=[redis.cluster.ClusterNode(host, port) for host, port in cluster.startup_nodes],
+        socket_timeout=0.5,
+        socket_connect_timeout=0.5,
         retry=Retry(NoBackoff(), 0),
     )
+    store = RedisStore(client, prefix=f"{uuid.uuid4().hex}:")
     try:
-        yield RedisStore(client)
+        yield store
     finally:
         client.close()

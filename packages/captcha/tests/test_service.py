@@ -30,7 +30,9 @@ from anemo.captcha import (
 from anemo.signedvalue import MAX_CLOCK_SKEW
 
 if TYPE_CHECKING:
-    from conftest import Clock, Race, RedisStore
+    from conftest import Clock, Race
+
+    from anemo.captcha.redis import RedisStore
 
 SECRET = "a test secret, long enough to be one"
 MODES = ["server-side", "stateless"]

@@ -11,15 +11,16 @@ import pytest
 from anemo.captcha import ChallengeStore, MemoryStore, StoreFull
 
 if TYPE_CHECKING:
-    from conftest import Clock, Race, RedisStore
+    from conftest import Clock, Race
 
 
-@pytest.fixture(params=["memory", "redis"])
+@pytest.fixture(params=["memory", "redis", "redis-async", "redis-cluster"])
 def store(request: pytest.FixtureRequest) -> ChallengeStore:
-    """Each store implementation, real (Redis on a real server)."""
+    """Each store implementation, real (Redis, and a 3-master Redis Cluster, on real servers)."""
     if request.param == "memory":
         return MemoryStore()
-    redis_store: RedisStore = request.getfixturevalue("redis_store")
+    fixture = {"redis": "redis_store", "redis-async": "async_redis_store", "redis-cluster": "cluster_store"}
+    redis_store: ChallengeStore = request.getfixturevalue(fixture[request.param])
     return redis_store
 
 
@@ -47,12 +48,14 @@ def test_add_writes_only_once(store: ChallengeStore) -> None:
     assert store.get("used") == b"1"
 
 
-def test_entries_expire_on_redis(redis_store: RedisStore) -> None:
+@pytest.mark.parametrize("kind", ["redis_store", "async_redis_store", "cluster_store"])
+def test_entries_expire_on_redis(kind: str, request: pytest.FixtureRequest) -> None:
     """Redis drops an entry after its TTL, kept in milliseconds (not rounded down to zero)."""
+    redis_store = request.getfixturevalue(kind)
     redis_store.put("short", b"v", 0.5)
     assert redis_store.add("short-used", b"1", 0.5)
-    assert 0 < redis_store.client.pttl("short") <= 500
-    assert 0 < redis_store.client.pttl("short-used") <= 500
+    assert 0 < redis_store.client.pttl(redis_store.prefix + "short") <= 500
+    assert 0 < redis_store.client.pttl(redis_store.prefix + "short-used") <= 500
     time.sleep(0.7)
     assert redis_store.take("short") is None
     assert redis_store.add("short-used", b"1", 60)

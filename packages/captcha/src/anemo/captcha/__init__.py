@@ -2,7 +2,7 @@
 
 from ._render import IMAGE_TYPES, render
 from ._service import CaptchaService, Challenge
-from ._store import ChallengeStore, MemoryStore
+from ._store import AsyncChallengeStore, ChallengeStore, MemoryStore
 from ._text import ALPHABET, MAX_LENGTH, normalize_answer, random_text
 from .errors import (
     CaptchaError,
@@ -11,6 +11,7 @@ from .errors import (
     InvalidChallenge,
     RenderError,
     StoreFull,
+    StoreUnavailable,
     VerificationError,
     WrongAnswer,
 )
@@ -23,6 +24,7 @@ __all__ = [
     "CaptchaService",
     "Challenge",
     "ChallengeStore",
+    "AsyncChallengeStore",
     "MemoryStore",
     # images
     "render",
@@ -35,6 +37,7 @@ __all__ = [
     "CaptchaError",
     "RenderError",
     "StoreFull",
+    "StoreUnavailable",
     "VerificationError",
     "InvalidChallenge",
     "ChallengeExpired",

@@ -2,6 +2,9 @@
 
 Needs the ``tornado`` extra. Rendering is CPU work (about a millisecond at 160x60, far more at large
 sizes), so :class:`CaptchaImageHandler` draws in an executor and the IOLoop keeps serving others.
+With an async store (:class:`~anemo.captcha.redis.AsyncRedisStore`), the image handler and
+:func:`apasses_captcha` await it, so a slow store never holds the IOLoop. A store that is down
+gives a 503, never a traceback.
 
 ::
 
@@ -13,20 +16,29 @@ sizes), so :class:`CaptchaImageHandler` draws in an executor and the IOLoop keep
     # in the form's handler: challenge = service.issue(), then in the template
     # <img src="/captcha/{{ challenge.id }}">, <input type=hidden name=captcha.challenge
     # value="{{ challenge.token }}"> and <input name=captcha.answer autocomplete=off>
-    # on POST, before looking at credentials: if not passes_captcha(self, service): ...
+    # on POST, before looking at credentials: if not await apasses_captcha(self, service): ...
 """
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import Executor
 
-import tornado.web
-from tornado.ioloop import IOLoop
+try:
+    import tornado.web
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "tornado":
+        raise
+    raise ModuleNotFoundError(
+        "anemo.captcha.tornado needs Tornado: pip install 'anemo-captcha[tornado]'"
+    ) from exc
 
 from ._service import CaptchaService
-from .errors import InvalidChallenge
+from .errors import InvalidChallenge, StoreUnavailable
 
-__all__ = ["CaptchaImageHandler", "passes_captcha", "NO_CACHE_HEADERS"]
+__all__ = ["CaptchaImageHandler", "passes_captcha", "apasses_captcha", "NO_CACHE_HEADERS"]
+
+log = logging.getLogger("anemo.captcha")
 
 #: Headers that keep every cache (browser, proxy) from keeping or reusing a challenge image.
 NO_CACHE_HEADERS = {
@@ -49,9 +61,11 @@ class CaptchaImageHandler(tornado.web.RequestHandler):
 
     async def get(self, challenge_id: str) -> None:
         try:
-            image = await IOLoop.current().run_in_executor(self.executor, self.service.image, challenge_id)
+            image = await self.service.aimage(challenge_id, executor=self.executor)
         except InvalidChallenge:
             raise tornado.web.HTTPError(404, "no such captcha") from None
+        except StoreUnavailable as exc:
+            raise _unavailable(exc) from None
         for name, value in NO_CACHE_HEADERS.items():
             self.set_header(name, value)
         self.set_header("Content-Type", self.service.media_type)
@@ -75,4 +89,29 @@ def passes_captcha(
     """
     token = handler.get_body_argument(challenge_field, "")
     answer = handler.get_body_argument(answer_field, "")
-    return service.passes(token, answer)
+    try:
+        return service.passes(token, answer)
+    except StoreUnavailable as exc:
+        raise _unavailable(exc) from None
+
+
+async def apasses_captcha(
+    handler: tornado.web.RequestHandler,
+    service: CaptchaService,
+    *,
+    challenge_field: str = "captcha.challenge",
+    answer_field: str = "captcha.answer",
+) -> bool:
+    """:func:`passes_captcha` for any store, awaiting an async one: the IOLoop keeps serving."""
+    token = handler.get_body_argument(challenge_field, "")
+    answer = handler.get_body_argument(answer_field, "")
+    try:
+        return await service.apasses(token, answer)
+    except StoreUnavailable as exc:
+        raise _unavailable(exc) from None
+
+
+def _unavailable(exc: StoreUnavailable) -> tornado.web.HTTPError:
+    """One log line and a 503 (never a traceback) for a store that is down."""
+    log.warning("captcha: 503, %s", exc)
+    return tornado.web.HTTPError(503, "captcha store unavailable")

@@ -24,19 +24,6 @@ from anemo_testing import RedisCluster, RedisServer, Servers
 T = TypeVar("T")
 
 
-class Clock:
-    """A clock that moves only when told to."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 class BlockingAdapter:
     """An async store's methods called from plain threads, on a loop of its own: the sync suite
     (races included) then runs unchanged against it."""
@@ -111,12 +98,6 @@ def run_race(attempts: int, action: Callable[[], object]) -> list[object]:
 def race() -> Race:
     """``race(n, action)``: ``action`` run by n threads at once, their results in a list."""
     return run_race
-
-
-@pytest.fixture
-def clock() -> Clock:
-    """A clock for the service under test, at a fixed time until advanced."""
-    return Clock()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from anemo.captcha import CaptchaService, Challenge, MemoryStore
 from anemo.captcha.formvalidate import DEFAULT_MESSAGE, captcha_field
 
 if TYPE_CHECKING:
-    from conftest import Clock
+    from anemo_testing import Clock
 
 SECRET = "a test secret, long enough to be one"
 

@@ -30,9 +30,10 @@ from anemo.captcha import (
 from anemo.signedvalue import MAX_CLOCK_SKEW
 
 if TYPE_CHECKING:
-    from conftest import Clock, Race
+    from conftest import Race
 
     from anemo.captcha.redis import RedisStore
+    from anemo_testing import Clock
 
 SECRET = "a test secret, long enough to be one"
 MODES = ["server-side", "stateless"]

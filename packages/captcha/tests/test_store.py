@@ -11,7 +11,9 @@ import pytest
 from anemo.captcha import ChallengeStore, MemoryStore, StoreFull
 
 if TYPE_CHECKING:
-    from conftest import Clock, Race
+    from conftest import Race
+
+    from anemo_testing import Clock
 
 
 @pytest.fixture(params=["memory", "redis", "redis-async", "redis-cluster"])

@@ -20,7 +20,7 @@ from anemo.captcha import CaptchaService, MemoryStore
 from anemo.captcha.tornado import NO_CACHE_HEADERS, CaptchaImageHandler, passes_captcha
 
 if TYPE_CHECKING:
-    from conftest import Clock
+    from anemo_testing import Clock
 
 SECRET = "a test secret, long enough to be one"
 

@@ -31,24 +31,6 @@ settings.load_profile("anemo")
 _prefixes = itertools.count()
 
 
-class Clock:
-    """A Unix clock that moves only when told to."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 Run = Callable[[Coroutine[Any, Any, Any]], Any]
 
 

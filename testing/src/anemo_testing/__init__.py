@@ -1,5 +1,6 @@
 """Test support for anemo: real servers as pytest fixtures, and packaging checks."""
 
+from ._clock import Clock
 from ._distribution import check_distribution
 from ._servers import (
     MemcachedServer,
@@ -15,6 +16,7 @@ from .plugin import Servers
 __version__ = "0.1.0"
 
 __all__ = [
+    "Clock",
     "MemcachedServer",
     "MissingServerBinary",
     "RedisCluster",

@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from ._clock import Clock
 from ._servers import MemcachedServer, RedisCluster, RedisServer
 
-__all__ = ["Servers", "memcached_server", "redis_cluster", "redis_server", "servers"]
+__all__ = ["Servers", "clock", "memcached_server", "redis_cluster", "redis_server", "servers"]
 
 
 class Servers:
@@ -78,3 +79,9 @@ def memcached_server(servers: Servers) -> MemcachedServer:
 def redis_cluster(servers: Servers) -> RedisCluster:
     """A running three-master Redis Cluster."""
     return servers.redis_cluster()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A settable Unix clock at 1_800_000_000, for the code under test."""
+    return Clock()

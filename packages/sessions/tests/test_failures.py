@@ -162,8 +162,7 @@ def test_cluster_sessions_on_every_master(redis_cluster: RedisCluster, run) -> N
                 update = await manager.save(session)
                 assert update is not None
                 assert session.id is not None
-                node = store.client.get_node_from_key(store._key(session.id))
-                masters.add(node.port)
+                masters.add(int(store.node_of(session.id).rsplit(":", 1)[1]))
                 assert (await manager.load(manager.open(update.value)))["n"] == n
             assert masters == {node.port for node in redis_cluster.nodes}
             assert len(await manager.sessions_of("grace")) == 40
@@ -188,7 +187,7 @@ def test_cluster_master_death_fails_fast(redis_cluster: RedisCluster, run) -> No
             for cookie in cookies:
                 session_id = manager.open(cookie).id
                 assert session_id is not None
-                ports[cookie] = store.client.get_node_from_key(store._key(session_id)).port
+                ports[cookie] = store.client.get_node_from_key(store.record_key(session_id)).port
             victim.kill()
             for cookie in cookies:
                 started = time.monotonic()

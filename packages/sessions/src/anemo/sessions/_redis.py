@@ -101,7 +101,8 @@ class RedisStore:
         except redis.exceptions.RedisError as exc:
             raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
 
-    def _key(self, session_id: str) -> str:
+    def record_key(self, session_id: str) -> str:
+        """The Redis key of a session's record: ``PREFIX{ID}``."""
         return f"{self.prefix}{{{session_id}}}"
 
     def _user_key(self, user_id: str) -> str:
@@ -113,7 +114,7 @@ class RedisStore:
 
     async def load(self, session_id: str) -> dict[str, Any] | None:
         with self._errors():
-            raw: dict[bytes, bytes] = await self.client.hgetall(self._key(session_id))
+            raw: dict[bytes, bytes] = await self.client.hgetall(self.record_key(session_id))
         if not raw:
             return None
         try:
@@ -126,7 +127,7 @@ class RedisStore:
     async def save(
         self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
     ) -> None:
-        key = self._key(session_id)
+        key = self.record_key(session_id)
         encoded = {name: encode_value(value) for name, value in changed.items()}
         if 2 * len(encoded) + len(removed) <= _SCRIPT_ARGUMENTS:
             arguments: list[str | int] = [_milliseconds(ttl), len(encoded)]
@@ -147,11 +148,11 @@ class RedisStore:
 
     async def touch(self, session_id: str, *, ttl: float) -> None:
         with self._errors():
-            await self.client.pexpire(self._key(session_id), _milliseconds(ttl))
+            await self.client.pexpire(self.record_key(session_id), _milliseconds(ttl))
 
     async def delete(self, session_id: str) -> None:
         with self._errors():
-            await self.client.delete(self._key(session_id))
+            await self.client.delete(self.record_key(session_id))
 
     async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
         key = self._user_key(user_id)
@@ -223,6 +224,11 @@ class RedisClusterStore(RedisStore):
             **client_options,
         )
         return cls(client, prefix=prefix)
+
+    def node_of(self, session_id: str) -> str:
+        """``host:port`` of the master that holds the session's slot (as the client last saw it)."""
+        node = self.client.get_node_from_key(self.record_key(session_id))
+        return f"{node.host}:{node.port}"
 
     async def health(self) -> list[NodeHealth]:
         """Every master and replica the client knows of, each PINGed on its own."""

@@ -1,0 +1,148 @@
+"""Configuration: command-line options over environment variables over defaults, checked once."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import stat
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from anemo.sessions import InvalidStoreURL, store_from_url
+
+__all__ = ["Config", "ConfigError", "parse_config", "load_cookie_secret"]
+
+_ENV = "ANEMO_DEMO_"
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work, with the reason in words a person can act on."""
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything the application needs to start."""
+
+    address: str = "127.0.0.1"
+    port: int = 8888
+    debug: bool = False
+    cookie_secret: str | None = None
+    session_store: str = "memory://"
+    captcha_store: str = "memory"
+    processes: int = 1
+    data_dir: Path = Path(".anemo-demo")
+
+    @property
+    def captcha_redis_url(self) -> str | None:
+        """The Redis URL captchas are kept in, or None for this process's memory."""
+        if self.captcha_store == "memory":
+            return None
+        if self.captcha_store == "session":
+            first = self.session_store.replace("redis+cluster://", "redis://").split(",")[0]
+            return first.split("?")[0]
+        return self.captcha_store
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anemo-demo",
+        description="The anemo demo application. Every option can also be set in the environment "
+        f"variable {_ENV}NAME (for example {_ENV}PORT=8000); an option on the command line wins.",
+    )
+    parser.add_argument("--address", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8888; 0 picks a free one)")
+    parser.add_argument("--debug", action="store_true", default=None, help="Tornado debug mode: tracebacks, reloads")
+    parser.add_argument(
+        "--cookie-secret",
+        help="secret that signs cookies (default: generated once into DATA_DIR/cookie_secret, mode 0600)",
+    )
+    parser.add_argument(
+        "--session-store",
+        help="where sessions live: memory:// (default), redis://host:port/db, memcached://host:port, "
+        "a comma-separated list of those (sharded, ?weight=N), or redis+cluster://host:port,...",
+    )
+    parser.add_argument(
+        "--captcha-store",
+        help="where captcha challenges wait: memory (default), session (the session store's first "
+        "Redis), or a redis:// URL",
+    )
+    parser.add_argument("--processes", type=int, help="processes to fork (default 1); more need Redis stores")
+    parser.add_argument("--data-dir", help="where the SQLite users file, avatars and the secret go")
+    return parser
+
+
+def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> Config:
+    """The configuration from ``argv`` and ``environ``; ConfigError when a setting cannot work."""
+    environ = os.environ if environ is None else environ
+    args = _parser().parse_args(argv)
+    raw: dict[str, object] = {}
+    for name in ("address", "port", "debug", "cookie_secret", "session_store", "captcha_store", "processes", "data_dir"):
+        value = getattr(args, name)
+        if value is None:
+            value = environ.get(_ENV + name.upper())
+        if value is not None:
+            raw[name] = value
+    try:
+        config = Config(
+            address=str(raw.get("address", Config.address)),
+            port=int(raw.get("port", Config.port)),  # type: ignore[call-overload]
+            debug=str(raw.get("debug", "")).lower() in ("1", "true", "yes", "on"),
+            cookie_secret=str(raw["cookie_secret"]) if "cookie_secret" in raw else None,
+            session_store=str(raw.get("session_store", Config.session_store)),
+            captcha_store=str(raw.get("captcha_store", Config.captcha_store)),
+            processes=int(raw.get("processes", 1)),  # type: ignore[call-overload]
+            data_dir=Path(str(raw.get("data_dir", Config.data_dir))),
+        )
+    except ValueError as exc:
+        raise ConfigError(f"a number was expected: {exc}") from None
+    _check(config)
+    return config
+
+
+def _check(config: Config) -> None:
+    if not 0 <= config.port <= 65535:
+        raise ConfigError(f"port {config.port} is not between 0 and 65535")
+    if config.processes < 1:
+        raise ConfigError("processes must be at least 1")
+    try:
+        store_from_url(config.session_store)
+    except InvalidStoreURL as exc:
+        raise ConfigError(f"--session-store: {exc}") from None
+    if config.captcha_store not in ("memory", "session") and not config.captcha_store.startswith("redis://"):
+        raise ConfigError("--captcha-store must be memory, session or a redis:// URL")
+    if config.captcha_store == "session" and not config.session_store.startswith("redis"):
+        raise ConfigError("--captcha-store session needs a Redis session store")
+    if config.processes > 1:
+        if config.session_store.startswith("memory"):
+            raise ConfigError(
+                "several processes cannot share sessions kept in memory: give --session-store a "
+                "Redis or memcached URL (each process would otherwise have its own sessions)"
+            )
+        if config.captcha_store == "memory":
+            raise ConfigError(
+                "several processes cannot share captchas kept in memory: use --captcha-store session "
+                "or a redis:// URL (a challenge issued by one process must verify in another)"
+            )
+
+
+def load_cookie_secret(config: Config) -> str:
+    """The configured secret, or the one in DATA_DIR/cookie_secret, made (mode 0600) on first run."""
+    if config.cookie_secret:
+        if len(config.cookie_secret) < 16:
+            raise ConfigError("the cookie secret must be at least 16 characters")
+        return config.cookie_secret
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    path = config.data_dir / "cookie_secret"
+    try:
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        mode = stat.S_IMODE(path.stat().st_mode)
+        if mode & 0o077:
+            raise ConfigError(f"{path} is readable by others (mode {mode:o}): chmod 600 it") from None
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(descriptor, "w", encoding="ascii") as file:
+        secret = secrets.token_urlsafe(48)
+        file.write(secret + "\n")
+    return secret

@@ -1,0 +1,39 @@
+"""The visitor's active sessions, from anemo-sessions' per-user index, and "sign out everywhere else"."""
+
+from __future__ import annotations
+
+import tornado.web
+
+from anemo.sessions import NotSupported
+
+from .base import BaseHandler
+
+__all__ = ["Account", "SignOutOthers"]
+
+
+class Account(BaseHandler):
+    @tornado.web.authenticated
+    async def get(self) -> None:
+        manager = self.services.sessions
+        user_id = self.current_user
+        try:
+            sessions = await manager.sessions_of(user_id)
+        except NotSupported as exc:
+            sessions, unsupported = [], exc.reason
+        else:
+            unsupported = None
+        assert self.session.id is not None
+        current = manager.id_hash(self.session.id)
+        ended = self.get_query_argument("ended", None)
+        self.render("account.html", sessions=sessions, current=current, unsupported=unsupported, ended=ended)
+
+
+class SignOutOthers(BaseHandler):
+    @tornado.web.authenticated
+    async def post(self) -> None:
+        assert self.session.id is not None
+        try:
+            ended = await self.services.sessions.invalidate_user(self.current_user, except_id=self.session.id)
+        except NotSupported:
+            ended = 0
+        self.redirect(f"/account?ended={ended}")

@@ -1,0 +1,73 @@
+"""What every page shares: the session, the services, the visitor's language, error pages."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import urlsplit
+
+import tornado.web
+
+from anemo.sessions import StoreUnavailable
+from anemo.sessions.tornado import SessionMixin
+from anemo.signedvalue.tornado import JSONCookieMixin
+
+from ..services import Services
+
+__all__ = ["BaseHandler", "safe_next"]
+
+log = logging.getLogger("anemo_demo")
+
+
+def safe_next(target: str | None, default: str = "/account") -> str:
+    """A redirect target on this site only: a path, never ``//host`` or ``https://elsewhere``."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    parts = urlsplit(target)
+    return default if parts.scheme or parts.netloc else target
+
+
+class BaseHandler(SessionMixin, JSONCookieMixin, tornado.web.RequestHandler):
+    """A page with ``self.session``, ``self.services`` and templated error pages."""
+
+    @property
+    def services(self) -> Services:
+        services: Services = self.settings["services"]
+        return services
+
+    @property
+    def username(self) -> str | None:
+        """The signed-in user's name, kept in the session at login."""
+        session = getattr(self, "session", None)
+        if session is None or not session.loaded or session.user_id is None:
+            return None
+        name = session.get("username")
+        return name if isinstance(name, str) else None
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        namespace = super().get_template_namespace()
+        namespace["username"] = self.username
+        namespace["prefs"] = self.get_signed_json_cookie("prefs") or {}
+        return namespace
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if self.settings.get("serve_traceback") and exc is not None and not isinstance(exc, StoreUnavailable):
+            super().write_error(status_code, **kwargs)
+            return
+        if isinstance(exc, StoreUnavailable):
+            self.set_header("Retry-After", "5")
+        reason = exc.log_message if isinstance(exc, tornado.web.HTTPError) and exc.log_message else None
+        if _wants_json(self):
+            self.finish({"error": self._reason, "status": status_code})
+            return
+        try:
+            self.render("error.html", status=status_code, reason=reason)
+        except Exception:  # a broken template must not hide the error itself
+            log.exception("error page failed to render")
+            self.finish(f"<!doctype html><title>{status_code}</title><h1>{status_code}</h1>")
+
+
+def _wants_json(handler: tornado.web.RequestHandler) -> bool:
+    headers = handler.request.headers
+    return "application/json" in headers.get("Accept", "") or headers.get("X-Requested-With") == "XMLHttpRequest"

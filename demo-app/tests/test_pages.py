@@ -1,0 +1,281 @@
+"""Every page and every form error path over HTTP, on the embedded defaults."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import time
+import urllib.parse
+import uuid
+
+import pytest
+from PIL import Image
+
+PASSWORD = "correct horse battery"
+
+
+def test_every_page_renders(client) -> None:
+    """Each page answers 200 and is rendered through the layout (header, nav, footer)."""
+    for path in ("/", "/visits", "/register", "/login", "/hosts", "/cookies", "/cluster", "/subdomain"):
+        response = client.get(path)
+        assert response.status == 200, path
+        assert '<nav>' in response.body and "Built with anemo" in response.body, path
+        assert re.search(r'/static/style\.css\?v=[0-9a-f]+', response.body), "static_url versions files"
+    assert 'aria-current="page">Hosts' in client.get("/hosts").body  # the UI module marks the page
+
+
+def test_errors_are_template_pages_never_tracebacks(client) -> None:
+    for path, status in (("/no/such/page", 404), ("/captcha/" + "A" * 22, 404)):
+        response = client.get(path)
+        assert response.status == status
+        assert "Traceback" not in response.body
+    forged = client.request("/register", b"username=x", {"Content-Type": "application/x-www-form-urlencoded"})
+    assert forged.status == 403  # no XSRF token
+    assert '<h1 id="status">403</h1>' in forged.body
+    assert client.post("/account/sign-out-others").status == 403  # not signed in
+    assert client.get("/logout").status == 405
+
+
+def test_register_log_out_log_in(live, client, register_user, solve_captcha, new_client) -> None:
+    """Register logs in with a new session id; logout ends it server-side; login again."""
+    client.get("/visits")
+    anonymous = client.cookie("session")
+    response = register_user(live, client, "alice")
+    assert response.status == 302 and response.location == "/account"
+    assert client.cookie("session") not in (None, anonymous)  # regenerated on login
+    assert 'id="signed-in-as">alice<' in client.get("/account").body
+
+    before_logout = client.cookie("session")
+    assert client.post("/logout").location == "/"
+    assert client.cookie("session") is None
+    replay = new_client(live)
+    replay.jar.set_cookie(next(c for c in client.jar if c.name == "_xsrf"))
+    assert replay.get("/account").status == 302  # the old cookie is worthless
+    assert before_logout
+
+    page = client.get("/login?next=/hosts").body
+    response = client.post(
+        "/login", {"username": "alice", "password": PASSWORD, "next": "/hosts", **solve_captcha(live, page)}
+    )
+    assert response.location == "/hosts"
+
+
+@pytest.mark.parametrize("language", ["en-US", "zh-CN"])
+def test_register_errors_are_inline_and_translated(live, client, solve_captcha, language) -> None:
+    client.language = language
+    page = client.get("/register").body
+    response = client.post(
+        "/register",
+        {"username": "x", "email": "not-an-email", "password": "short", "confirm": "other", **solve_captcha(live, page)},
+    )
+    assert response.status == 400
+    errors = dict(re.findall(r'<p class="error" data-for="([^"]+)">([^<]+)</p>', response.body))
+    assert set(errors) >= {"username", "email", "password"}
+    chinese = any("\u4e00" <= char <= "\u9fff" for char in "".join(errors.values()))
+    assert chinese == (language == "zh-CN")
+    assert 'value="not-an-email"' in response.body  # typed values are kept
+
+
+def test_wrong_captcha_is_refused_before_credentials(live, client, register_user) -> None:
+    register_user(live, client, "bob")
+    client.post("/logout")
+    page = client.get("/login").body
+    token = re.search(r'name="captcha.challenge" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    response = client.post(
+        "/login", {"username": "bob", "password": PASSWORD, "captcha.challenge": token, "captcha.answer": "WRONG"}
+    )
+    assert response.status == 400
+    assert 'data-for="captcha"' in response.body
+    assert client.get("/account").status == 302  # not logged in
+    # the used challenge cannot be replayed with the right answer either
+    replay = client.post("/login", {"username": "bob", "password": PASSWORD, "captcha.challenge": token, "captcha.answer": "X"})
+    assert replay.status == 400
+
+
+def test_wrong_password_and_taken_username(live, client, register_user, solve_captcha, new_client) -> None:
+    register_user(live, client, "carol")
+    client.post("/logout")
+    page = client.get("/login").body
+    response = client.post("/login", {"username": "carol", "password": "nope nope nope", **solve_captcha(live, page)})
+    assert response.status == 400 and 'id="notice"' in response.body
+    other = new_client(live)
+    response = register_user(live, other, "CAROL")
+    assert response.status == 400 and "taken" in response.body
+
+
+def test_open_redirects_are_refused(live, client, register_user, solve_captcha) -> None:
+    register_user(live, client, "dave")
+    client.post("/logout")
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example"):
+        page = client.get("/login").body
+        response = client.post("/login", {"username": "dave", "password": PASSWORD, "next": target, **solve_captcha(live, page)})
+        assert response.location == "/account", target
+        client.post("/logout")
+
+
+def test_account_lists_sessions_and_signs_out_the_others(live, register_user, solve_captcha, new_client) -> None:
+    laptop, phone = new_client(live), new_client(live)
+    register_user(live, laptop, "erin")
+    page = phone.get("/login").body
+    phone.post("/login", {"username": "erin", "password": PASSWORD, **solve_captcha(live, page)})
+    listing = laptop.get("/account").body
+    assert listing.count('class="session') == 2
+    assert listing.count('class="session current"') == 1
+    response = laptop.post("/account/sign-out-others")
+    assert response.location == "/account?ended=1"
+    assert phone.get("/account").status == 302  # the phone was signed out
+    assert laptop.get("/account").status == 200
+
+
+def png(size: tuple[int, int] = (300, 200)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, (200, 40, 90)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def multipart(fields: dict[str, str], files: dict[str, tuple[str, bytes, str]]) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = []
+    for name, value in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode())
+    for name, (filename, body, content_type) in files.items():
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+            f"Content-Type: {content_type}\r\n\r\n".encode() + body + b"\r\n"
+        )
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def test_avatar_upload_by_form_and_ajax(live, client, register_user) -> None:
+    register_user(live, client, "frank")
+    body, content_type = multipart(
+        {"_xsrf": client.cookie("_xsrf") or "", "display_name": "Frank"}, {"avatar": ("../../etc/passwd.png", png(), "image/png")}
+    )
+    response = client.request("/profile", body, {"Content-Type": content_type})
+    assert response.location == "/profile?saved=1"
+    page = client.get("/profile").body
+    avatar = re.search(r'id="avatar" src="(/avatars/[^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert "passwd" not in avatar
+    image = client.get(avatar)
+    assert image.status == 200
+    saved = list(live.services.avatars.iterdir())
+    assert len(saved) == 1 and saved[0].parent == live.services.avatars
+    with Image.open(saved[0]) as thumbnail:
+        assert thumbnail.size == (128, 128)
+
+    body, content_type = multipart({}, {"avatar": ("me.png", png((64, 64)), "image/png")})
+    response = client.request(
+        "/profile/avatar",
+        body,
+        {"Content-Type": content_type, "X-XSRFToken": client.cookie("_xsrf") or "", "X-Requested-With": "XMLHttpRequest"},
+    )
+    assert response.status == 200
+    assert json.loads(response.body)["avatar_url"].startswith("/avatars/")
+
+
+def test_bad_avatars_are_refused(live, client, register_user) -> None:
+    register_user(live, client, "grace")
+    headers = {"X-XSRFToken": client.cookie("_xsrf") or "", "X-Requested-With": "XMLHttpRequest"}
+    for filename, data in (
+        ("evil.png", b"<script>alert(1)</script>"),  # not an image whatever its name
+        ("big.png", png((3000, 3000)) + b"\0" * (2 * 1024 * 1024)),  # too large
+        ("broken.png", png()[:60]),  # a damaged image
+    ):
+        body, content_type = multipart({}, {"avatar": (filename, data, "image/png")})
+        response = client.request("/profile/avatar", body, {"Content-Type": content_type, **headers})
+        assert response.status == 400, filename
+        assert "avatar" in json.loads(response.body)["errors"], filename
+    assert list(live.services.avatars.iterdir()) == []
+
+
+def test_hosts_rows_added_removed_and_saved(client) -> None:
+    def form(rows: list[dict[str, str]], action: str, owner: tuple[str, str] = ("Ops", "ops@example.com")) -> dict[str, str]:
+        data = {"owner.name": owner[0], "owner.email": owner[1], "action": action}
+        for index, row in enumerate(rows):
+            for key, value in row.items():
+                data[f"hosts[{index}].{key}"] = value
+        return data
+
+    web = {"host": "web", "ip": "10.0.0.1", "port": "80", "phone": ""}
+    bad = {"host": "db", "ip": "10.0.0.300", "port": "70000", "phone": ""}
+    page = client.post("/hosts", form([web], "add")).body
+    assert page.count('class="host-row"') == 2 and 'value="web"' in page
+    assert client.get("/hosts").body.count('class="host-row"') == 2  # the draft is in the session
+    page = client.post("/hosts", form([web, bad], "save")).body
+    assert 'data-for="hosts[1].ip"' in page and 'data-for="hosts[1].port"' in page
+    page = client.post("/hosts", form([web, bad], "remove-1")).body
+    assert page.count('class="host-row"') == 1
+    response = client.post("/hosts", form([web], "save", owner=("", "x")))
+    assert response.status == 400 and 'data-for="owner.name"' in response.body and 'data-for="owner.email"' in response.body
+    response = client.post("/hosts", form([web], "save"))
+    assert response.status == 200 and 'id="saved"' in response.body
+    assert 'value="10.0.0.1"' in client.get("/hosts").body
+
+
+def test_cookie_page_shows_tampering(client) -> None:
+    client.post("/cookies", {"action": "set"})
+    rows = client.get("/cookies").body
+    assert rows.count(">alice</td>") == 3
+    client.post("/cookies", {"action": "tamper"})
+    page = client.get("/cookies").body
+    read = dict(re.findall(r'<tr data-kind="(\w+)">.*?<td class="read">(.*?)</td>', page, re.S))
+    assert read["plain"] != "alice" and "rejected" not in read["plain"]  # believed, though changed
+    assert "rejected" in read["signed"] and "rejected" in read["encrypted"]
+
+
+def test_preferences_in_a_signed_cookie(client) -> None:
+    client.post("/cookies", {"action": "prefs", "theme": "dark"})
+    assert 'data-theme="dark"' in client.get("/").body
+    prefs = next(c for c in client.jar if c.name == "prefs")
+    prefs.value = prefs.value[:-2] + ("AA" if not prefs.value.endswith("AA") else "BB")
+    assert 'data-theme="light"' in client.get("/").body  # a forged preference is ignored
+
+
+def test_cluster_page_draws_the_ring(client) -> None:
+    client.get("/visits")
+    page = client.get("/cluster").body
+    assert 'id="store-kind">memory<' in page
+    assert "<svg" in page and 'class="session-point"' in page
+    assert "Your session lives on" in page
+
+
+def test_async_page_keeps_the_process_serving(live, client, new_client) -> None:
+    """While /async awaits its one-second call, other requests are answered at once."""
+    import threading  # noqa: PLC0415
+
+    result: dict[str, object] = {}
+
+    def slow() -> None:
+        result["page"] = client.get("/async")
+
+    thread = threading.Thread(target=slow)
+    started = time.monotonic()
+    thread.start()
+    time.sleep(0.2)
+    other = new_client(live).get("/bare")
+    served = time.monotonic() - started
+    thread.join(10)
+    assert other.status == 200 and served < 0.8
+    assert result["page"].status == 200  # type: ignore[attr-defined]
+    assert time.monotonic() - started >= 1.0
+
+
+def test_subdomain_routing(client) -> None:
+    response = client.get("/", Host="api.localhost")
+    assert json.loads(response.body)["handlers"] == "api.localhost"
+    assert "<html" in client.get("/").body
+
+
+def test_gigantic_and_garbled_posts_fail_cleanly(client) -> None:
+    huge = {f"hosts[{n}].host": "x" for n in range(5000)}
+    response = client.post("/hosts", {**huge, "action": "save"})
+    assert response.status in (200, 400)
+    assert "Traceback" not in response.body
+    garbled = client.request(
+        "/hosts",
+        urllib.parse.urlencode({"_xsrf": client.cookie("_xsrf") or "", "action": "save"}).encode() + b"&owner.name=%ff%fe",
+        {"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    assert garbled.status == 400 and "Traceback" not in garbled.body

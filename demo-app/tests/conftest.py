@@ -197,3 +197,11 @@ def solve_captcha() -> Callable[[LiveApp, str], dict[str, str]]:
 def register_user() -> Callable[..., Response]:
     """``register_user(live, client, username)``: register and log in through the real form."""
     return register
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Keep each phase's report on the test item, so fixtures can tell a failed test (screenshots)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    setattr(item, f"rep_{report.when}", report)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tornado.web
 
-from anemo.sessions import NotSupported
+from anemo.sessions import NotSupported, StoreUnavailable
 
 from .base import BaseHandler
 
@@ -20,6 +20,8 @@ class Account(BaseHandler):
             sessions = await manager.sessions_of(user_id)
         except NotSupported as exc:
             sessions, unsupported = [], exc.reason
+        except StoreUnavailable:  # one shard down: the list would be short, so show none
+            sessions, unsupported = [], self.locale.translate("a session store node is unavailable right now")
         else:
             unsupported = None
         assert self.session.id is not None

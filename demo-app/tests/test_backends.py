@@ -1,0 +1,175 @@
+"""The same flows on Redis and on sharded sessions; processes sharing one Redis; a shard dying."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from anemo.captcha import CaptchaService
+from anemo.captcha.redis import AsyncRedisStore
+from anemo.sessions import ShardedStore
+from anemo_testing import RedisServer, Servers, free_port
+
+PASSWORD = "correct horse battery"
+
+
+def flow(live, client, register_user, solve_captcha, username: str) -> None:  # type: ignore[no-untyped-def]
+    """Register, read the account page, keep a hosts draft, log out, log in again."""
+    assert register_user(live, client, username).location == "/account"
+    assert client.get("/account").body.count('class="session current"') == 1
+    client.post("/hosts", {"owner.name": "o", "owner.email": "o@example.com", "hosts[0].host": "h", "action": "add"})
+    assert client.get("/hosts").body.count('class="host-row"') == 2
+    assert client.post("/logout").location == "/"
+    assert client.get("/account").status == 302
+    page = client.get("/login").body
+    response = client.post("/login", {"username": username, "password": PASSWORD, **solve_captcha(live, page)})
+    assert response.location == "/account"
+
+
+@pytest.mark.parametrize("kind", ["redis", "sharded"])
+def test_flows_on_server_sessions(kind, servers: Servers, make_live, new_client, register_user, solve_captcha) -> None:  # type: ignore[no-untyped-def]
+    nodes = [servers.redis() for _ in range(1 if kind == "redis" else 3)]
+    live = make_live(session_store=",".join(node.url for node in nodes), captcha_store="session")
+    client = new_client(live)
+    flow(live, client, register_user, solve_captcha, f"user-{kind}")
+    page = client.get("/cluster").body
+    assert f'id="store-kind">{kind}<' in page
+    assert page.count('class="node"') == len(nodes)  # every node reachable
+
+
+def start_demo(port: int, data_dir: Path, *options: str) -> subprocess.Popen[bytes]:
+    with open(data_dir / f"demo-{port}.log", "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "anemo_demo", "--port", str(port), "--data-dir", str(data_dir),
+             "--cookie-secret", "shared secret for two processes", *options],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/bare", timeout=1) as response:
+                if response.status == 200:
+                    return process
+        except OSError:
+            time.sleep(0.1)
+    process.kill()
+    process.wait()
+    raise AssertionError(f"demo on {port} did not start: {(data_dir / f'demo-{port}.log').read_text()}")
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+class RedisCaptchaHook:
+    """The test's own service over the demo's Redis captcha store: it reads a challenge's text."""
+
+    def __init__(self, redis_url: str) -> None:
+        self.redis_url = redis_url
+
+    def answer(self, challenge_id: str) -> str:
+        async def read() -> str:
+            async with AsyncRedisStore.from_url(self.redis_url) as store:
+                return await CaptchaService(store, key_prefix="anemo-demo.captcha:").aanswer(challenge_id)
+
+        return asyncio.run(read())
+
+
+def test_two_processes_share_sessions_and_captchas(redis_server: RedisServer, tmp_path, new_client, solve_captcha) -> None:  # type: ignore[no-untyped-def]
+    """Logged in on one process, logged in on the other; a captcha issued by one verifies at the other."""
+    options = ("--session-store", redis_server.url, "--captcha-store", "session")
+    first_port, second_port = free_port(), free_port()
+    first = start_demo(first_port, tmp_path, *options)
+    second = start_demo(second_port, tmp_path, *options)
+    try:
+        hook = RedisCaptchaHook(redis_server.url)
+
+        class Remote:  # what the fixtures' helpers need of a live app
+            url = f"http://127.0.0.1:{first_port}"
+            answer = staticmethod(hook.answer)
+
+        one = new_client(Remote)
+        page = one.get("/register").body
+        other = f"http://127.0.0.1:{second_port}"
+        fields = solve_captcha(Remote, page)
+        data = {"username": "zoe", "email": "zoe@example.com", "password": PASSWORD, "confirm": PASSWORD, **fields}
+        one.base = other  # the form shown by the first process is posted to the second
+        assert one.post("/register", data).location == "/account"
+        assert 'id="signed-in-as">zoe<' in one.get("/account").body
+        one.base = Remote.url
+        assert 'id="signed-in-as">zoe<' in one.get("/account").body
+    finally:
+        stop(first)
+        stop(second)
+
+
+def test_forked_processes_serve_one_site(redis_server: RedisServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--processes 2 forks after binding; requests spread over both and all see one session."""
+    port = free_port()
+    process = start_demo(port, tmp_path, "--processes", "2", "--session-store", redis_server.url, "--captcha-store", "session")
+    try:
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+        counts = []
+        for _ in range(20):
+            with opener.open(f"http://127.0.0.1:{port}/visits?format=json", timeout=5) as response:
+                counts.append(int(re.search(rb'"visits": (\d+)', response.read()).group(1)))  # type: ignore[union-attr]
+        assert counts == list(range(1, 21))
+    finally:
+        stop(process)
+
+
+def test_memory_store_refuses_several_processes(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    result = subprocess.run(
+        [sys.executable, "-m", "anemo_demo", "--processes", "2", "--data-dir", str(tmp_path)],
+        capture_output=True, text=True, timeout=30, env={**os.environ},
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert "several processes cannot share sessions kept in memory" in result.stderr
+
+
+def test_a_dead_shard_gives_503_never_500(servers: Servers, make_live, new_client, register_user) -> None:  # type: ignore[no-untyped-def]
+    """Kill one of three shards mid-run: its users get a 503 page, the others keep their sessions."""
+    nodes = [servers.redis() for _ in range(3)]
+    live = make_live(session_store=",".join(node.url for node in nodes), captcha_store="memory")
+    store = live.services.sessions.store
+    assert isinstance(store, ShardedStore)
+    clients = []
+    for number in range(9):
+        client = new_client(live)
+        register_user(live, client, f"user{number}")
+        clients.append(client)
+    homes = {}
+    for client in clients:
+        session_id = live.services.sessions.open(client.cookie("session")).id
+        homes[id(client)] = store.node_of(session_id)
+    victim_name = max(set(homes.values()), key=list(homes.values()).count)
+    victim = next(node for node in nodes if victim_name.endswith(str(node.port)))
+    victim.kill()
+    for number, client in enumerate(clients):
+        for path in ("/", "/account"):
+            started = time.monotonic()
+            response = client.get(path)
+            assert response.status != 500
+            assert time.monotonic() - started < 1.5
+            if homes[id(client)] == victim_name:
+                assert response.status == 503
+                assert '<h1 id="status">503</h1>' in response.body
+            else:
+                assert response.status == 200
+                assert f'id="signed-in-as">user{number}<' in response.body  # still signed in
+    newcomer = new_client(live)
+    assert newcomer.get("/visits").status == 200  # new visitors are placed on live shards

@@ -1,0 +1,210 @@
+"""The demo in a real headless Chromium (Debian's, driven by Playwright; no browser download).
+
+Screenshots of failed tests land in ``demo-app/test-artifacts/``. With ``ANEMO_DEMO_SCREENSHOTS``
+set to a directory, the tests also save the pictures the front README shows.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("chromium is not installed: apt-get install -y chromium (the test command does it)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context_factory(browser, request) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
+    """``context_factory(locale="en-US")``: a fresh browser profile; pages screenshot on failure."""
+    contexts = []
+
+    def make(locale: str = "en-US") -> object:
+        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 800})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for number, context in enumerate(contexts):
+        if failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for index, page in enumerate(context.pages):
+                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{number}-{index}.png"), full_page=True)
+        context.close()
+
+
+def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
+    """Save a README screenshot when asked to (ANEMO_DEMO_SCREENSHOTS=directory)."""
+    directory = os.environ.get("ANEMO_DEMO_SCREENSHOTS")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(directory) / f"{name}.png"))
+
+
+def answer_captcha(live, page) -> None:  # type: ignore[no-untyped-def]
+    """Type the captcha's text, read through the fixture's hook (the app has no such route)."""
+    source = page.get_attribute("#captcha-image", "src")
+    challenge_id = re.fullmatch(r"/captcha/([A-Za-z0-9_-]{22})", source).group(1)
+    page.fill("#captcha-answer", live.answer(challenge_id))
+
+
+def register(live, page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live.url + "/register")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=email]", f"{username}@example.com")
+    page.fill("input[name=password]", PASSWORD)
+    page.fill("input[name=confirm]", PASSWORD)
+    answer_captcha(live, page)
+    page.click("#register-form button[type=submit]")
+    page.wait_for_url(live.url + "/account")
+
+
+def log_in(live, page, username: str) -> None:  # type: ignore[no-untyped-def]
+    page.goto(live.url + "/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    answer_captcha(live, page)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(live.url + "/account")
+
+
+def png_file(tmp_path: Path, name: str, colour: tuple[int, int, int]) -> Path:
+    path = tmp_path / name
+    Image.new("RGB", (200, 160), colour).save(path, format="PNG")
+    return path
+
+
+def test_register_avatar_hosts_logout(live, context_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The whole tour in one browser: register, avatar both ways, hosts rows, log out, log in."""
+    page = context_factory().new_page()
+    page.goto(live.url + "/")
+    shot(page, "home")
+    page.goto(live.url + "/register")
+    shot(page, "register")
+    register(live, page, "alice")
+    assert page.text_content("#signed-in-as") == "alice"
+    assert page.locator("#sessions tr.session").count() == 1
+    shot(page, "account")
+
+    page.goto(live.url + "/profile")
+    page.set_input_files("#avatar-file", str(png_file(tmp_path, "red.png", (220, 30, 60))))
+    page.click("#profile-form button[type=submit]")
+    page.wait_for_url(live.url + "/profile?saved=1")
+    first = page.get_attribute("#avatar", "src")
+    assert first.startswith("/avatars/")
+    page.set_input_files("#avatar-ajax-file", str(png_file(tmp_path, "blue.png", (20, 60, 220))))
+    page.click("#avatar-ajax button[type=submit]")
+    page.wait_for_function("document.getElementById('avatar-ajax').dataset.uploaded")
+    second = page.get_attribute("#avatar", "src")
+    assert second != first and second.startswith("/avatars/")
+    with Image.open(io.BytesIO(page.request.get(live.url + second).body())) as avatar:
+        assert avatar.size == (128, 128)
+        assert avatar.convert("RGB").getpixel((64, 64))[2] > 150  # the blue one
+    not_an_image = tmp_path / "notes.png"
+    not_an_image.write_text("just text")
+    page.set_input_files("#avatar-ajax-file", str(not_an_image))
+    page.click("#avatar-ajax button[type=submit]")
+    page.wait_for_selector("#avatar-ajax-error:not([hidden])")
+    shot(page, "profile")
+
+    page.goto(live.url + "/hosts")
+    page.fill("input[name='owner.name']", "Ops team")
+    page.fill("input[name='owner.email']", "ops@example.com")
+    page.fill("input[name='hosts[0].host']", "web")
+    page.fill("input[name='hosts[0].ip']", "10.0.0.1")
+    page.fill("input[name='hosts[0].port']", "80")
+    page.click("#add-row")
+    page.fill("input[name='hosts[1].host']", "db")
+    page.fill("input[name='hosts[1].ip']", "10.0.0.300")
+    page.fill("input[name='hosts[1].port']", "5432")
+    page.click("#add-row")
+    assert page.locator("tr.host-row").count() == 3
+    page.click("#save-hosts")
+    assert page.text_content("[data-for='hosts[1].ip']").strip()
+    shot(page, "hosts")
+    page.click("tr.host-row:nth-child(3) button.remove")
+    page.fill("input[name='hosts[1].ip']", "10.0.0.3")
+    page.click("#save-hosts")
+    page.wait_for_selector("#saved")
+    assert page.locator("tr.host-row").count() == 2
+    page.reload()
+    assert page.input_value("input[name='hosts[1].ip']") == "10.0.0.3"
+
+    page.goto(live.url + "/cookies")
+    page.click("#set-cookies")
+    page.click("#tamper-cookies")
+    assert page.locator("#cookie-demo .rejected").count() == 2
+    shot(page, "cookies")
+    page.goto(live.url + "/cluster")
+    assert page.locator("#ring svg .session-point").count() == 1
+    shot(page, "cluster")
+
+    page.click("#logout")
+    page.wait_for_url(live.url + "/")
+    assert page.locator("#login-link").count() == 1
+    page.goto(live.url + "/account")
+    assert page.url.startswith(live.url + "/login")
+    log_in(live, page, "alice")
+    page.goto(live.url + "/profile")
+    assert page.get_attribute("#avatar", "src") == second  # kept with the account
+
+
+def test_errors_in_chinese_for_a_chinese_browser(live, context_factory) -> None:  # type: ignore[no-untyped-def]
+    page = context_factory(locale="zh-CN").new_page()
+    page.goto(live.url + "/register")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    page.fill("input[name=username]", "x")
+    page.fill("input[name=email]", "not an email")
+    page.fill("input[name=password]", "short")
+    page.fill("input[name=confirm]", "other")
+    page.fill("#captcha-answer", "WRONG")
+    page.click("#register-form button[type=submit]")
+    errors = page.locator("p.error").all_text_contents()
+    assert len(errors) >= 4
+    assert all(re.search("[\u4e00-\u9fff]", message) for message in errors), errors
+    shot(page, "register-zh")
+
+
+def test_sign_out_another_session(live, context_factory) -> None:  # type: ignore[no-untyped-def]
+    laptop = context_factory().new_page()
+    register(live, laptop, "bob")
+    phone = context_factory().new_page()
+    log_in(live, phone, "bob")
+    laptop.reload()
+    assert laptop.locator("#sessions tr.session").count() == 2
+    laptop.click("#sign-out-others")
+    laptop.wait_for_selector("#ended")
+    assert laptop.locator("#sessions tr.session").count() == 1
+    phone.goto(live.url + "/account")
+    assert phone.url.startswith(live.url + "/login")  # signed out there
+

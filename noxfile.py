@@ -3,6 +3,7 @@
 - ``tests``: every package x Python 3.10-3.13, each against a real (non-editable) install of the
   package and its in-repo dependencies, with real redis-server/memcached processes.
 - ``testing``: the server helper's own tests.
+- ``demo``: the demo app's HTTP, multi-process, failure and headless-Chromium tests.
 - ``lint``, ``typecheck``, ``wheels``: ruff, mypy --strict, and built wheels imported alone.
 - ``bench``: the benchmarks under benchmarks/ (not part of the test command).
 - ``dev``: one editable environment of everything in ``.venv``.
@@ -26,7 +27,7 @@ TESTING = "./testing"
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
 nox.options.download_python = "never"
-nox.options.sessions = ["lint", "typecheck", "wheels", "tests", "testing"]
+nox.options.sessions = ["lint", "typecheck", "wheels", "tests", "testing", "demo"]
 # A missing interpreter must fail at once, not after uv tried to download one.
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 os.environ.setdefault("UV_NO_PROGRESS", "1")
@@ -120,6 +121,21 @@ def testing(session: nox.Session) -> None:
 
 
 @nox.session(python="3.12")
+def demo(session: nox.Session) -> None:
+    """The demo app against real installs of all six packages, real servers and Debian's Chromium."""
+    _check_namespace(session)
+    session.install(*(_with_extras(p) for p in PACKAGES), "./demo-app[test]", TESTING)
+    session.chdir(ROOT / "demo-app")
+    session.run("pytest", "-W", "error", _junit(session), *session.posargs)
+
+
+def _with_extras(package: str) -> str:
+    """A package's path with every extra but ``test``."""
+    extras = [extra for extra in _extras(package) if extra != "test"]
+    return f"packages/{package}[{','.join(extras)}]" if extras else f"packages/{package}"
+
+
+@nox.session(python="3.12")
 def lint(session: nox.Session) -> None:
     """ruff lint and format check over the whole tree."""
     _check_namespace(session)
@@ -131,13 +147,10 @@ def lint(session: nox.Session) -> None:
 @nox.session(python="3.12")
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's sources (editable installs, so edits are seen at once)."""
-    spec: list[str] = []
-    for package in PACKAGES:
-        extras = [extra for extra in _extras(package) if extra != "test"]
-        spec += ["-e", f"packages/{package}[{','.join(extras)}]" if extras else f"packages/{package}"]
-    session.install("mypy", *spec, "-e", TESTING)
+    spec = [arg for package in PACKAGES for arg in ("-e", _with_extras(package))]
+    session.install("mypy", *spec, "-e", TESTING, "-e", "./demo-app")
     modules = [arg for p in PACKAGES for arg in ("-p", f"anemo.{p}")]
-    session.run("mypy", *modules, "-p", "anemo_testing")
+    session.run("mypy", *modules, "-p", "anemo_testing", "-p", "anemo_demo")
 
 
 @nox.session(python="3.12")

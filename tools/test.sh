@@ -7,9 +7,10 @@ cd "$(dirname "$0")/.."
 
 # What the tests use for real: Debian package -> a program or file it provides. The servers are
 # started by the fixtures; libmemcached-dev lets pylibmc build (libmemcached's own hashing is the
-# reference for anemo-hashring's compat mode).
+# reference for anemo-hashring's compat mode); Chromium is the demo's end-to-end browser (Playwright
+# drives it; it never downloads a browser of its own).
 declare -A wanted=([redis-server]=redis-server [redis-tools]=redis-cli [memcached]=memcached
-                   [libmemcached-dev]=/usr/include/libmemcached/memcached.h)
+                   [libmemcached-dev]=/usr/include/libmemcached/memcached.h [chromium]=/usr/bin/chromium)
 missing=()
 for package in "${!wanted[@]}"; do
   provided=${wanted[$package]}
@@ -42,6 +43,6 @@ if (($#)); then
 fi
 rm -rf .nox/junit
 status=0
-.tools/bin/nox -s lint typecheck wheels testing tests || status=$?
+.tools/bin/nox -s lint typecheck wheels testing tests demo || status=$?
 .tools/bin/python tools/summarize_junit.py .nox/junit
 exit "$status"

@@ -132,7 +132,9 @@ class Client:
     def cookie(self, name: str) -> str | None:
         return next((c.value for c in self.jar if c.name == name), None)
 
-    def request(self, path: str, data: dict[str, str] | bytes | None = None, headers: dict[str, str] | None = None) -> Response:
+    def request(
+        self, path: str, data: dict[str, str] | bytes | None = None, headers: dict[str, str] | None = None
+    ) -> Response:
         all_headers = {"Accept-Language": self.language, **(headers or {})}
         body: bytes | None
         if isinstance(data, dict):
@@ -155,23 +157,32 @@ class Client:
         return self.request(path, data or {}, headers)
 
 
-CHALLENGE = re.compile(r'/captcha/([A-Za-z0-9_-]{22})')
+CHALLENGE = re.compile(r"/captcha/([A-Za-z0-9_-]{22})")
 
 
 def solve(live: LiveApp, page: str) -> dict[str, str]:
     """The captcha fields of a page's form, answered through the test hook."""
     challenge_id = CHALLENGE.search(page)
     token = re.search(r'name="captcha.challenge" value="([^"]+)"', page)
-    assert challenge_id and token, "the page has no captcha"
+    assert challenge_id, "the page has no captcha"
+    assert token, "the page has no captcha token"
     return {"captcha.challenge": token.group(1), "captcha.answer": live.answer(challenge_id.group(1))}
 
 
-def register(live: LiveApp, client: Client, username: str, password: str = "correct horse battery") -> Response:
+def register(
+    live: LiveApp, client: Client, username: str, password: str = "correct horse battery"
+) -> Response:
     """Register (and so log in) ``username`` through the real form."""
     page = client.get("/register").body
     return client.post(
         "/register",
-        {"username": username, "email": f"{username}@example.com", "password": password, "confirm": password, **solve(live, page)},
+        {
+            "username": username,
+            "email": f"{username}@example.com",
+            "password": password,
+            "confirm": password,
+            **solve(live, page),
+        },
     )
 
 

@@ -26,17 +26,23 @@ def flow(live, client, register_user, solve_captcha, username: str) -> None:  # 
     """Register, read the account page, keep a hosts draft, log out, log in again."""
     assert register_user(live, client, username).location == "/account"
     assert client.get("/account").body.count('class="session current"') == 1
-    client.post("/hosts", {"owner.name": "o", "owner.email": "o@example.com", "hosts[0].host": "h", "action": "add"})
+    client.post(
+        "/hosts", {"owner.name": "o", "owner.email": "o@example.com", "hosts[0].host": "h", "action": "add"}
+    )
     assert client.get("/hosts").body.count('class="host-row"') == 2
     assert client.post("/logout").location == "/"
     assert client.get("/account").status == 302
     page = client.get("/login").body
-    response = client.post("/login", {"username": username, "password": PASSWORD, **solve_captcha(live, page)})
+    response = client.post(
+        "/login", {"username": username, "password": PASSWORD, **solve_captcha(live, page)}
+    )
     assert response.location == "/account"
 
 
 @pytest.mark.parametrize("kind", ["redis", "sharded"])
-def test_flows_on_server_sessions(kind, servers: Servers, make_live, new_client, register_user, solve_captcha) -> None:  # type: ignore[no-untyped-def]
+def test_flows_on_server_sessions(
+    kind, servers: Servers, make_live, new_client, register_user, solve_captcha
+) -> None:  # type: ignore[no-untyped-def]
     nodes = [servers.redis() for _ in range(1 if kind == "redis" else 3)]
     live = make_live(session_store=",".join(node.url for node in nodes), captcha_store="session")
     client = new_client(live)
@@ -89,7 +95,9 @@ class RedisCaptchaHook:
         return asyncio.run(read())
 
 
-def test_two_processes_share_sessions_and_captchas(redis_server: RedisServer, tmp_path, new_client, solve_captcha) -> None:  # type: ignore[no-untyped-def]
+def test_two_processes_share_sessions_and_captchas(
+    redis_server: RedisServer, tmp_path, new_client, solve_captcha
+) -> None:  # type: ignore[no-untyped-def]
     """Logged in on one process, logged in on the other; a captcha issued by one verifies at the other."""
     options = ("--session-store", redis_server.url, "--captcha-store", "session")
     first_port, second_port = free_port(), free_port()
@@ -106,7 +114,13 @@ def test_two_processes_share_sessions_and_captchas(redis_server: RedisServer, tm
         page = one.get("/register").body
         other = f"http://127.0.0.1:{second_port}"
         fields = solve_captcha(Remote, page)
-        data = {"username": "zoe", "email": "zoe@example.com", "password": PASSWORD, "confirm": PASSWORD, **fields}
+        data = {
+            "username": "zoe",
+            "email": "zoe@example.com",
+            "password": PASSWORD,
+            "confirm": PASSWORD,
+            **fields,
+        }
         one.base = other  # the form shown by the first process is posted to the second
         assert one.post("/register", data).location == "/account"
         assert 'id="signed-in-as">zoe<' in one.get("/account").body
@@ -120,7 +134,9 @@ def test_two_processes_share_sessions_and_captchas(redis_server: RedisServer, tm
 def test_forked_processes_serve_one_site(redis_server: RedisServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """--processes 2 forks after binding; requests spread over both and all see one session."""
     port = free_port()
-    process = start_demo(port, tmp_path, "--processes", "2", "--session-store", redis_server.url, "--captcha-store", "session")
+    process = start_demo(
+        port, tmp_path, "--processes", "2", "--session-store", redis_server.url, "--captcha-store", "session"
+    )
     try:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         counts = []
@@ -135,7 +151,7 @@ def test_forked_processes_serve_one_site(redis_server: RedisServer, tmp_path) ->
 def test_memory_store_refuses_several_processes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = subprocess.run(
         [sys.executable, "-m", "anemo_demo", "--processes", "2", "--data-dir", str(tmp_path)],
-        capture_output=True, text=True, timeout=30, env={**os.environ},
+        check=False, capture_output=True, text=True, timeout=30, env={**os.environ},
     )  # fmt: skip
     assert result.returncode == 2
     assert "several processes cannot share sessions kept in memory" in result.stderr

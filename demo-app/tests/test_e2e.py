@@ -59,7 +59,9 @@ def context_factory(browser, request) -> Iterator[Callable[..., object]]:  # typ
         if failed:
             ARTIFACTS.mkdir(exist_ok=True)
             for index, page in enumerate(context.pages):
-                page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{number}-{index}.png"), full_page=True)
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{request.node.name}-{number}-{index}.png"), full_page=True
+                )
         context.close()
 
 
@@ -126,7 +128,8 @@ def test_register_avatar_hosts_logout(live, context_factory, tmp_path) -> None: 
     page.click("#avatar-ajax button[type=submit]")
     page.wait_for_function("document.getElementById('avatar-ajax').dataset.uploaded")
     second = page.get_attribute("#avatar", "src")
-    assert second != first and second.startswith("/avatars/")
+    assert second != first
+    assert second.startswith("/avatars/")
     with Image.open(io.BytesIO(page.request.get(live.url + second).body())) as avatar:
         assert avatar.size == (128, 128)
         assert avatar.convert("RGB").getpixel((64, 64))[2] > 150  # the blue one
@@ -207,4 +210,3 @@ def test_sign_out_another_session(live, context_factory) -> None:  # type: ignor
     assert laptop.locator("#sessions tr.session").count() == 1
     phone.goto(live.url + "/account")
     assert phone.url.startswith(live.url + "/login")  # signed out there
-

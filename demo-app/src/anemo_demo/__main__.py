@@ -29,7 +29,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sockets = tornado.netutil.bind_sockets(config.port, config.address)
     port = sockets[0].getsockname()[1]
-    print(f"anemo demo: serving on http://{config.address}:{port}/ (sessions: {config.session_store})", flush=True)
+    print(
+        f"anemo demo: serving on http://{config.address}:{port}/ (sessions: {config.session_store})",
+        flush=True,
+    )
     if config.processes > 1:
         tornado.process.fork_processes(config.processes)  # every child builds its own clients below
     asyncio.run(serve(config, sockets))

@@ -50,7 +50,11 @@ def make_app(services: Services) -> tornado.web.Application:
         (r"/account/sign-out-others", account.SignOutOthers),
         (r"/profile", profile.Profile),
         (r"/profile/avatar", profile.AvatarUpload),
-        (r"/avatars/([0-9]+-[0-9a-f]{16}\.png)", tornado.web.StaticFileHandler, {"path": str(services.avatars)}),
+        (
+            r"/avatars/([0-9]+-[0-9a-f]{16}\.png)",
+            tornado.web.StaticFileHandler,
+            {"path": str(services.avatars)},
+        ),
         (r"/hosts", hosts.Hosts),
         (r"/cookies", cookies.Cookies),
         (r"/cluster", infra.Cluster),

@@ -53,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--address", help="address to listen on (default 127.0.0.1)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8888; 0 picks a free one)")
-    parser.add_argument("--debug", action="store_true", default=None, help="Tornado debug mode: tracebacks, reloads")
+    parser.add_argument(
+        "--debug", action="store_true", default=None, help="Tornado debug mode: tracebacks, reloads"
+    )
     parser.add_argument(
         "--cookie-secret",
         help="secret that signs cookies (default: generated once into DATA_DIR/cookie_secret, mode 0600)",
@@ -78,7 +80,16 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
     environ = os.environ if environ is None else environ
     args = _parser().parse_args(argv)
     raw: dict[str, object] = {}
-    for name in ("address", "port", "debug", "cookie_secret", "session_store", "captcha_store", "processes", "data_dir"):
+    for name in (
+        "address",
+        "port",
+        "debug",
+        "cookie_secret",
+        "session_store",
+        "captcha_store",
+        "processes",
+        "data_dir",
+    ):
         value = getattr(args, name)
         if value is None:
             value = environ.get(_ENV + name.upper())

@@ -30,7 +30,9 @@ class RegisterForm(Form):
     def clean(self) -> None:
         if self.data["password"] != self.data["confirm"]:
             raise ValidationError(
-                "两次输入的密码不一致。" if locale_code(self.locale) == "zh_CN" else "The passwords do not match.",
+                "两次输入的密码不一致。"
+                if locale_code(self.locale) == "zh_CN"
+                else "The passwords do not match.",
                 field="confirm",
             )
 

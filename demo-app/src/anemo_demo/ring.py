@@ -33,7 +33,9 @@ def _point(angle: float, radius: float) -> tuple[float, float]:
     return centre + radius * math.cos(angle), centre + radius * math.sin(angle)
 
 
-def ring_svg(nodes: Sequence[str], ring: HashRing | None, session_key: str | None, owner: str | None) -> RingPicture:
+def ring_svg(
+    nodes: Sequence[str], ring: HashRing | None, session_key: str | None, owner: str | None
+) -> RingPicture:
     """The ring as SVG: ``_SAMPLES`` evenly hashed probe keys coloured by owner trace each node's arcs.
 
     ``session_key`` is what the ring placed the visitor's session by; ``owner`` the node holding it.
@@ -47,8 +49,9 @@ def ring_svg(nodes: Sequence[str], ring: HashRing | None, session_key: str | Non
     ]
     if ring is None:
         colour = colours.get(nodes[0], PALETTE[0]) if nodes else PALETTE[0]
+        centre = _SIZE / 2
         parts.append(
-            f'<circle cx="{_SIZE / 2}" cy="{_SIZE / 2}" r="120" fill="none" stroke="{colour}" stroke-width="22"/>'
+            f'<circle cx="{centre}" cy="{centre}" r="120" fill="none" stroke="{colour}" stroke-width="22"/>'
         )
     else:
         for sample in range(_SAMPLES):

@@ -144,7 +144,9 @@ class UserStore:
         )
         return User(*rows[0]) if rows else None
 
-    async def update_profile(self, user_id: int, *, display_name: str | None = None, avatar: str | None = None) -> None:
+    async def update_profile(
+        self, user_id: int, *, display_name: str | None = None, avatar: str | None = None
+    ) -> None:
         if display_name is not None:
             await self._query("UPDATE users SET display_name = ? WHERE id = ?", display_name, user_id)
         if avatar is not None:

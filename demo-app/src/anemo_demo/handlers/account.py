@@ -16,14 +16,13 @@ class Account(BaseHandler):
     async def get(self) -> None:
         manager = self.services.sessions
         user_id = self.current_user
+        unsupported: str | None = None
         try:
             sessions = await manager.sessions_of(user_id)
         except NotSupported as exc:
             sessions, unsupported = [], exc.reason
         except StoreUnavailable:  # one shard down: the list would be short, so show none
             sessions, unsupported = [], self.locale.translate("a session store node is unavailable right now")
-        else:
-            unsupported = None
         assert self.session.id is not None
         current = manager.id_hash(self.session.id)
         ended = self.get_query_argument("ended", None)

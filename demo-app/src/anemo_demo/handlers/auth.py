@@ -17,7 +17,7 @@ __all__ = ["Register", "Login", "Logout"]
 
 CAPTCHA_FAILED = {
     "en_US": "The characters typed do not match the picture. Please try the new one.",
-    "zh_CN": "输入的字符与图片不符，请重试新的验证码。",
+    "zh_CN": "输入的字符与图片不符。请重试新的验证码。",
 }
 
 
@@ -73,7 +73,9 @@ class Register(_CaptchaPage):
                 form.data["username"], form.data["email"], form.data["password"]
             )
         except UsernameTaken:
-            await self.show(None, notice=self.words({"en_US": "That username is taken.", "zh_CN": "该用户名已被使用。"}))
+            await self.show(
+                None, notice=self.words({"en_US": "That username is taken.", "zh_CN": "该用户名已被使用。"})
+            )
             return
         self.log_in(user)
         self.redirect("/account")

@@ -70,4 +70,6 @@ class BaseHandler(SessionMixin, JSONCookieMixin, tornado.web.RequestHandler):
 
 def _wants_json(handler: tornado.web.RequestHandler) -> bool:
     headers = handler.request.headers
-    return "application/json" in headers.get("Accept", "") or headers.get("X-Requested-With") == "XMLHttpRequest"
+    return (
+        "application/json" in headers.get("Accept", "") or headers.get("X-Requested-With") == "XMLHttpRequest"
+    )

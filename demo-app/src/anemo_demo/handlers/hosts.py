@@ -41,8 +41,17 @@ class Hosts(BaseHandler):
     def get(self) -> None:
         draft = self.session.get("hosts_draft")
         saved = self.session.get("hosts")
-        source = draft or saved or {"owner": {"name": "", "email": ""}, "rows": [dict.fromkeys(ROW_FIELDS, "")]}
-        self.render("hosts.html", owner=source["owner"], rows=source["rows"], errors={}, saved=False, draft=bool(draft))
+        source = (
+            draft or saved or {"owner": {"name": "", "email": ""}, "rows": [dict.fromkeys(ROW_FIELDS, "")]}
+        )
+        self.render(
+            "hosts.html",
+            owner=source["owner"],
+            rows=source["rows"],
+            errors={},
+            saved=False,
+            draft=bool(draft),
+        )
 
     def post(self) -> None:
         action = self.get_body_argument("action", "save")

@@ -32,7 +32,8 @@ def store_kind(store: Any) -> str:
 class Cluster(BaseHandler):
     async def get(self) -> None:
         store = self.services.sessions.store
-        health: list[NodeHealth] = await store.health() if hasattr(store, "health") else []  # type: ignore[attr-defined]
+        probe = getattr(store, "health", None)  # every built-in store has one; the protocol does not
+        health: list[NodeHealth] = await probe() if probe is not None else []
         session_id = self.session.id
         if isinstance(store, ShardedStore):
             nodes = list(store.nodes)

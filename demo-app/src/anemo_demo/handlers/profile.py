@@ -41,7 +41,9 @@ class _ProfileBase(BaseHandler):
     async def save_avatar(self, form: AvatarForm) -> str:
         upload = form.data["avatar"]
         loop = asyncio.get_running_loop()
-        name = await loop.run_in_executor(None, make_thumbnail, upload.body, self.services.avatars, self.current_user)
+        name = await loop.run_in_executor(
+            None, make_thumbnail, upload.body, self.services.avatars, self.current_user
+        )
         await self.services.users.update_profile(int(self.current_user), avatar=name)
         return f"/avatars/{name}"
 
@@ -71,7 +73,9 @@ class Profile(_ProfileBase):
                 await self.show(avatar.errors)
                 return
             await self.save_avatar(avatar)
-        await self.services.users.update_profile(int(self.current_user), display_name=details.data["display_name"])
+        await self.services.users.update_profile(
+            int(self.current_user), display_name=details.data["display_name"]
+        )
         self.redirect("/profile?saved=1")
 
 

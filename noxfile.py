@@ -6,6 +6,7 @@
 - ``demo``: the demo app's HTTP, multi-process, failure and headless-Chromium tests.
 - ``lint``, ``typecheck``, ``wheels``: ruff, mypy --strict, and built wheels imported alone.
 - ``bench``: the benchmarks under benchmarks/ (not part of the test command).
+- ``load``: the demo under wrk: bare Tornado, session-reading and session-writing pages.
 - ``dev``: one editable environment of everything in ``.venv``.
 """
 
@@ -185,6 +186,13 @@ def bench(session: nox.Session) -> None:
     """Benchmarks against the peers: ``nox -s bench-3.13 -- [NAME ...] [--repeat N] [--smoke]``."""
     session.install(*(f"packages/{p}" for p in PACKAGES), TESTING, "-r", "benchmarks/requirements.txt")
     session.run("python", "benchmarks/run.py", *session.posargs)
+
+
+@nox.session(python="3.12")
+def load(session: nox.Session) -> None:
+    """The demo under load with wrk (Debian's): ``nox -s load -- [--duration N] [--smoke]``."""
+    session.install(*(_with_extras(p) for p in PACKAGES), "./demo-app", TESTING)
+    session.run("python", "benchmarks/load_demo.py", *session.posargs)
 
 
 @nox.session(python=False)

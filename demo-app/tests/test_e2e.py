@@ -170,7 +170,6 @@ def test_register_avatar_hosts_logout(live, context_factory, tmp_path) -> None: 
     shot(page, "cookies")
     page.goto(live.url + "/cluster")
     assert page.locator("#ring svg .session-point").count() == 1
-    shot(page, "cluster")
 
     page.click("#logout")
     page.wait_for_url(live.url + "/")
@@ -210,3 +209,21 @@ def test_sign_out_another_session(live, context_factory) -> None:  # type: ignor
     assert laptop.locator("#sessions tr.session").count() == 1
     phone.goto(live.url + "/account")
     assert phone.url.startswith(live.url + "/login")  # signed out there
+
+
+def test_flows_on_sharded_sessions_and_the_ring(servers, make_live, context_factory) -> None:  # type: ignore[no-untyped-def]
+    """Register and log in with sessions on three Redis shards; the cluster page draws the ring."""
+    nodes = [servers.redis() for _ in range(3)]
+    live = make_live(session_store=",".join(node.url for node in nodes), captcha_store="session")
+    page = context_factory().new_page()
+    register(live, page, "carol")
+    page.click("#logout")
+    page.wait_for_url(live.url + "/")
+    log_in(live, page, "carol")
+    page.goto(live.url + "/cluster")
+    assert page.text_content("#store-kind") == "sharded"
+    assert page.locator("#nodes tr.node").count() == 3
+    assert page.locator("#ring svg line").count() > 100  # the arcs, traced by probe keys
+    owner = page.text_content("#session-home strong")
+    assert owner in {f"127.0.0.1:{node.port}" for node in nodes}
+    shot(page, "cluster")

@@ -126,3 +126,27 @@ def test_a_valid_post_takes_the_inline_read() -> None:
     assert form.data == twin.data
     assert form.data["name"] == "ANN"
     assert form.data["age"] == 7
+
+
+def test_generated_code_shows_in_tracebacks() -> None:
+    """A bug inside a field's convert is traced through the generated loop, whose lines are readable."""
+    import traceback
+
+    from anemo.formvalidate import Form, StringField
+
+    class Exploding(StringField):
+        def convert(self, text: str) -> str:
+            raise ZeroDivisionError("a bug in a custom field")
+
+    class Broken(Form):
+        name = Exploding()
+
+    try:
+        Broken({"name": ["x"]}).is_valid()
+    except ZeroDivisionError as exc:
+        frames = traceback.extract_tb(exc.__traceback__)
+    else:
+        raise AssertionError("the bug was swallowed")
+    generated = [frame for frame in frames if frame.filename.startswith("<anemo.formvalidate: fields of")]
+    assert generated, [frame.filename for frame in frames]
+    assert all(frame.line for frame in generated)  # linecache has the source: the line is shown

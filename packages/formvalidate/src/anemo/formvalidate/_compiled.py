@@ -16,6 +16,7 @@ A field's options are read once, when its form class is created.
 from __future__ import annotations
 
 import ipaddress
+import linecache
 import socket
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -262,6 +263,9 @@ def compile_fields(
         lines.append(_RECORD.format(n=n, path=path))
     lines.append("    return valid\n")
     source = "".join(lines)
-    exec(compile(source, f"<fields of {owner}>", "exec"), namespace)  # noqa: S102 -- our own text
+    filename = f"<anemo.formvalidate: fields of {owner}>"
+    # Registered so tracebacks and pdb show the generated lines (mtime None: never reloaded).
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+    exec(compile(source, filename, "exec"), namespace)  # noqa: S102 -- our own text
     function: CleanFields = namespace["clean_fields"]
     return function

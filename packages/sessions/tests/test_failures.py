@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import time
 
@@ -89,17 +90,30 @@ def test_sharded_node_death_isolates_its_sessions(servers: Servers, run) -> None
             session.invalidate()
             await manager.save(session)
             victim.execute("SAVE")
+
+            async def use(cookie: str) -> object:
+                session = await manager.load(manager.open(cookie))
+                session["seen"] = True
+                return await manager.save(session)
+
+            stop = asyncio.Event()
+            served: list[int] = [0]
+
+            async def traffic() -> None:  # the other nodes' visitors, all through the kill
+                while not stop.is_set():
+                    for cookie in survivors[1:]:
+                        await use(cookie)  # any StoreUnavailable here fails the test
+                        served[0] += 1
+                    await asyncio.sleep(0)
+
+            background = asyncio.create_task(traffic())
+            await asyncio.sleep(0.05)
             victim.kill()
 
             deleted_during = survivors[0]
             session = await manager.load(manager.open(deleted_during))
             session.invalidate()
             await manager.save(session)
-
-            async def use(cookie: str) -> object:
-                session = await manager.load(manager.open(cookie))
-                session["seen"] = True
-                return await manager.save(session)
 
             for cookie in survivors[1:]:
                 await use(cookie)
@@ -112,6 +126,9 @@ def test_sharded_node_death_isolates_its_sessions(servers: Servers, run) -> None
                 session_id = manager.open(await new_session(manager, late=True)).id
                 assert session_id is not None
                 assert store.node_of(session_id) != victim_name
+            stop.set()
+            await background
+            assert served[0] > len(survivors)  # the traffic really ran across the outage
 
             victim.start()  # back, from the snapshot taken before the kill
             assert (await manager.load(manager.open(revoked_before))).is_new

@@ -36,6 +36,9 @@ def test_errors_are_template_pages_never_tracebacks(client) -> None:
     assert '<h1 id="status">403</h1>' in forged.body
     assert client.post("/account/sign-out-others").status == 403  # not signed in
     assert client.get("/logout").status == 405
+    bad = client.get("/async/work?delay=soon")
+    assert bad.status == 400
+    assert '<h1 id="status">400</h1>' in bad.body  # the template page, not Tornado's default
 
 
 def test_register_log_out_log_in(live, client, register_user, solve_captcha, new_client) -> None:

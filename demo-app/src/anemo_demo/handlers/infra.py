@@ -59,8 +59,10 @@ class Cluster(BaseHandler):
         )
 
 
-class SlowWork(tornado.web.RequestHandler):
+class SlowWork(BaseHandler):
     """Stands for slow work elsewhere: answers after ``delay`` seconds (at most 3), never blocking."""
+
+    session_autoload = False  # an API call of the app's own: no session needed
 
     async def get(self) -> None:
         try:

@@ -1,4 +1,4 @@
-"""Strategies under test and the hypothesis profile shared by this package's tests."""
+"""Strategies under test, as fixtures (the hypothesis profile is anemo_testing's)."""
 
 from __future__ import annotations
 
@@ -6,12 +6,8 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
-from hypothesis import settings
 
 from anemo.hashring import Distributor, HashRing, RendezvousHash
-
-settings.register_profile("anemo", max_examples=60, deadline=None)
-settings.load_profile("anemo")
 
 Factory = Callable[[Mapping[str, Any]], Distributor]
 

@@ -13,7 +13,6 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
 import pytest
-from hypothesis import settings
 
 from anemo.sessions import (
     MemcachedStore,
@@ -24,9 +23,6 @@ from anemo.sessions import (
     ShardedStore,
 )
 from anemo_testing import MemcachedServer, RedisCluster, RedisServer, Servers
-
-settings.register_profile("anemo", max_examples=40, deadline=None)
-settings.load_profile("anemo")
 
 _prefixes = itertools.count()
 

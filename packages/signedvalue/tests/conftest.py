@@ -1,13 +1,8 @@
-"""Shared fixtures and hypothesis settings for anemo.signedvalue's tests."""
+"""Shared fixtures for anemo.signedvalue's tests (the hypothesis profile is anemo_testing's)."""
 
 from __future__ import annotations
 
 import pytest
-from hypothesis import settings
-
-# Bounded so the whole run stays well under a minute per Python on a small shared machine.
-settings.register_profile("anemo", max_examples=150, deadline=None)
-settings.load_profile("anemo")
 
 
 class FakeClock:

@@ -1,10 +1,14 @@
 """pytest fixtures that hand tests real servers and stop them afterwards.
 
-Loaded automatically through the ``pytest11`` entry point once anemo-testing is installed.
+Loaded automatically through the ``pytest11`` entry point once anemo-testing is installed. It
+also loads the hypothesis profile every package's tests share (when hypothesis is installed):
+``anemo`` (100 examples, no deadline: these machines are shared and noisy), or the one named in
+``ANEMO_HYPOTHESIS_PROFILE`` (``anemo-thorough``: 1000 examples).
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,6 +16,15 @@ import pytest
 
 from ._clock import Clock
 from ._servers import MemcachedServer, RedisCluster, RedisServer
+
+try:
+    from hypothesis import settings
+except ImportError:  # pragma: no cover - a package whose tests need no hypothesis
+    pass
+else:
+    settings.register_profile("anemo", max_examples=100, deadline=None)
+    settings.register_profile("anemo-thorough", max_examples=1000, deadline=None)
+    settings.load_profile(os.environ.get("ANEMO_HYPOTHESIS_PROFILE", "anemo"))
 
 __all__ = ["Servers", "clock", "memcached_server", "redis_cluster", "redis_server", "servers"]
 

@@ -149,7 +149,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's sources (editable installs, so edits are seen at once)."""
     spec = [arg for package in PACKAGES for arg in ("-e", _with_extras(package))]
-    session.install("mypy", *spec, "-e", TESTING, "-e", "./demo-app")
+    session.install("mypy", "hypothesis", *spec, "-e", TESTING, "-e", "./demo-app")
     modules = [arg for p in PACKAGES for arg in ("-p", f"anemo.{p}")]
     session.run("mypy", *modules, "-p", "anemo_testing", "-p", "anemo_demo")
 

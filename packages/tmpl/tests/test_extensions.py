@@ -218,6 +218,23 @@ def test_bad_references_are_clear_errors(templates: dict[str, str], message: str
     assert not isinstance(caught.value, RecursionError)
 
 
+@pytest.mark.parametrize(
+    ("templates", "closing_line"),
+    [
+        ({"a.html": "a\n{% include 'b.html' %}", "b.html": "b\n\n{% include 'a.html' %}"}, 3),
+        ({"a.html": "{% extends 'b.html' %}", "b.html": "b\n{% extends 'a.html' %}"}, 2),
+    ],
+    ids=["include", "extends"],
+)
+def test_cycle_is_reported_at_the_tag_that_closes_it(templates: dict[str, str], closing_line: int) -> None:
+    """A cycle's ParseError names the file and line of the include or extends that closes it."""
+    with pytest.raises(ParseError) as caught:
+        DictLoader(templates).load("a.html")
+    assert (caught.value.filename, caught.value.lineno) == ("b.html", closing_line)
+    assert caught.value.source_line is not None
+    assert "'a.html'" in caught.value.source_line
+
+
 def test_include_without_loader_is_a_parse_error() -> None:
     """{% include %} in a template without loader is a ParseError, not an assertion."""
     with pytest.raises(ParseError, match="loader"):

@@ -11,7 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from anemo.tmpl import DictLoader, Loader, Template, TemplateNotFound, UnsafeCacheDirectory
+from anemo.tmpl import (
+    DictLoader,
+    Loader,
+    Template,
+    TemplateDirectoryNotFound,
+    TemplateNotFound,
+    UnsafeCacheDirectory,
+)
 from anemo.tmpl._diskcache import CodeCache
 
 
@@ -57,6 +64,17 @@ def test_missing_templates_are_template_not_found(tmp_path: Path) -> None:
         Loader(tmp_path).load("nope.html")
     with pytest.raises(TemplateNotFound, match=r"nope\.html"):
         DictLoader({}).load("nope.html")
+
+
+@pytest.mark.parametrize("missing", ["absent", "file.html"])
+def test_search_directory_that_is_not_one_is_refused(tmp_path: Path, missing: str) -> None:
+    """A search directory that does not exist (or is a file) fails at construction, named."""
+    _write(tmp_path / "file.html", "x")
+    given = tmp_path / missing
+    with pytest.raises(TemplateDirectoryNotFound, match=missing) as caught:
+        Loader([tmp_path, given])
+    assert caught.value.directory == str(given)
+    assert isinstance(caught.value, ValueError)
 
 
 def test_auto_reload_recompiles_only_what_changed(tmp_path: Path) -> None:
@@ -200,6 +218,30 @@ def test_cache_directory_of_another_user_is_refused(tmp_path: Path) -> None:
     _give_to_another_user(cache)
     with pytest.raises(UnsafeCacheDirectory, match="belong to this user"):
         Loader(tmp_path, cache_dir=cache)
+
+
+def test_cache_directory_is_created_only_when_code_is_written(tmp_path: Path) -> None:
+    """Constructing a loader creates nothing; the first compiled template creates the directory."""
+    _write(tmp_path / "t" / "page.html", "{{ x }}")
+    cache = tmp_path / "var" / "cache"
+    loader = Loader(tmp_path / "t", cache_dir=cache)
+    assert not (tmp_path / "var").exists()
+    assert loader.load("page.html").generate(x=1) == b"1"
+    assert stat.S_IMODE(cache.stat().st_mode) == 0o700
+    assert len(list(cache.iterdir())) == 1
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX ownership and modes")
+def test_cache_directory_made_unsafe_after_construction_is_refused_at_first_write(tmp_path: Path) -> None:
+    """A cache directory that appears, writable by others, after the loader was made is refused."""
+    _write(tmp_path / "t" / "page.html", "{{ x }}")
+    cache = tmp_path / "cache"
+    loader = Loader(tmp_path / "t", cache_dir=cache)
+    cache.mkdir()
+    cache.chmod(0o777)
+    with pytest.raises(UnsafeCacheDirectory):
+        loader.load("page.html")
+    assert list(cache.iterdir()) == []
 
 
 def test_cache_write_failure_still_renders(tmp_path: Path) -> None:

@@ -12,7 +12,14 @@ from ._linkify import linkify
 from ._loader import BaseLoader, DictLoader, Loader
 from ._template import STREAM_CHUNK_PIECES, Template
 from ._whitespace import filter_whitespace
-from .errors import ParseError, RenderModeError, TemplateError, TemplateNotFound, UnsafeCacheDirectory
+from .errors import (
+    ParseError,
+    RenderModeError,
+    TemplateDirectoryNotFound,
+    TemplateError,
+    TemplateNotFound,
+    UnsafeCacheDirectory,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -25,6 +32,7 @@ __all__ = [
     "RenderModeError",
     "SafeStr",
     "Template",
+    "TemplateDirectoryNotFound",
     "TemplateError",
     "TemplateNotFound",
     "UnsafeCacheDirectory",

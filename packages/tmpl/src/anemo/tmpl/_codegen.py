@@ -257,6 +257,16 @@ def _load(load_file: FileLoader | None, name: str, parent: ParsedFile, line: int
         if hasattr(error, "add_note"):
             error.add_note(f"  referenced at {parent.name}:{line}")
         raise
+    except ParseError as error:
+        # The loader refuses a cycle knowing only the including file (load() takes no line):
+        # the tag that closed the cycle is this one.
+        if error.filename == parent.name and error.lineno == 0:
+            error.lineno = line
+            if 0 < line <= len(parent.source_lines):
+                error.source_line = parent.source_lines[line - 1]
+                if hasattr(error, "add_note"):
+                    error.add_note(f"    {parent.name}:{line}: {error.source_line.strip()}")
+        raise
 
 
 def _collect_blocks(

@@ -6,7 +6,8 @@ code generator or to the Python version gives a new key. Code objects are stored
 :mod:`marshal`, and running code read from a file is running whatever the file holds, so:
 
 - the directory must belong to this process's user and be writable by nobody else (it is
-  created with mode 0700; an existing one that fails the check is refused with
+  created with mode 0700 when the first entry is written; one that fails the check, found when
+  the cache is made or when it writes, is refused with
   :class:`~anemo.tmpl.errors.UnsafeCacheDirectory`);
 - an entry is read only if it belongs to this user and nobody else may write it;
 - each entry starts with a SHA-256 seal over its key and its payload, so a truncated, corrupt
@@ -53,7 +54,12 @@ class CodeCache:
 
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = os.fspath(directory)
-        os.makedirs(self.directory, mode=0o700, exist_ok=True)
+        # A directory that exists is checked now; a missing one is created by the first put().
+        with contextlib.suppress(FileNotFoundError):
+            self._check_directory()
+
+    def _check_directory(self) -> None:
+        """Refuse the directory unless it is one, this user's, and writable by no one else."""
         info = os.stat(self.directory)
         if not stat.S_ISDIR(info.st_mode):
             raise UnsafeCacheDirectory(self.directory, "it is not a directory")
@@ -97,11 +103,14 @@ class CodeCache:
         """Store ``code``, or do nothing if the directory cannot take it (the cache is optional).
 
         The entry is written to a temporary file (mode 0600) and renamed, so readers never see
-        half of one.
+        half of one. The directory is created here if it is missing, and checked again: it
+        may have appeared, made by someone else, since the cache was made.
         """
         key = self._key(source, filename)
         payload = marshal.dumps(code)
         try:
+            os.makedirs(self.directory, mode=0o700, exist_ok=True)
+            self._check_directory()
             descriptor, temporary = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
         except OSError:
             return

@@ -15,7 +15,7 @@ from typing import Any
 
 from ._diskcache import CodeCache
 from ._template import Template
-from .errors import ParseError, TemplateNotFound
+from .errors import ParseError, TemplateDirectoryNotFound, TemplateNotFound
 
 __all__ = ["BaseLoader", "DictLoader", "Loader"]
 
@@ -111,14 +111,16 @@ class Loader(BaseLoader):
     ``root_directory`` is a path or a sequence of paths: a name is looked up in each in turn
     and the first file found wins, so an application can override a library's templates. A
     name that resolves outside every directory (``../secret``, an absolute path, a symlink
-    leading out) is not found.
+    leading out) is not found. A search directory that does not exist is refused at once
+    (:class:`~anemo.tmpl.errors.TemplateDirectoryNotFound`).
 
     ``auto_reload=True`` checks the modification time of a template and of everything it
     extends and includes on each ``load()``, and recompiles only what changed; ``reset()``
     then keeps the unchanged templates. ``cache_dir`` keeps compiled code on disk, keyed by
     the generated source and the Python version, so a restarted process skips compiling.
-    The cache directory must belong to this application's user and be writable by no one
-    else (:class:`~anemo.tmpl.errors.UnsafeCacheDirectory` otherwise).
+    The cache directory is created (mode 0700) when the first compiled template is written to
+    it; it must belong to this application's user and be writable by no one else
+    (:class:`~anemo.tmpl.errors.UnsafeCacheDirectory` otherwise).
     """
 
     def __init__(
@@ -133,6 +135,9 @@ class Loader(BaseLoader):
         roots = [root_directory] if isinstance(root_directory, (str, os.PathLike)) else list(root_directory)
         if not roots:
             raise ValueError("Loader needs at least one root directory")
+        for root in roots:
+            if not os.path.isdir(root):
+                raise TemplateDirectoryNotFound(os.fspath(root))
         self.search_path: tuple[str, ...] = tuple(os.path.realpath(root) for root in roots)
         self.root = self.search_path[0]
         self.auto_reload = auto_reload

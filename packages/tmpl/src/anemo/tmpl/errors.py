@@ -5,6 +5,7 @@
     TemplateError
     ├── ParseError          a template's text is not valid template syntax
     ├── TemplateNotFound    a loader has no template of that name
+    ├── TemplateDirectoryNotFound  a loader's search directory does not exist (also a ValueError)
     ├── RenderModeError     a template that awaits was rendered synchronously
     └── UnsafeCacheDirectory  the compiled-code cache directory could be written by others
 
@@ -14,7 +15,16 @@ Errors raised by the template's own Python code while rendering (a ``ZeroDivisio
 
 from __future__ import annotations
 
-__all__ = ["ParseError", "RenderModeError", "TemplateError", "TemplateNotFound", "UnsafeCacheDirectory"]
+import os
+
+__all__ = [
+    "ParseError",
+    "RenderModeError",
+    "TemplateDirectoryNotFound",
+    "TemplateError",
+    "TemplateNotFound",
+    "UnsafeCacheDirectory",
+]
 
 
 class TemplateError(Exception):
@@ -48,6 +58,20 @@ class TemplateNotFound(TemplateError):
         super().__init__(f"template {name!r} not found{where}")
         self.name = name
         self.search_path = search_path
+
+
+class TemplateDirectoryNotFound(TemplateError, ValueError):
+    """``Loader(root_directory)`` names a ``directory`` that does not exist or is not a directory.
+
+    Refused when the loader is made, so a mistyped path fails at startup rather than as a
+    ``TemplateNotFound`` on the first page that needs it.
+    """
+
+    def __init__(self, directory: str) -> None:
+        resolved = os.path.abspath(directory)
+        where = "" if resolved == directory else f" (resolved to {resolved!r})"
+        super().__init__(f"template directory {directory!r} does not exist or is not a directory{where}")
+        self.directory = directory
 
 
 class RenderModeError(TemplateError):

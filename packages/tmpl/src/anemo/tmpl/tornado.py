@@ -21,7 +21,14 @@ import os
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from typing import Any
 
-import tornado.escape
+try:
+    import tornado.escape
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "tornado":
+        raise
+    raise ModuleNotFoundError(
+        "anemo.tmpl.tornado needs Tornado: pip install 'anemo-tmpl[tornado]'", name="tornado"
+    ) from exc
 
 from ._escape import SafeStr, to_text
 from ._loader import Loader

@@ -1,18 +1,23 @@
-"""Interoperation with the real tornado package, both ways, and Tornado's own tests run on ours."""
+"""Interoperation with the real tornado package both ways, over HTTP too; Tornado's own tests run on ours."""
 
 from __future__ import annotations
 
 import importlib
+import json
 import logging
 import unittest
 from collections.abc import Callable
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
 
 import pytest
 import tornado.web as tornado_web
 from hypothesis import given
 from hypothesis import strategies as st
+from tornado.testing import AsyncHTTPTestCase
 
 from anemo.signedvalue import create_signed_value, decode_signed_value, get_signature_key_version
+from anemo.signedvalue.tornado import JSONCookieMixin
 
 PRESENT = 1_300_000_000
 ascii_names = st.text(alphabet=st.characters(min_codepoint=0x20, max_codepoint=0x7E), min_size=1, max_size=20)
@@ -130,3 +135,92 @@ def test_tornados_own_signed_value_tests_pass_on_ours(monkeypatch: pytest.Monkey
     assert not problems, "\n".join(problems)
     assert result.testsRun >= 18
     assert not result.skipped or all("CPython" in reason for _, reason in result.skipped)
+
+
+COOKIE_SECRET = "the interop application's cookie secret"
+
+
+def _user(value: bytes | None) -> dict[str, str | None]:
+    return {"user": None if value is None else value.decode()}
+
+
+class TornadoSetsCookie(tornado_web.RequestHandler):
+    def post(self) -> None:
+        self.set_signed_cookie("user", self.get_argument("user"))
+
+
+class DecodeSignedValueReads(tornado_web.RequestHandler):
+    def get(self) -> None:
+        secret = self.application.settings["cookie_secret"]
+        self.write(_user(decode_signed_value(secret, "user", self.get_cookie("user"))))
+
+
+class CreateSignedValueSets(tornado_web.RequestHandler):
+    def post(self) -> None:
+        value = create_signed_value(
+            self.application.settings["cookie_secret"], "user", self.get_argument("user")
+        )
+        self.set_cookie("user", value.decode())
+
+
+class TornadoGetsCookie(tornado_web.RequestHandler):
+    def get(self) -> None:
+        self.write(_user(self.get_signed_cookie("user")))
+
+
+class MixinSetsCookie(JSONCookieMixin):
+    def post(self) -> None:
+        self.set_signed_json_cookie("user", self.get_argument("user"))
+
+
+class SignedCookiesOverHTTP(AsyncHTTPTestCase):
+    """Tornado's own signed cookies and our functions read each other, in separate handlers."""
+
+    def get_app(self) -> tornado_web.Application:
+        return tornado_web.Application(
+            [
+                (r"/tornado-sets", TornadoSetsCookie),
+                (r"/decode", DecodeSignedValueReads),
+                (r"/create", CreateSignedValueSets),
+                (r"/tornado-gets", TornadoGetsCookie),
+                (r"/mixin-sets", MixinSetsCookie),
+            ],
+            cookie_secret=COOKIE_SECRET,
+        )
+
+    def _cookie_set_by(self, path: str, user: str) -> str:
+        """The ``Cookie`` header a browser sends back after POSTing ``user`` to ``path``."""
+        response = self.fetch(path, method="POST", body=urlencode({"user": user}))
+        assert response.code == 200
+        jar: SimpleCookie = SimpleCookie()
+        for line in response.headers.get_list("Set-Cookie"):
+            jar.load(line)
+        return f"user={jar['user'].value}"
+
+    def _user_read_by(self, path: str, cookie: str) -> object:
+        response = self.fetch(path, headers={"Cookie": cookie})
+        assert response.code == 200
+        return json.loads(response.body)["user"]
+
+    def test_set_signed_cookie_is_read_by_decode_signed_value(self) -> None:
+        """A cookie written by RequestHandler.set_signed_cookie decodes with decode_signed_value."""
+        cookie = self._cookie_set_by("/tornado-sets", "42")
+        assert self._user_read_by("/decode", cookie) == "42"
+
+    def test_create_signed_value_is_read_by_get_signed_cookie(self) -> None:
+        """A cookie made by create_signed_value is what RequestHandler.get_signed_cookie reads."""
+        cookie = self._cookie_set_by("/create", "42")
+        assert self._user_read_by("/tornado-gets", cookie) == "42"
+
+    def test_tampered_cookie_is_read_by_neither(self) -> None:
+        """Changing one character of the signature makes both sides refuse the cookie."""
+        cookie = self._cookie_set_by("/tornado-sets", "42")
+        tampered = cookie[:-1] + ("0" if cookie[-1] != "0" else "1")
+        assert self._user_read_by("/decode", tampered) is None
+        assert self._user_read_by("/tornado-gets", tampered) is None
+
+    def test_mixin_json_cookies_are_another_format(self) -> None:
+        """As the README says: Tornado's get_signed_cookie does not read the mixin's JSON cookies."""
+        cookie = self._cookie_set_by("/mixin-sets", "42")
+        assert self._user_read_by("/tornado-gets", cookie) is None
+        assert self._user_read_by("/decode", cookie) is None

@@ -25,9 +25,13 @@ from .errors import BadSignature
 try:
     from cryptography.exceptions import InvalidTag
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-except ImportError as exc:
-    raise ImportError(
-        "anemo.signedvalue.encrypted needs the cryptography package: pip install 'anemo-signedvalue[encrypt]'"
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "cryptography":
+        raise
+    raise ModuleNotFoundError(
+        "anemo.signedvalue.encrypted needs the cryptography package:"
+        " pip install 'anemo-signedvalue[encrypt]'",
+        name="cryptography",
     ) from exc
 
 __all__ = ["EncryptedSerializer"]

@@ -24,7 +24,14 @@ import functools
 from collections.abc import Mapping
 from typing import Any
 
-import tornado.web
+try:
+    import tornado.web
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "tornado":
+        raise
+    raise ModuleNotFoundError(
+        "anemo.signedvalue.tornado needs Tornado: pip install 'anemo-signedvalue[tornado]'", name="tornado"
+    ) from exc
 
 from ._serializer import Serializer, TokenSerializer
 

@@ -192,7 +192,7 @@ class FileField(Field[Any]):
                 import PIL.Image  # noqa: F401, PLC0415 -- fail at declaration, not per request
             except ImportError:
                 raise FormDefinitionError(
-                    "verify_images needs Pillow: pip install anemo-formvalidate[images]", owner="FileField"
+                    "verify_images needs Pillow: pip install 'anemo-formvalidate[images]'", owner="FileField"
                 ) from None
         self.extensions = None if extensions is None else frozenset(e.lower().lstrip(".") for e in extensions)
         self.max_size = max_size

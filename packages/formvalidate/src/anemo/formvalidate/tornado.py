@@ -24,7 +24,14 @@ from __future__ import annotations
 import json
 from typing import Any, TypeVar
 
-from tornado.web import RequestHandler
+try:
+    from tornado.web import RequestHandler
+except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
+    if exc.name != "tornado":
+        raise
+    raise ModuleNotFoundError(
+        "anemo.formvalidate.tornado needs Tornado: pip install 'anemo-formvalidate[tornado]'", name="tornado"
+    ) from exc
 
 from ._form import BaseForm
 from ._limits import DEFAULT_LIMITS, Limits

@@ -67,7 +67,7 @@ def resolve_hash(hash: HashName | HashFunction) -> HashFunction:
             xxhash = importlib.import_module("xxhash")
         except ImportError:
             raise InvalidOptionError(
-                "hash", "'xxh3' needs the xxhash extra: anemo-hashring[xxhash]"
+                "hash", "'xxh3' needs xxhash: pip install 'anemo-hashring[xxhash]'"
             ) from None
         function: HashFunction = xxhash.xxh3_64_intdigest
         return function

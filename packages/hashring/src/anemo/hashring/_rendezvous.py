@@ -36,7 +36,7 @@ class _RendezvousState(State):
         self.weighted = len(set(weights.values())) > 1
 
 
-class RendezvousHash(Distributor):
+class RendezvousHash(Distributor[_RendezvousState]):
     """Weighted rendezvous hashing behind the same interface as :class:`HashRing`.
 
     ``hash`` must return 64-bit integers: ``"md5"`` (default), ``"xxh3"`` or a function.
@@ -74,7 +74,7 @@ class RendezvousHash(Distributor):
 
     def get_node(self, key: Key) -> str | None:
         """The node with the highest score for ``key``; ``None`` when there are no nodes."""
-        state: _RendezvousState = self._state  # type: ignore[assignment]
+        state = self._state
         best: tuple[float, str] | None = None
         for scored in self._scores(state, key_bytes(key)):
             if best is None or scored[0] > best[0]:
@@ -84,12 +84,12 @@ class RendezvousHash(Distributor):
     def get_nodes(self, key: Key, n: int) -> list[str]:
         """The ``n`` highest-scoring nodes for ``key``, best first."""
         check_count(n)
-        state: _RendezvousState = self._state  # type: ignore[assignment]
+        state = self._state
         ranked = heapq.nlargest(n, self._scores(state, key_bytes(key)), key=lambda scored: scored[0])
         return [name for _, name in ranked]
 
-    def _walk(self, state: State, key: Key) -> Iterator[str]:
+    def _walk(self, state: _RendezvousState, key: Key) -> Iterator[str]:
         """Every node once, highest score first (ties in name order, as in ``get_nodes``)."""
-        scores = self._scores(state, key_bytes(key))  # type: ignore[arg-type]
+        scores = self._scores(state, key_bytes(key))
         ranked = sorted(scores, key=itemgetter(0), reverse=True)
         return (name for _, name in ranked)

@@ -80,7 +80,7 @@ class _RingState(State):
             raise InvalidOptionError("hash", f"must return ints in [0, 2**64), got {hashed!r}") from None
 
 
-class HashRing(Distributor):
+class HashRing(Distributor[_RingState]):
     """A weighted consistent hash ring.
 
     ``nodes`` is an iterable of names or a mapping name -> weight. ``vnodes`` is the number of
@@ -202,7 +202,7 @@ class HashRing(Distributor):
 
     def get_node(self, key: Key) -> str | None:
         """The node that owns ``key`` (str or bytes); ``None`` on an empty ring."""
-        state: _RingState = self._state  # type: ignore[assignment]
+        state = self._state
         try:  # the common case inline: this is the hot path
             hashed = state.key_hash(key.encode() if type(key) is str else key)  # type: ignore[arg-type]
             bucket = hashed >> state.shift
@@ -215,7 +215,7 @@ class HashRing(Distributor):
     def get_nodes(self, key: Key, n: int) -> list[str]:
         """The first ``n`` distinct nodes clockwise from ``key``: its owner, then its failovers."""
         check_count(n)
-        state: _RingState = self._state  # type: ignore[assignment]
+        state = self._state
         owners: list[str] = state.owners  # type: ignore[assignment]  # no None on a non-empty ring
         index = state.position(key)
         size = len(state.points)
@@ -228,17 +228,16 @@ class HashRing(Distributor):
             index = (index + 1) % size
         return found
 
-    def _walk(self, state: State, key: Key) -> Iterator[str]:
+    def _walk(self, state: _RingState, key: Key) -> Iterator[str]:
         """Every node of ``state`` once, clockwise from ``key``."""
-        ring: _RingState = state  # type: ignore[assignment]
-        owners: list[str] = ring.owners  # type: ignore[assignment]  # no None on a non-empty ring
-        start = ring.position(key)
-        size = len(ring.points)
+        owners: list[str] = state.owners  # type: ignore[assignment]  # no None on a non-empty ring
+        start = state.position(key)
+        size = len(state.points)
         seen: set[str] = set()
         for offset in range(size):
             name = owners[(start + offset) % size]
             if name not in seen:
                 seen.add(name)
                 yield name
-                if len(seen) == ring.holders:
+                if len(seen) == state.holders:
                     return

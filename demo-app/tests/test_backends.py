@@ -146,6 +146,15 @@ def test_forked_processes_serve_one_site(redis_server: RedisServer, tmp_path) ->
         assert counts == list(range(1, 21))
     finally:
         stop(process)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:  # the children follow their parent out
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/bare", timeout=0.5).close()
+        except OSError:
+            break
+        time.sleep(0.1)
+    else:
+        raise AssertionError("forked children are still serving after their parent stopped")
 
 
 def test_memory_store_refuses_several_processes(tmp_path) -> None:  # type: ignore[no-untyped-def]

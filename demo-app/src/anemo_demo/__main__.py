@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
 from collections.abc import Sequence
 
 import tornado.httpserver
+import tornado.ioloop
 import tornado.netutil
 import tornado.process
 
@@ -33,14 +35,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"anemo demo: serving on http://{config.address}:{port}/ (sessions: {config.session_store})",
         flush=True,
     )
+    parent = None
     if config.processes > 1:
+        parent = os.getpid()
         tornado.process.fork_processes(config.processes)  # every child builds its own clients below
-    asyncio.run(serve(config, sockets))
+    asyncio.run(serve(config, sockets, parent))
     return 0
 
 
-async def serve(config: Config, sockets: list[socket.socket]) -> None:
-    """Serve until SIGINT or SIGTERM, then close the stores' connections."""
+async def serve(config: Config, sockets: list[socket.socket], parent: int | None = None) -> None:
+    """Serve until SIGINT or SIGTERM (or, in a forked child, until ``parent`` is gone), then close
+    the stores' connections."""
     services = make_services(config)
     server = tornado.httpserver.HTTPServer(make_app(services), xheaders=False)
     server.add_sockets(sockets)
@@ -48,6 +53,13 @@ async def serve(config: Config, sockets: list[socket.socket]) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    if parent is not None:  # the parent was stopped: its children must not live on as orphans
+
+        def check_parent() -> None:
+            if os.getppid() != parent:
+                stop.set()
+
+        tornado.ioloop.PeriodicCallback(check_parent, 500).start()
     await stop.wait()
     server.stop()
     await server.close_all_connections()

@@ -2,6 +2,7 @@
 
 from ._clock import Clock
 from ._distribution import check_distribution
+from ._missing import error_without
 from ._servers import (
     MemcachedServer,
     MissingServerBinary,
@@ -26,5 +27,6 @@ __all__ = [
     "Servers",
     "__version__",
     "check_distribution",
+    "error_without",
     "free_port",
 ]

@@ -81,10 +81,15 @@ class ShardedStore:
     def new_id(self) -> str:
         """An id placed by the ring, on the first node in its order that has not just failed."""
         random_part = new_session_id()
-        now = self._clock()
-        candidates = list(self.ring.iter_nodes(random_part))
-        live = [n for n in candidates if now - self._failed_at.get(n, -math.inf) >= self.retry_after]
-        return f"{random_part}{_SEPARATOR}{(live or candidates)[0]}"
+        owner = self.ring.get_node(random_part)
+        assert owner is not None
+        if self._failed_at:  # walk past recently failed nodes only when some node has failed
+            now = self._clock()
+            preference = self.ring.iter_nodes(random_part)
+            owner = next(
+                (n for n in preference if now - self._failed_at.get(n, -math.inf) >= self.retry_after), owner
+            )
+        return f"{random_part}{_SEPARATOR}{owner}"
 
     async def _on(self, node: str, operation: Awaitable[T]) -> T:
         """Run one node's operation, remembering when the node last failed."""

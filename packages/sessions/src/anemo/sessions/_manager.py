@@ -170,7 +170,8 @@ class SessionManager:
         now = self._clock()
         cookie: CookieUpdate | None = None
         if session.invalidated_id is not None:
-            await self._delete(session.invalidated_id)
+            await self._delete(session.invalidated_id, session.stored_user_id)
+            session.stored_user_id = None
             session.invalidated_id = None
             log.debug("session ended")
             cookie = CookieUpdate(self.cookie_name, None)
@@ -245,7 +246,7 @@ class SessionManager:
         new_id = self.store.new_id()
         ttl = self._ttl(created, now)
         await self.store.save(new_id, self._record(session, created), (), ttl=ttl)
-        await self._delete(old_id)
+        await self._delete(old_id, session.stored_user_id)
         session.mark_saved(new_id, created)
         if session.user_id is not None:
             await self._index_add(session, now, ttl)
@@ -253,13 +254,11 @@ class SessionManager:
         log.debug("session %s regenerated as %s", self.id_hash(old_id), self.id_hash(new_id))
         return self._cookie(new_id, ttl)
 
-    async def _delete(self, session_id: str) -> None:
-        """Delete a record and its index entry (the user is read from the record itself)."""
-        record = await self.store.load(session_id)
+    async def _delete(self, session_id: str, user_id: str | None) -> None:
+        """Delete a record and, when it names a user, that user's index entry of it."""
         await self.store.delete(session_id)
-        user = None if record is None else record.get(_USER)
-        if isinstance(user, str) and isinstance(self.store, UserIndex):
-            await self.store.index_remove(user, [session_id])
+        if user_id is not None and isinstance(self.store, UserIndex):
+            await self.store.index_remove(user_id, [session_id])
 
     async def _index_add(self, session: Session, now: float, ttl: float) -> None:
         if not isinstance(self.store, UserIndex):

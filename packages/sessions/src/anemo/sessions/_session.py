@@ -57,6 +57,7 @@ class Session(MutableMapping[str, Any]):
         "loaded",
         "regenerate_requested",
         "stale_cookie",
+        "stored_user_id",
         "user_agent",
         "user_changed",
         "user_id",
@@ -77,6 +78,8 @@ class Session(MutableMapping[str, Any]):
         self.user_changed = False
         self.invalidated_id: str | None = None
         self.stale_cookie = False
+        #: The user the session's record in the store names (whose index lists it).
+        self.stored_user_id: str | None = None
         self._data: dict[str, Any] = {}
         self._changed: set[str] = set()
         self._removed: set[str] = set()
@@ -189,6 +192,7 @@ class Session(MutableMapping[str, Any]):
         self._data = data
         self.created_at = created_at
         self.user_id = user_id
+        self.stored_user_id = user_id
         self.user_agent = user_agent
         self.loaded = True
 
@@ -208,6 +212,7 @@ class Session(MutableMapping[str, Any]):
         """Forget the pending changes once they are written under ``session_id``."""
         self.id = session_id
         self.created_at = created_at
+        self.stored_user_id = self.user_id
         self.regenerate_requested = False
         self.user_changed = False
         self.invalidated_id = None

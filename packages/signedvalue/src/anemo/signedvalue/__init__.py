@@ -19,7 +19,14 @@ from ._tornado_format import (
     decode_signed_value,
     get_signature_key_version,
 )
-from .errors import BadPayload, BadSignature, SignatureExpired, SignedValueError
+from .errors import (
+    BadPayload,
+    BadSignature,
+    InvalidOption,
+    InvalidOptionType,
+    SignatureExpired,
+    SignedValueError,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -36,6 +43,8 @@ __all__ = [
     "DEFAULT_SIGNED_VALUE_VERSION",
     "DEFAULT_SIGNED_VALUE_MIN_VERSION",
     "SignedValueError",
+    "InvalidOption",
+    "InvalidOptionType",
     "BadSignature",
     "SignatureExpired",
     "BadPayload",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import binascii
 
+from .errors import InvalidOption
+
 __all__ = ["urlsafe_encode", "urlsafe_decode", "pack_header", "unpack_header", "HEADER_SIZE"]
 
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
@@ -38,7 +40,7 @@ def pack_header(format_byte: int, timestamp: float) -> bytes:
     """The header: ``format_byte`` and ``timestamp`` truncated to whole seconds."""
     seconds = int(timestamp)
     if not 0 <= seconds <= _TIMESTAMP_MASK:
-        raise ValueError(f"timestamp {timestamp!r} is outside the representable range")
+        raise InvalidOption(f"timestamp {timestamp!r} is outside the representable range")
     return ((format_byte << _TIMESTAMP_BITS) | seconds).to_bytes(HEADER_SIZE, "big")
 
 

@@ -11,6 +11,7 @@ import functools
 import hashlib
 
 from ._keys import as_bytes
+from .errors import InvalidOption
 
 __all__ = ["PreparedHMAC", "prepared_hmac"]
 
@@ -45,5 +46,5 @@ def prepared_hmac(secret: str | bytes, algorithm: str) -> PreparedHMAC:
     """The prepared HMAC of a secret as given (``str`` is UTF-8 encoded), cached per secret."""
     key = as_bytes(secret, "secret")
     if not key:
-        raise ValueError("the secret must not be empty")
+        raise InvalidOption("the secret must not be empty")
     return PreparedHMAC(key, algorithm)

@@ -7,6 +7,8 @@ import hmac
 from collections.abc import Sequence
 from typing import TypeAlias
 
+from .errors import InvalidOption, InvalidOptionType
+
 __all__ = ["SecretKeys", "derive_keys", "as_bytes"]
 
 #: One secret, or several: the first signs (or encrypts), every one verifies (or decrypts).
@@ -19,7 +21,7 @@ def as_bytes(value: str | bytes, what: str) -> bytes:
         return value
     if isinstance(value, str):
         return value.encode("utf-8")
-    raise TypeError(f"{what} must be str or bytes, not {type(value).__name__}")
+    raise InvalidOptionType(f"{what} must be str or bytes, not {type(value).__name__}")
 
 
 def derive_keys(secret_keys: SecretKeys, purpose: str, salt: str | bytes) -> tuple[bytes, ...]:
@@ -30,18 +32,18 @@ def derive_keys(secret_keys: SecretKeys, purpose: str, salt: str | bytes) -> tup
     """
     if not isinstance(secret_keys, str | bytes | Sequence):
         # A dict would sign with its keys and a set in no fixed order: the rotation order is lost.
-        raise TypeError(
+        raise InvalidOptionType(
             "secret_keys must be str, bytes or a sequence of them (the first signs), "
             f"not {type(secret_keys).__name__}"
         )
     secrets = [secret_keys] if isinstance(secret_keys, str | bytes) else list(secret_keys)
     if not secrets:
-        raise ValueError("at least one secret key is required")
+        raise InvalidOption("at least one secret key is required")
     context = b"anemo.signedvalue/" + purpose.encode("ascii") + b"\0" + as_bytes(salt, "salt")
     keys = []
     for secret in secrets:
         raw = as_bytes(secret, "a secret key")
         if not raw:
-            raise ValueError("secret keys must not be empty")
+            raise InvalidOption("secret keys must not be empty")
         keys.append(hmac.digest(raw, context, hashlib.sha256))
     return tuple(keys)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 from ._encoding import HEADER_SIZE, pack_header, unpack_header, urlsafe_decode, urlsafe_encode
 from ._hmac import PreparedHMAC
 from ._keys import SecretKeys, as_bytes, derive_keys
-from .errors import BadSignature, SignatureExpired
+from .errors import BadSignature, InvalidOption, SignatureExpired
 
 __all__ = ["Signer", "MAX_CLOCK_SKEW", "check_age", "check_max_age", "token_bytes"]
 
@@ -92,7 +92,7 @@ def token_bytes(token: str | bytes) -> bytes:
 def check_max_age(max_age: float | None) -> None:
     """Refuse a negative or NaN ``max_age``: a caller's mistake, reported whatever the token."""
     if max_age is not None and not max_age >= 0:
-        raise ValueError(f"max_age must be a non-negative number of seconds, not {max_age!r}")
+        raise InvalidOption(f"max_age must be a non-negative number of seconds, not {max_age!r}")
 
 
 def check_age(signed_at: int, now: float, max_age: float | None) -> None:

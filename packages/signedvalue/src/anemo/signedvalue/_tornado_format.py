@@ -29,6 +29,7 @@ from typing import TypeAlias
 
 from ._hmac import prepared_hmac
 from ._keys import as_bytes
+from .errors import InvalidOption
 
 __all__ = [
     "TornadoSecret",
@@ -69,7 +70,7 @@ def create_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
     """
     timestamp = int((clock or time.time)())
     if timestamp < 0:
-        raise ValueError(f"cannot sign with a negative timestamp ({timestamp})")
+        raise InvalidOption(f"cannot sign with a negative timestamp ({timestamp})")
     stamp = b"%d" % timestamp
     value64 = binascii.b2a_base64(as_bytes(value, "value"), newline=False)
     if version is None or version == 2:
@@ -77,7 +78,7 @@ def create_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
             secret = _versioned_secret(secret, key_version)
         key_version = key_version or 0
         if key_version.__class__ is not int or key_version < 0:
-            raise ValueError(f"key_version must be a non-negative int, not {key_version!r}")
+            raise InvalidOption(f"key_version must be a non-negative int, not {key_version!r}")
         version_field = b"%d" % key_version
         to_sign = b"2|%d:%b|%d:%b|%b|%d:%b|" % (
             len(version_field),
@@ -91,11 +92,11 @@ def create_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
         return to_sign + prepared_hmac(secret, "sha256").mac(to_sign).hexdigest().encode("ascii")
     if version == 1:
         if not isinstance(secret, (str, bytes)):
-            raise ValueError("version 1 signed values do not support a dict of secrets (key versions)")
+            raise InvalidOption("version 1 signed values do not support a dict of secrets (key versions)")
         signed = as_bytes(name, "name") + value64 + stamp
         signature = prepared_hmac(secret, "sha1").mac(signed).hexdigest()
         return b"%b|%b|%b" % (value64, stamp, signature.encode("ascii"))
-    raise ValueError(f"Unsupported version {version!r}")
+    raise InvalidOption(f"Unsupported version {version!r}")
 
 
 def decode_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and all)
@@ -112,7 +113,7 @@ def decode_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
     ``value``, whatever it holds.
     """
     if min_version is not None and min_version > 2:
-        raise ValueError(f"Unsupported min_version {min_version!r}")
+        raise InvalidOption(f"Unsupported min_version {min_version!r}")
     raw = value if value.__class__ is bytes else _value_bytes(value)
     if raw is None:
         return None
@@ -160,9 +161,9 @@ def get_signature_key_version(value: str | bytes) -> int | None:
 def _versioned_secret(secrets: Mapping[int, str | bytes], key_version: int | None) -> str | bytes:
     """The secret a dict of secrets holds for ``key_version``, which must be given and present."""
     if key_version is None:
-        raise ValueError("key_version is required with a dict of secrets")
+        raise InvalidOption("key_version is required with a dict of secrets")
     if key_version not in secrets:
-        raise ValueError(f"no secret for key_version {key_version!r}")
+        raise InvalidOption(f"no secret for key_version {key_version!r}")
     return secrets[key_version]
 
 

@@ -34,6 +34,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     ) from exc
 
 from ._serializer import Serializer, TokenSerializer
+from .errors import InvalidOption
 
 __all__ = ["JSONCookieMixin", "MAX_COOKIE_BYTES", "cookie_secrets"]
 
@@ -74,7 +75,7 @@ class JSONCookieMixin(tornado.web.RequestHandler):
         self, name: str, token: str, expires_days: float | None, options: dict[str, Any]
     ) -> None:
         if len(name) + 1 + len(token) > MAX_COOKIE_BYTES:
-            raise ValueError(
+            raise InvalidOption(
                 f"cookie {name!r} would be {len(name) + 1 + len(token)} bytes; browsers drop cookies over "
                 f"{MAX_COOKIE_BYTES}: store less, or keep it server-side"
             )
@@ -102,7 +103,9 @@ def cookie_secrets(settings: Mapping[str, Any]) -> tuple[str | bytes, ...]:
         return (cookie_secret,)
     if isinstance(cookie_secret, Mapping):
         if key_version not in cookie_secret:
-            raise ValueError("with a dict cookie_secret, the key_version setting must name one of its keys")
+            raise InvalidOption(
+                "with a dict cookie_secret, the key_version setting must name one of its keys"
+            )
         others = [
             secret
             for version, secret in sorted(cookie_secret.items(), reverse=True)

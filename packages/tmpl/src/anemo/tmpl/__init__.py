@@ -13,6 +13,8 @@ from ._loader import BaseLoader, DictLoader, Loader
 from ._template import STREAM_CHUNK_PIECES, Template
 from ._whitespace import filter_whitespace
 from .errors import (
+    InvalidOption,
+    InvalidOptionType,
     ParseError,
     RenderModeError,
     TemplateDirectoryNotFound,
@@ -27,6 +29,8 @@ __all__ = [
     "STREAM_CHUNK_PIECES",
     "BaseLoader",
     "DictLoader",
+    "InvalidOption",
+    "InvalidOptionType",
     "Loader",
     "ParseError",
     "RenderModeError",

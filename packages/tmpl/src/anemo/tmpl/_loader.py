@@ -15,7 +15,7 @@ from typing import Any
 
 from ._diskcache import CodeCache
 from ._template import Template
-from .errors import ParseError, TemplateDirectoryNotFound, TemplateNotFound
+from .errors import InvalidOption, InvalidOptionType, ParseError, TemplateDirectoryNotFound, TemplateNotFound
 
 __all__ = ["BaseLoader", "DictLoader", "Loader"]
 
@@ -66,7 +66,7 @@ class BaseLoader:
     def load(self, name: str, parent_path: str | None = None) -> Template:
         """The compiled template called ``name``, as referenced from ``parent_path``."""
         if not isinstance(name, str):
-            raise TypeError(f"template name must be a str, not {type(name).__name__}")
+            raise InvalidOptionType(f"template name must be a str, not {type(name).__name__}")
         name = self.resolve_path(name, parent_path)
         with self.lock:
             template = self.templates.get(name)
@@ -134,7 +134,7 @@ class Loader(BaseLoader):
         super().__init__(**kwargs)
         roots = [root_directory] if isinstance(root_directory, (str, os.PathLike)) else list(root_directory)
         if not roots:
-            raise ValueError("Loader needs at least one root directory")
+            raise InvalidOption("Loader needs at least one root directory")
         for root in roots:
             if not os.path.isdir(root):
                 raise TemplateDirectoryNotFound(os.fspath(root))

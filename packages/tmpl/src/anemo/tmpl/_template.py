@@ -24,7 +24,7 @@ from ._escape import (
 from ._linkify import linkify
 from ._parser import ParsedFile, parse
 from ._whitespace import default_whitespace_mode, filter_whitespace
-from .errors import ParseError, RenderModeError
+from .errors import InvalidOption, InvalidOptionType, ParseError, RenderModeError
 
 if TYPE_CHECKING:
     from ._loader import BaseLoader
@@ -136,11 +136,11 @@ class Template:
         whitespace: str | None = None,
     ) -> None:
         if not isinstance(name, str):
-            raise TypeError(f"template name must be a str, not {type(name).__name__}")
+            raise InvalidOptionType(f"template name must be a str, not {type(name).__name__}")
         self.name = name
         if compress_whitespace is not _UNSET:
             if whitespace is not None:
-                raise ValueError("cannot set both whitespace and compress_whitespace")
+                raise InvalidOption("cannot set both whitespace and compress_whitespace")
             whitespace = "single" if compress_whitespace else "all"
         if whitespace is None:
             whitespace = (loader.whitespace if loader is not None else None) or default_whitespace_mode(name)
@@ -158,7 +158,9 @@ class Template:
         elif isinstance(template_string, str):
             source = template_string
         else:
-            raise TypeError(f"template source must be str or bytes, not {type(template_string).__name__}")
+            raise InvalidOptionType(
+                f"template source must be str or bytes, not {type(template_string).__name__}"
+            )
         self.file: ParsedFile = parse(source, name, self.autoescape, whitespace)
         self._module_name = name.replace(".", "_")
         self._base_namespace: dict[str, Any] = {

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import InvalidOption
+
 __all__ = ["WHITESPACE_MODES", "default_whitespace_mode", "filter_whitespace"]
 
 WHITESPACE_MODES = ("all", "single", "oneline")
@@ -26,7 +28,7 @@ def filter_whitespace(mode: str, text: str) -> str:
         return _LINE_BREAK.sub("\n", _BLANKS.sub(" ", text))
     if mode == "oneline":
         return _ANY_SPACE.sub(" ", text)
-    raise ValueError(f"invalid whitespace mode {mode!r}; expected one of {', '.join(WHITESPACE_MODES)}")
+    raise InvalidOption(f"invalid whitespace mode {mode!r}; expected one of {', '.join(WHITESPACE_MODES)}")
 
 
 def default_whitespace_mode(name: str) -> str:

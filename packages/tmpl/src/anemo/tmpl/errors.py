@@ -3,11 +3,13 @@
 ::
 
     TemplateError
-    ├── ParseError          a template's text is not valid template syntax
-    ├── TemplateNotFound    a loader has no template of that name
-    ├── TemplateDirectoryNotFound  a loader's search directory does not exist (also a ValueError)
-    ├── RenderModeError     a template that awaits was rendered synchronously
-    └── UnsafeCacheDirectory  the compiled-code cache directory could be written by others
+    ├── InvalidOption              (also ValueError) a bad argument, such as an unknown whitespace mode
+    │   └── InvalidOptionType      (also TypeError) an argument of the wrong type, such as a name of 3
+    ├── ParseError                 (also ValueError) a template's text is not valid template syntax
+    ├── TemplateNotFound           (also LookupError) a loader has no template of that name
+    ├── TemplateDirectoryNotFound  (also ValueError) a loader's search directory does not exist
+    ├── RenderModeError            (also TypeError) a template that awaits was rendered synchronously
+    └── UnsafeCacheDirectory       the compiled-code cache directory could be written by others
 
 Errors raised by the template's own Python code while rendering (a ``ZeroDivisionError`` in
 ``{{ 1/0 }}``) propagate unchanged; their traceback names the template file and line.
@@ -18,6 +20,8 @@ from __future__ import annotations
 import os
 
 __all__ = [
+    "InvalidOption",
+    "InvalidOptionType",
     "ParseError",
     "RenderModeError",
     "TemplateDirectoryNotFound",
@@ -31,7 +35,15 @@ class TemplateError(Exception):
     """Base class of every error anemo.tmpl raises itself."""
 
 
-class ParseError(TemplateError):
+class InvalidOption(TemplateError, ValueError):
+    """An argument cannot be used, such as ``whitespace="tight"`` or no loader root at all."""
+
+
+class InvalidOptionType(InvalidOption, TypeError):
+    """An argument has the wrong type, such as a template name that is not a ``str``."""
+
+
+class ParseError(TemplateError, ValueError):
     """The template source is not valid; ``filename`` and ``lineno`` say where.
 
     ``str()`` gives ``"<message> at <filename>:<lineno>"``, as tornado.template does; the
@@ -50,7 +62,7 @@ class ParseError(TemplateError):
         return f"{self.message} at {self.filename}:{self.lineno}"
 
 
-class TemplateNotFound(TemplateError):
+class TemplateNotFound(TemplateError, LookupError):
     """No template called ``name`` exists under the loader's ``search_path``."""
 
     def __init__(self, name: str, search_path: tuple[str, ...] = ()) -> None:
@@ -74,7 +86,7 @@ class TemplateDirectoryNotFound(TemplateError, ValueError):
         self.directory = directory
 
 
-class RenderModeError(TemplateError):
+class RenderModeError(TemplateError, TypeError):
     """``generate()`` was called on a template that uses ``await``; use ``generate_async()``."""
 
     def __init__(self, template_name: str) -> None:

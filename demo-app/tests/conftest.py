@@ -6,17 +6,15 @@ text: it exists only here, in the test fixture that holds the service object, ne
 
 from __future__ import annotations
 
-import asyncio
 import http.cookiejar
 import re
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 import tornado.httpserver
@@ -26,8 +24,11 @@ from anemo.sessions import SessionStore
 from anemo_demo.app import make_app
 from anemo_demo.config import Config
 from anemo_demo.services import Services, make_services
+from anemo_testing import LoopThread
 
 SECRET = "demo test secret, long enough"
+
+T = TypeVar("T")
 
 
 class LiveApp:
@@ -35,32 +36,28 @@ class LiveApp:
 
     def __init__(self, config: Config, session_store: SessionStore | None = None) -> None:
         self.config = config
-        self.loop = asyncio.new_event_loop()
         self.sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
         self.port = self.sockets[0].getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        started = threading.Event()
         self.services: Services
 
         async def start() -> None:
             self.services = make_services(config, session_store=session_store)
             self.server = tornado.httpserver.HTTPServer(make_app(self.services))
             self.server.add_sockets(self.sockets)
-            started.set()
 
-        def run() -> None:
-            asyncio.set_event_loop(self.loop)
-            self.loop.run_until_complete(start())
-            self.loop.run_forever()
+        self.runner = LoopThread().start()
+        try:
+            self.runner.call(start())
+        except BaseException:
+            self.runner.stop()
+            for sock in self.sockets:
+                sock.close()
+            raise
 
-        self.thread = threading.Thread(target=run, daemon=True)
-        self.thread.start()
-        if not started.wait(10):
-            raise RuntimeError("the demo app did not start")
-
-    def call(self, coro: Any) -> Any:
+    def call(self, coro: Coroutine[Any, Any, T]) -> T:
         """Run a coroutine on the app's loop and wait for it."""
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(10)
+        return self.runner.call(coro)
 
     def answer(self, challenge_id: str) -> str:
         """The test hook: the text of a live captcha challenge."""
@@ -73,9 +70,7 @@ class LiveApp:
             await self.services.aclose()
 
         self.call(stop())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(10)
-        self.loop.close()
+        self.runner.stop()
 
 
 @pytest.fixture

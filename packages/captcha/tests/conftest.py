@@ -5,12 +5,10 @@ Test modules get these through fixtures; they import names from here only for ty
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import threading
 import uuid
-from collections.abc import Callable, Coroutine, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -19,23 +17,18 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from anemo.captcha.redis import AsyncRedisStore, RedisStore
-from anemo_testing import RedisCluster, RedisServer, Servers
-
-T = TypeVar("T")
+from anemo_testing import LoopThread, RedisCluster, RedisServer, Servers
 
 
 class BlockingAdapter:
     """An async store's methods called from plain threads, on a loop of its own: the sync suite
     (races included) then runs unchanged against it."""
 
-    def __init__(self, store: AsyncRedisStore, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, store: AsyncRedisStore, runner: LoopThread) -> None:
         self.store = store
-        self.loop = loop
         self.prefix = store.prefix
-        self.client = _BlockingClient(store.client, loop)
-
-    def _call(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
+        self.client = _BlockingClient(store.client, runner)
+        self._call = runner.call
 
     def put(self, key: str, value: bytes, ttl: float) -> None:
         self._call(self.store.put(key, value, ttl))
@@ -51,27 +44,13 @@ class BlockingAdapter:
 
 
 class _BlockingClient:
-    def __init__(self, client: Any, loop: asyncio.AbstractEventLoop) -> None:
+    def __init__(self, client: Any, runner: LoopThread) -> None:
         self._client = client
-        self._loop = loop
+        self._runner = runner
 
     def pttl(self, key: str) -> int:
-        result: int = asyncio.run_coroutine_threadsafe(self._client.pttl(key), self._loop).result(10)
+        result: int = self._runner.call(self._client.pttl(key))
         return result
-
-
-@contextlib.contextmanager
-def loop_thread() -> Iterator[asyncio.AbstractEventLoop]:
-    """An event loop running in a thread of its own until the block ends."""
-    loop = asyncio.new_event_loop()
-    thread = threading.Thread(target=loop.run_forever, daemon=True)
-    thread.start()
-    try:
-        yield loop
-    finally:
-        loop.call_soon_threadsafe(loop.stop)
-        thread.join(10)
-        loop.close()
 
 
 Race = Callable[[int, Callable[[], object]], list[object]]
@@ -113,12 +92,12 @@ def redis_store(redis_server: RedisServer) -> Iterator[RedisStore]:
 @pytest.fixture
 def async_redis_store(redis_server: RedisServer) -> Iterator[BlockingAdapter]:
     """anemo's AsyncRedisStore on a fresh redis-server, driven from plain threads."""
-    with loop_thread() as loop:
+    with LoopThread() as runner:
         store = AsyncRedisStore.from_url(redis_server.url)
         try:
-            yield BlockingAdapter(store, loop)
+            yield BlockingAdapter(store, runner)
         finally:
-            asyncio.run_coroutine_threadsafe(store.aclose(), loop).result(10)
+            runner.call(store.aclose())
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
-"""Test support for anemo: real servers as pytest fixtures, and packaging checks."""
+"""Test support for anemo: real servers as pytest fixtures, a loop thread, and packaging checks."""
 
 from ._clock import Clock
 from ._distribution import check_distribution
+from ._loop import LoopThread
 from ._missing import error_without
 from ._servers import (
     MemcachedServer,
@@ -18,6 +19,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Clock",
+    "LoopThread",
     "MemcachedServer",
     "MissingServerBinary",
     "RedisCluster",

@@ -5,10 +5,14 @@ from ._service import CaptchaService, Challenge
 from ._store import AsyncChallengeStore, ChallengeStore, MemoryStore
 from ._text import ALPHABET, MAX_LENGTH, normalize_answer, random_text
 from .errors import (
+    CallModeError,
     CaptchaError,
     ChallengeExpired,
     ChallengeReplayed,
+    FontUnavailable,
     InvalidChallenge,
+    InvalidOption,
+    InvalidOptionType,
     RenderError,
     StoreFull,
     StoreUnavailable,
@@ -35,7 +39,11 @@ __all__ = [
     "IMAGE_TYPES",
     # errors
     "CaptchaError",
+    "InvalidOption",
+    "InvalidOptionType",
     "RenderError",
+    "CallModeError",
+    "FontUnavailable",
     "StoreFull",
     "StoreUnavailable",
     "VerificationError",

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from PIL import Image, ImageDraw, ImageFont
 
 from ._text import MAX_LENGTH
-from .errors import RenderError
+from .errors import FontUnavailable, RenderError
 
 __all__ = ["IMAGE_TYPES", "render"]
 
@@ -121,7 +121,7 @@ def _dark_colour(rng: random.Random) -> _Ink:
 def _font(size: int) -> ImageFont.FreeTypeFont:
     font = ImageFont.load_default(size=size)
     if not isinstance(font, ImageFont.FreeTypeFont):  # Pillow built without FreeType
-        raise RuntimeError("anemo.captcha needs Pillow with FreeType support")
+        raise FontUnavailable("anemo.captcha needs Pillow with FreeType support")
     return font
 
 

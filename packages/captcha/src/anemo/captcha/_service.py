@@ -33,7 +33,16 @@ from anemo.signedvalue import MAX_CLOCK_SKEW, BadSignature, Serializer, Signatur
 from ._render import IMAGE_TYPES, render
 from ._store import AsyncChallengeStore, ChallengeStore, MemoryStore
 from ._text import ALPHABET, normalize_answer, random_text
-from .errors import ChallengeExpired, ChallengeReplayed, InvalidChallenge, VerificationError, WrongAnswer
+from .errors import (
+    CallModeError,
+    ChallengeExpired,
+    ChallengeReplayed,
+    InvalidChallenge,
+    InvalidOption,
+    InvalidOptionType,
+    VerificationError,
+    WrongAnswer,
+)
 
 __all__ = ["Challenge", "CaptchaService"]
 
@@ -90,8 +99,8 @@ class CaptchaService:
         key_prefix: str = "anemo.captcha:",
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if not 0 < lifetime <= 86_400:
-            raise ValueError(f"lifetime must be above 0 and at most a day, not {lifetime!r}")
+        if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or not 0 < lifetime <= 86_400:
+            raise InvalidOption(f"lifetime must be above 0 and at most a day, not {lifetime!r}")
         render(random_text(length), width=width, height=height, fmt=fmt)  # RenderError now, not later
         self.lifetime = float(lifetime)
         self.length = length
@@ -100,7 +109,7 @@ class CaptchaService:
         self.fmt = fmt.upper()
         self._clock = clock
         if store is not None and not isinstance(store, ChallengeStore | AsyncChallengeStore):
-            raise TypeError(
+            raise InvalidOptionType(
                 f"store must have the ChallengeStore methods put, get, take and add; "
                 f"{type(store).__name__} does not"
             )
@@ -109,7 +118,7 @@ class CaptchaService:
             store = MemoryStore() if store is None else store  # not `or`: an empty store is falsy
             self._mode = _ServerSide(self, f"{key_prefix}challenge:")
         elif store is None:
-            raise ValueError("a stateless CaptchaService needs a store shared by all its processes")
+            raise InvalidOption("a stateless CaptchaService needs a store shared by all its processes")
         else:
             self._mode = _Stateless(secret_key, self, f"{key_prefix}used:")
         #: Where challenges (server-side) or used ids (stateless) are kept.
@@ -217,7 +226,7 @@ class CaptchaService:
 
     def _sync_store(self, method: str) -> ChallengeStore:
         if self._sync_store_or_none is None:
-            raise TypeError(f"this service's store is asynchronous: use await service.a{method}(...)")
+            raise CallModeError(f"this service's store is asynchronous: use await service.a{method}(...)")
         return self._sync_store_or_none
 
 
@@ -310,7 +319,7 @@ class _Stateless:
     def __init__(self, secret_key: str | bytes, service: CaptchaService, prefix: str) -> None:
         secret = secret_key.encode() if isinstance(secret_key, str) else secret_key
         if not isinstance(secret, bytes) or len(secret) < 16:
-            raise ValueError("secret_key must be str or bytes of at least 16 bytes")
+            raise InvalidOption("secret_key must be str or bytes of at least 16 bytes")
         self.service = service
         self.prefix = prefix
         self._tokens = Serializer(secret, salt="anemo.captcha.CaptchaService", clock=service.now)

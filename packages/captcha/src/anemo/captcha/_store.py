@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from typing import Protocol, runtime_checkable
 
-from .errors import StoreFull
+from .errors import InvalidOption, StoreFull
 
 __all__ = ["ChallengeStore", "AsyncChallengeStore", "MemoryStore"]
 
@@ -71,8 +71,8 @@ class MemoryStore:
     """
 
     def __init__(self, *, max_entries: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
-        if max_entries < 1:
-            raise ValueError(f"max_entries must be at least 1, not {max_entries}")
+        if isinstance(max_entries, bool) or not isinstance(max_entries, int) or max_entries < 1:
+            raise InvalidOption(f"max_entries must be an int of at least 1, not {max_entries!r}")
         self.max_entries = max_entries
         self._clock = clock
         self._entries: dict[str, tuple[bytes, float]] = {}

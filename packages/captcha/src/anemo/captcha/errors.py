@@ -3,7 +3,11 @@
 ::
 
     CaptchaError
-    ├── RenderError            (also ValueError) bad arguments to render() or random_text()
+    ├── InvalidOption          (also ValueError) a bad argument, such as a lifetime over a day
+    │   ├── InvalidOptionType  (also TypeError) an argument of the wrong type, such as the store
+    │   └── RenderError        bad arguments to render() or random_text(); ``argument`` names it
+    ├── CallModeError          (also TypeError) a sync method on a service whose store is async
+    ├── FontUnavailable        (also RuntimeError) Pillow was built without FreeType
     ├── StoreFull              the in-memory store is full of live entries it may not forget
     ├── StoreUnavailable       a shared store's server is down, refusing or stalled; ``address``
     └── VerificationError      a challenge was not passed; ``challenge_id`` when known
@@ -12,15 +16,20 @@
         ├── ChallengeReplayed  a stateless token whose challenge was already used
         └── WrongAnswer        the answer did not match; the challenge is consumed all the same
 
-Every verification failure consumes the challenge, so callers may show one message for all of them;
-the subclasses exist for logs and metrics.
+Mistakes in the calling code are ``ValueError`` or ``TypeError`` subclasses; the rest are the
+store's state or the user's answer. Every verification failure consumes the challenge, so callers
+may show one message for all of them; the subclasses exist for logs and metrics.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "CaptchaError",
+    "InvalidOption",
+    "InvalidOptionType",
     "RenderError",
+    "CallModeError",
+    "FontUnavailable",
     "StoreFull",
     "StoreUnavailable",
     "VerificationError",
@@ -35,7 +44,23 @@ class CaptchaError(Exception):
     """Base class of every error raised by anemo.captcha."""
 
 
-class RenderError(CaptchaError, ValueError):
+class InvalidOption(CaptchaError, ValueError):
+    """An argument cannot be used, such as ``lifetime=0`` or a stateless service without a store."""
+
+
+class InvalidOptionType(InvalidOption, TypeError):
+    """An argument has the wrong type, such as a store that is neither sync nor async."""
+
+
+class CallModeError(CaptchaError, TypeError):
+    """A sync method was called on a service whose store is asynchronous; await the ``a`` method."""
+
+
+class FontUnavailable(CaptchaError, RuntimeError):
+    """Pillow was built without FreeType, so no text can be drawn: reinstall Pillow from a wheel."""
+
+
+class RenderError(InvalidOption):
     """An argument of :func:`~anemo.captcha.render` or :func:`~anemo.captcha.random_text` is unusable."""
 
     def __init__(self, argument: str, value: object, reason: str) -> None:

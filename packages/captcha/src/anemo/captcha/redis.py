@@ -29,7 +29,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from .errors import StoreUnavailable
+from .errors import InvalidOption, StoreUnavailable
 
 __all__ = ["RedisStore", "AsyncRedisStore", "DEFAULT_TIMEOUT"]
 
@@ -41,7 +41,7 @@ _FAILURES = (redis.exceptions.RedisError, OSError)
 
 def _client_options(timeout: float) -> dict[str, Any]:
     if not (isinstance(timeout, int | float) and 0 < timeout <= 60):
-        raise ValueError(f"timeout must be a number of seconds in (0, 60], not {timeout!r}")
+        raise InvalidOption(f"timeout must be a number of seconds in (0, 60], not {timeout!r}")
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
 

@@ -24,6 +24,7 @@ from anemo.captcha import (
     render,
 )
 from anemo.captcha.redis import AsyncRedisStore, RedisStore
+from anemo_testing import raises_mistake
 
 SECRET = "a stateless secret of 32 bytes.."
 
@@ -45,10 +46,7 @@ VALUE_MISTAKES: dict[str, Callable[[], object]] = {
 
 @pytest.mark.parametrize("mistake", VALUE_MISTAKES.values(), ids=VALUE_MISTAKES.keys())
 def test_a_bad_argument_is_an_invalid_option(mistake: Callable[[], object]) -> None:
-    with pytest.raises(InvalidOption) as caught:
-        mistake()
-    assert isinstance(caught.value, CaptchaError)
-    assert isinstance(caught.value, ValueError)
+    raises_mistake(mistake, InvalidOption, CaptchaError, ValueError)
 
 
 def test_render_errors_are_invalid_options_that_name_the_argument() -> None:

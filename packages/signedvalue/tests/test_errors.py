@@ -15,6 +15,7 @@ from anemo.signedvalue import (
     Signer,
     create_signed_value,
 )
+from anemo_testing import raises_mistake
 
 VALUE_MISTAKES: dict[str, Callable[[], object]] = {
     "no secret": lambda: Signer([]),
@@ -40,20 +41,12 @@ TYPE_MISTAKES: dict[str, Callable[[], object]] = {
 
 @pytest.mark.parametrize("mistake", VALUE_MISTAKES.values(), ids=VALUE_MISTAKES.keys())
 def test_a_bad_argument_is_an_invalid_option_and_a_value_error(mistake: Callable[[], object]) -> None:
-    with pytest.raises(InvalidOption) as caught:
-        mistake()
-    assert isinstance(caught.value, SignedValueError)
-    assert isinstance(caught.value, ValueError)
-    assert str(caught.value)
+    raises_mistake(mistake, InvalidOption, SignedValueError, ValueError)
 
 
 @pytest.mark.parametrize("mistake", TYPE_MISTAKES.values(), ids=TYPE_MISTAKES.keys())
 def test_an_argument_of_the_wrong_type_is_also_a_type_error(mistake: Callable[[], object]) -> None:
-    with pytest.raises(InvalidOptionType) as caught:
-        mistake()
-    assert isinstance(caught.value, TypeError)
-    assert isinstance(caught.value, InvalidOption)
-    assert isinstance(caught.value, SignedValueError)
+    raises_mistake(mistake, InvalidOptionType, SignedValueError, TypeError)
 
 
 def test_a_bad_token_is_not_a_caller_mistake() -> None:

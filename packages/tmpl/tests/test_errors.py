@@ -20,6 +20,7 @@ from anemo.tmpl import (
     TemplateNotFound,
     filter_whitespace,
 )
+from anemo_testing import raises_mistake
 
 VALUE_MISTAKES: dict[str, Callable[[], object]] = {
     "unknown whitespace mode": lambda: Template("x", whitespace="tight"),
@@ -37,18 +38,12 @@ TYPE_MISTAKES: dict[str, Callable[[], object]] = {
 
 @pytest.mark.parametrize("mistake", VALUE_MISTAKES.values(), ids=VALUE_MISTAKES.keys())
 def test_a_bad_argument_is_an_invalid_option(mistake: Callable[[], object]) -> None:
-    with pytest.raises(InvalidOption) as caught:
-        mistake()
-    assert isinstance(caught.value, TemplateError)
-    assert isinstance(caught.value, ValueError)
+    raises_mistake(mistake, InvalidOption, TemplateError, ValueError)
 
 
 @pytest.mark.parametrize("mistake", TYPE_MISTAKES.values(), ids=TYPE_MISTAKES.keys())
 def test_an_argument_of_the_wrong_type_is_an_invalid_option_type(mistake: Callable[[], object]) -> None:
-    with pytest.raises(InvalidOptionType) as caught:
-        mistake()
-    assert isinstance(caught.value, TypeError)
-    assert isinstance(caught.value, TemplateError)
+    raises_mistake(mistake, InvalidOptionType, TemplateError, TypeError)
 
 
 def test_bad_syntax_is_a_parse_error_and_a_value_error() -> None:

@@ -1,9 +1,10 @@
-"""Test support for anemo: real servers as pytest fixtures, a loop thread, and packaging checks."""
+"""Test support for anemo: real servers as fixtures, a loop thread, the error-rule check, packaging checks."""
 
 from ._clock import Clock
 from ._distribution import check_distribution
 from ._loop import LoopThread
 from ._missing import error_without
+from ._mistakes import raises_mistake
 from ._servers import (
     MemcachedServer,
     MissingServerBinary,
@@ -31,4 +32,5 @@ __all__ = [
     "check_distribution",
     "error_without",
     "free_port",
+    "raises_mistake",
 ]

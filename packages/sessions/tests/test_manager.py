@@ -199,7 +199,7 @@ def test_options_are_checked() -> None:
         SessionManager(store, "s", idle_timeout=0)
     with pytest.raises(ValueError, match="refresh_interval"):
         SessionManager(store, "s", idle_timeout=60, refresh_interval=60)
-    with pytest.raises(TypeError, match="lifetime"):
+    with pytest.raises(ValueError, match="lifetime"):
         SessionManager(store, "s", lifetime=float("nan"))
     with pytest.raises(ValueError, match="secret"):
         SessionManager(store, [])

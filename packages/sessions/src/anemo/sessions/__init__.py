@@ -20,6 +20,8 @@ from ._sharded import ShardedStore
 from ._store import DEFAULT_TIMEOUT, NodeHealth, SessionStore, UserIndex
 from ._url import optional_module, store_from_url
 from .errors import (
+    InvalidOption,
+    InvalidOptionType,
     InvalidSessionValue,
     InvalidStoreURL,
     NotSupported,
@@ -57,6 +59,8 @@ __all__ = [
     "store_from_url",
     # errors
     "SessionError",
+    "InvalidOption",
+    "InvalidOptionType",
     "InvalidSessionValue",
     "InvalidStoreURL",
     "SessionNotLoaded",

@@ -21,7 +21,7 @@ from anemo.signedvalue import BadSignature, SecretKeys, Signer
 from ._ids import IdHasher
 from ._session import Session
 from ._store import SessionStore, UserIndex
-from .errors import NotSupported
+from .errors import InvalidOption, InvalidOptionType, NotSupported
 
 __all__ = ["SessionManager", "CookieUpdate", "SessionInfo"]
 
@@ -60,10 +60,10 @@ def _first_secret(secret_keys: SecretKeys) -> bytes:
 
 
 def _check_seconds(name: str, value: float, *, minimum: float = 0) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise TypeError(f"{name} must be a number of seconds, not {value!r}")
-    if value <= minimum:
-        raise ValueError(f"{name} must be more than {minimum} seconds, not {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise InvalidOptionType(f"{name} must be a number of seconds, not {value!r}")
+    if not math.isfinite(value) or value <= minimum:
+        raise InvalidOption(f"{name} must be more than {minimum} seconds, not {value!r}")
     return float(value)
 
 
@@ -98,7 +98,7 @@ class SessionManager:
         self.lifetime = _check_seconds("lifetime", lifetime)
         self.refresh_interval = _check_seconds("refresh_interval", refresh_interval, minimum=-1)
         if self.refresh_interval >= self.idle_timeout:
-            raise ValueError("refresh_interval must be shorter than idle_timeout")
+            raise InvalidOption("refresh_interval must be shorter than idle_timeout")
         self.cookie_name = cookie_name
         self._clock = clock
         self._signer = Signer(secret_keys, salt=f"anemo.sessions.cookie:{cookie_name}", clock=clock)

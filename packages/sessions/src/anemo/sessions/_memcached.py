@@ -23,7 +23,7 @@ from pymemcache.client.base import PooledClient
 from pymemcache.exceptions import MemcacheError, MemcacheUnexpectedCloseError
 
 from ._ids import new_session_id
-from ._store import DEFAULT_TIMEOUT, NodeHealth, encode_value, probe
+from ._store import DEFAULT_TIMEOUT, NodeHealth, check_count, check_timeout, encode_value, probe
 from .errors import StoreError, StoreUnavailable, WriteConflict
 
 __all__ = ["MemcachedStore"]
@@ -59,11 +59,11 @@ class MemcachedStore:
         threads: int = 4,
         cas_retries: int = 10,
     ) -> None:
-        if not (isinstance(timeout, int | float) and 0 < timeout <= 60):
-            raise ValueError(f"timeout must be a number of seconds in (0, 60], not {timeout!r}")
+        check_timeout(timeout)
+        check_count("threads", threads, 1)
         self.address = f"{host}:{port}"
         self.prefix = prefix
-        self.cas_retries = cas_retries
+        self.cas_retries = check_count("cas_retries", cas_retries, 1)
         self._server = (host, port)
         self._timeout = timeout
         self._threads = threads

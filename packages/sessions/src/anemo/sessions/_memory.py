@@ -9,7 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
 from ._ids import new_session_id
-from ._store import NodeHealth, decode_fields, decode_value, encode_value
+from ._store import NodeHealth, check_count, decode_fields, decode_value, encode_value
 
 __all__ = ["MemoryStore"]
 
@@ -36,9 +36,7 @@ class MemoryStore:
     """
 
     def __init__(self, *, max_sessions: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
-        if isinstance(max_sessions, bool) or not isinstance(max_sessions, int) or max_sessions < 1:
-            raise ValueError(f"max_sessions must be an int of at least 1, not {max_sessions!r}")
-        self.max_sessions = max_sessions
+        self.max_sessions = check_count("max_sessions", max_sessions, 1)
         self._clock = clock
         self._records: OrderedDict[str, _Record] = OrderedDict()
         self._users: dict[str, _Record] = {}

@@ -24,8 +24,16 @@ from redis.retry import Retry
 from anemo.hashring import redis_node_name
 
 from ._ids import new_session_id
-from ._store import DEFAULT_TIMEOUT, NodeHealth, decode_fields, decode_value, encode_value, probe
-from .errors import StoreError, StoreUnavailable
+from ._store import (
+    DEFAULT_TIMEOUT,
+    NodeHealth,
+    check_timeout,
+    decode_fields,
+    decode_value,
+    encode_value,
+    probe,
+)
+from .errors import InvalidOption, StoreError, StoreUnavailable
 
 __all__ = ["RedisStore", "RedisClusterStore", "fail_fast_options"]
 
@@ -46,8 +54,7 @@ _UNAVAILABLE = (
 
 def fail_fast_options(timeout: float) -> dict[str, Any]:
     """Client options under which a dead or stalled server fails within ``timeout``, never retried."""
-    if not (isinstance(timeout, int | float) and 0 < timeout <= 60):
-        raise ValueError(f"timeout must be a number of seconds in (0, 60], not {timeout!r}")
+    check_timeout(timeout)
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
 
@@ -217,7 +224,7 @@ class RedisClusterStore(RedisStore):
     ) -> RedisClusterStore:
         """A store on the cluster reached through ``nodes`` (``(host, port)`` pairs), failing fast."""
         if not nodes:
-            raise ValueError("a Redis Cluster store needs at least one startup node")
+            raise InvalidOption("a Redis Cluster store needs at least one startup node")
         client = RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in nodes],
             **fail_fast_options(timeout),

@@ -29,7 +29,7 @@ from anemo.hashring import HashRing
 
 from ._ids import new_session_id
 from ._store import NodeHealth, SessionStore, UserIndex
-from .errors import StoreError, StoreUnavailable
+from .errors import InvalidOption, StoreError, StoreUnavailable
 
 __all__ = ["ShardedStore"]
 
@@ -63,17 +63,19 @@ class ShardedStore:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not nodes:
-            raise ValueError("a ShardedStore needs at least one node")
+            raise InvalidOption("a ShardedStore needs at least one node")
         for name in nodes:
             if not isinstance(name, str) or not _NAME.fullmatch(name):
-                raise ValueError(f"node name {name!r}: use 1-100 letters, digits or . _ : / -")
+                raise InvalidOption(f"node name {name!r}: use 1-100 letters, digits or . _ : / -")
         weights = dict(weights or {})
         unknown = sorted(set(weights) - set(nodes))
         if unknown:
-            raise ValueError(f"weights name nodes that are not in the store: {unknown}")
+            raise InvalidOption(f"weights name nodes that are not in the store: {unknown}")
         self.nodes: dict[str, SessionStore] = dict(nodes)
         #: The ring that places new sessions; draw it, or ask it, but change nodes here, not there.
         self.ring = HashRing({name: weights.get(name, 1) for name in nodes})
+        if isinstance(retry_after, bool) or not isinstance(retry_after, int | float) or not retry_after >= 0:
+            raise InvalidOption(f"retry_after must be a number of seconds >= 0, not {retry_after!r}")
         self.retry_after = retry_after
         self._clock = clock
         self._failed_at: dict[str, float] = {}

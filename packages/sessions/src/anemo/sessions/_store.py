@@ -15,13 +15,15 @@ from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
-from .errors import StoreError
+from .errors import InvalidOption, StoreError
 
 __all__ = [
     "SessionStore",
     "UserIndex",
     "NodeHealth",
     "DEFAULT_TIMEOUT",
+    "check_timeout",
+    "check_count",
     "encode_value",
     "decode_value",
     "decode_fields",
@@ -30,6 +32,21 @@ __all__ = [
 
 #: Seconds a store waits for its server before raising StoreUnavailable.
 DEFAULT_TIMEOUT = 0.5
+
+
+def check_timeout(timeout: float) -> float:
+    """``timeout`` if it is a number of seconds in (0, 60], else an InvalidOption."""
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 60:
+        raise InvalidOption(f"timeout must be a number of seconds in (0, 60], not {timeout!r}")
+    return timeout
+
+
+def check_count(name: str, value: int, minimum: int) -> int:
+    """``value`` if it is an int of at least ``minimum``, else an InvalidOption naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+        raise InvalidOption(f"{name} must be an int of at least {minimum}, not {value!r}")
+    return value
+
 
 _JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 

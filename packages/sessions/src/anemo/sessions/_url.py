@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit, urlunsplit
 from ._memory import MemoryStore
 from ._sharded import ShardedStore
 from ._store import DEFAULT_TIMEOUT, SessionStore
-from .errors import InvalidStoreURL
+from .errors import InvalidOptionType, InvalidStoreURL
 
 __all__ = ["store_from_url", "optional_module"]
 
@@ -113,7 +113,7 @@ def store_from_url(
     :class:`InvalidStoreURL` (a ``ValueError``) naming the part that is wrong.
     """
     if not isinstance(url, str):
-        raise TypeError(f"a store URL is a str, not {type(url).__name__}")
+        raise InvalidOptionType(f"a store URL is a str, not {type(url).__name__}")
     url = url.strip()
     if len(url) > _MAX_URL:
         raise _fail(url[:60] + "...", "url", f"longer than {_MAX_URL} characters")

@@ -3,8 +3,10 @@
 ::
 
     SessionError
+    ├── InvalidOption        (also ValueError)  a bad argument or setting, such as a negative timeout
+    │   ├── InvalidOptionType (also TypeError)  an argument of the wrong type, such as a URL of bytes
+    │   └── InvalidStoreURL                     a store URL with a wrong part; ``part`` names it
     ├── InvalidSessionValue  (also TypeError)   a value or key a session cannot hold (not JSON, not str)
-    ├── InvalidStoreURL      (also ValueError)  a store URL with a wrong part; ``part`` names it
     ├── SessionNotLoaded     (also RuntimeError) the session was read before ``await session.load()``
     ├── NotSupported                            the store cannot do this (memcached: no user index)
     └── StoreError                              the store failed; ``address`` names the node
@@ -19,6 +21,8 @@ from __future__ import annotations
 
 __all__ = [
     "SessionError",
+    "InvalidOption",
+    "InvalidOptionType",
     "InvalidSessionValue",
     "InvalidStoreURL",
     "SessionNotLoaded",
@@ -42,7 +46,15 @@ class InvalidSessionValue(SessionError, TypeError):
         self.reason = reason
 
 
-class InvalidStoreURL(SessionError, ValueError):
+class InvalidOption(SessionError, ValueError):
+    """An argument or setting cannot be used, such as ``idle_timeout=-1`` or a shard without a name."""
+
+
+class InvalidOptionType(InvalidOption, TypeError):
+    """An argument or setting has the wrong type, such as a ``session_manager`` that is not one."""
+
+
+class InvalidStoreURL(InvalidOption):
     """A store URL could not be understood; ``part`` names what is wrong (passwords are hidden)."""
 
     def __init__(self, url: str, part: str, reason: str) -> None:

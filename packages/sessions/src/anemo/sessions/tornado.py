@@ -38,7 +38,7 @@ from ._manager import CookieUpdate, SessionManager
 from ._session import Session
 from ._store import SessionStore
 from ._url import store_from_url
-from .errors import StoreUnavailable
+from .errors import InvalidOption, InvalidOptionType, StoreUnavailable
 
 __all__ = ["SessionMixin", "session_manager"]
 
@@ -53,14 +53,14 @@ def session_manager(application: tornado.web.Application) -> SessionManager:
     given = settings.get("session_manager")
     if given is not None:
         if not isinstance(given, SessionManager):
-            raise TypeError(
+            raise InvalidOptionType(
                 f"the session_manager setting must be a SessionManager, not {type(given).__name__}"
             )
         return given
     manager = _managers.get(application)
     if manager is None:
         if "cookie_secret" not in settings:
-            raise ValueError("sessions need the application's cookie_secret setting")
+            raise InvalidOption("sessions need the application's cookie_secret setting")
         store: SessionStore | str = settings.get("session_store", "memory://")
         if isinstance(store, str):
             store = store_from_url(store)

@@ -39,7 +39,13 @@ from ._messages import MESSAGES, locale_code, messages_for
 from ._nesting import FormField, ListField
 from ._sniff import sniff_content_type
 from ._uploads import FileField, UploadedFile, safe_filename
-from .errors import FormDefinitionError, FormValidateError, UploadSaveError, ValidationError
+from .errors import (
+    FormDefinitionError,
+    FormDefinitionTypeError,
+    FormValidateError,
+    UploadSaveError,
+    ValidationError,
+)
 
 __version__ = "0.1.0.dev0"
 
@@ -82,5 +88,6 @@ __all__ = [
     "FormValidateError",
     "ValidationError",
     "FormDefinitionError",
+    "FormDefinitionTypeError",
     "UploadSaveError",
 ]

@@ -14,8 +14,9 @@ from typing import Any, ClassVar, Generic, TypeVar
 from urllib.parse import urlsplit
 
 from ._context import Context
+from ._declaration import check_option, check_range
 from ._tree import JSONArray, Node
-from .errors import FormDefinitionError, ValidationError
+from .errors import FormDefinitionError, FormDefinitionTypeError, ValidationError
 
 __all__ = [
     "Field",
@@ -187,11 +188,6 @@ def _check_bounds(value: N, low: N | None, high: N | None) -> N:
     return value
 
 
-def _check_order(owner: str, low: Any, high: Any) -> None:
-    if low is not None and high is not None and low > high:
-        raise FormDefinitionError(f"lower bound {low!r} is above upper bound {high!r}", owner=owner)
-
-
 class StringField(Field[str]):
     """Text of ``min_length``..``max_length`` characters, optionally matching ``pattern`` in full.
 
@@ -211,10 +207,16 @@ class StringField(Field[str]):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        _check_order("StringField", min_length, max_length)
+        check_range("StringField", int, ("min_length", min_length), ("max_length", max_length), minimum=0)
+        check_option("StringField", "pattern", pattern, (str, re.Pattern))
         self.min_length = min_length
         self.max_length = max_length
-        self.pattern = re.compile(pattern, re.ASCII) if isinstance(pattern, str) else pattern
+        try:
+            self.pattern = re.compile(pattern, re.ASCII) if isinstance(pattern, str) else pattern
+        except re.error as exc:
+            raise FormDefinitionError(
+                f"pattern {pattern!r} is not a regular expression: {exc}", owner="StringField"
+            ) from exc
         self._control = _CONTROL if multiline else _CONTROL_OR_NEWLINE
 
     def convert(self, text: str) -> str:
@@ -236,7 +238,7 @@ class IntegerField(Field[int]):
 
     def __init__(self, *, min_value: int | None = None, max_value: int | None = None, **options: Any) -> None:
         super().__init__(**options)
-        _check_order("IntegerField", min_value, max_value)
+        check_range("IntegerField", int, ("min_value", min_value), ("max_value", max_value))
         self.min_value = min_value
         self.max_value = max_value
 
@@ -264,7 +266,7 @@ class FloatField(Field[float]):
         self, *, min_value: float | None = None, max_value: float | None = None, **options: Any
     ) -> None:
         super().__init__(**options)
-        _check_order("FloatField", min_value, max_value)
+        check_range("FloatField", (int, float), ("min_value", min_value), ("max_value", max_value))
         self.min_value = min_value
         self.max_value = max_value
 
@@ -290,7 +292,11 @@ class DecimalField(Field[decimal.Decimal]):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        _check_order("DecimalField", min_value, max_value)
+        check_range(
+            "DecimalField", (decimal.Decimal, int), ("min_value", min_value), ("max_value", max_value)
+        )
+        check_option("DecimalField", "max_digits", max_digits, int, minimum=1)
+        check_option("DecimalField", "decimal_places", decimal_places, int, minimum=0)
         self.min_value = min_value
         self.max_value = max_value
         self.max_digits = max_digits
@@ -488,6 +494,11 @@ class ChoiceField(Field[T]):
 
     def __init__(self, choices: Iterable[Any], **options: Any) -> None:
         super().__init__(**options)
+        if isinstance(choices, str | bytes) or not isinstance(choices, Iterable):
+            raise FormDefinitionTypeError(
+                f"choices must be a list of values or (value, label) pairs, not {choices!r}",
+                owner=type(self).__name__,
+            )
         pairs = [item if isinstance(item, tuple) else (item, str(item)) for item in choices]
         if not pairs:
             raise FormDefinitionError("choices must not be empty", owner=type(self).__name__)
@@ -519,7 +530,9 @@ class MultipleChoiceField(Field[list[T]]):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        _check_order(type(self).__name__, min_choices, max_choices)
+        check_range(
+            type(self).__name__, int, ("min_choices", min_choices), ("max_choices", max_choices), minimum=0
+        )
         self._single: ChoiceField[T] = ChoiceField(choices)
         self.choices = self._single.choices
         self._by_text = self._single._by_text
@@ -576,7 +589,7 @@ class DateField(Field[datetime.date]):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        _check_order("DateField", min_value, max_value)
+        check_range("DateField", datetime.date, ("min_value", min_value), ("max_value", max_value))
         self.min_value = min_value
         self.max_value = max_value
 

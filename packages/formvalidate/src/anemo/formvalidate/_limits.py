@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
+
+from ._declaration import check_option
 
 __all__ = ["Limits", "DEFAULT_LIMITS"]
 
@@ -25,6 +27,10 @@ class Limits:
     """Characters (or bytes, before decoding) of one submitted value."""
     max_name_length: int = 256
     """Characters of one submitted name; longer names are ignored."""
+
+    def __post_init__(self) -> None:
+        for limit in fields(self):
+            check_option("Limits", limit.name, getattr(self, limit.name), int, minimum=1)
 
 
 DEFAULT_LIMITS = Limits()

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._context import INVALID, Context
+from ._declaration import check_range
 from ._fields import Field
 from ._tree import Node, join_path
-from .errors import FormDefinitionError, ValidationError
+from .errors import FormDefinitionTypeError, ValidationError
 
 if TYPE_CHECKING:
     from ._form import Form
@@ -28,6 +29,10 @@ class FormField(Field[dict[str, Any]]):
 
     def __init__(self, form_class: type[Form], **options: Any) -> None:
         super().__init__(**options)
+        from ._form import BaseForm  # noqa: PLC0415 -- _form imports this module
+
+        if not (isinstance(form_class, type) and issubclass(form_class, BaseForm)):
+            raise FormDefinitionTypeError(f"expected a Form subclass, not {form_class!r}", owner="FormField")
         self.form_class = form_class
 
     def _read(self, node: Node, files: Node, key: str | int, path: str, context: Context) -> Any:
@@ -78,10 +83,7 @@ class ListField(Field[list[Any]]):
     ) -> None:
         options.setdefault("required", False)
         super().__init__(**options)
-        if max_entries is not None and min_entries > max_entries:
-            raise FormDefinitionError(
-                f"min_entries {min_entries} > max_entries {max_entries}", owner="ListField"
-            )
+        check_range("ListField", int, ("min_entries", min_entries), ("max_entries", max_entries), minimum=0)
         self.entry: Field[Any] = entry if isinstance(entry, Field) else FormField(entry)
         self.min_entries = max(min_entries, 1 if self.required else 0)
         self.max_entries = max_entries

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from ._context import Context
+from ._declaration import check_option
 from ._fields import Field, _submitted
 from ._sniff import EXTENSION_TYPES, sniff_content_type
 from ._tree import Node
@@ -185,8 +186,8 @@ class FileField(Field[Any]):
         **options: Any,
     ) -> None:
         super().__init__(**options)
-        if max_files < 1 or max_size < 1:
-            raise FormDefinitionError("max_files and max_size must be positive", owner="FileField")
+        for option, value in (("max_files", max_files), ("max_size", max_size), ("max_pixels", max_pixels)):
+            check_option("FileField", option, value, int, minimum=1)
         if verify_images:
             try:
                 import PIL.Image  # noqa: F401, PLC0415 -- fail at declaration, not per request

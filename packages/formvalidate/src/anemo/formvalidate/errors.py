@@ -4,17 +4,25 @@
 
     FormValidateError
     ├── ValidationError        a value is invalid; is_valid() turns it into a field error
-    ├── FormDefinitionError    a form or field class is declared wrongly (a programming error)
+    ├── FormDefinitionError    (also ValueError) a form or field is declared wrongly (a programming error)
+    │   └── FormDefinitionTypeError  (also TypeError) declared with an option of the wrong type
     └── UploadSaveError        an uploaded file could not be saved
 
-Bad *input* never raises out of ``is_valid()``: it becomes an entry of ``form.errors``.
+Bad *input* never raises out of ``is_valid()``: it becomes an entry of ``form.errors``. A bad
+declaration raises when the class or field is made, never later inside ``is_valid()``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
-__all__ = ["FormValidateError", "ValidationError", "FormDefinitionError", "UploadSaveError"]
+__all__ = [
+    "FormValidateError",
+    "ValidationError",
+    "FormDefinitionError",
+    "FormDefinitionTypeError",
+    "UploadSaveError",
+]
 
 
 class FormValidateError(Exception):
@@ -66,12 +74,16 @@ class ValidationError(FormValidateError):
         return f"ValidationError({self.message!r}, code={self.code!r}, field={self.field!r})"
 
 
-class FormDefinitionError(FormValidateError):
+class FormDefinitionError(FormValidateError, ValueError):
     """A form or field is declared wrongly, e.g. ``min_length`` above ``max_length``."""
 
     def __init__(self, message: str, *, owner: str) -> None:
         super().__init__(f"{owner}: {message}")
         self.owner = owner
+
+
+class FormDefinitionTypeError(FormDefinitionError, TypeError):
+    """A form or field is declared with an option of the wrong type, e.g. ``max_length="5"``."""
 
 
 class UploadSaveError(FormValidateError):

@@ -24,7 +24,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     if exc.name != "redis":
         raise
     raise ModuleNotFoundError(
-        "anemo.captcha.redis needs redis-py: pip install 'anemo-captcha[redis]'"
+        "anemo.captcha.redis needs redis-py: pip install 'anemo-captcha[redis]'", name="redis"
     ) from exc
 from redis.backoff import NoBackoff
 from redis.retry import Retry

@@ -30,7 +30,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     if exc.name != "tornado":
         raise
     raise ModuleNotFoundError(
-        "anemo.captcha.tornado needs Tornado: pip install 'anemo-captcha[tornado]'"
+        "anemo.captcha.tornado needs Tornado: pip install 'anemo-captcha[tornado]'", name="tornado"
     ) from exc
 
 from ._service import CaptchaService

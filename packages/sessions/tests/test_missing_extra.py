@@ -1,0 +1,50 @@
+"""Without an extra, the import or store that needs it says what to install."""
+
+from __future__ import annotations
+
+import pytest
+
+from anemo_testing import error_without
+
+MISSING = {
+    "tornado": (
+        "tornado",
+        "import anemo.sessions.tornado",
+        "ModuleNotFoundError|tornado|"
+        "anemo.sessions.tornado needs Tornado: pip install 'anemo-sessions[tornado]'",
+    ),
+    "redis for RedisStore": (
+        "redis",
+        "from anemo.sessions import RedisStore",
+        "ModuleNotFoundError|redis|this store needs redis: pip install 'anemo-sessions[redis]'",
+    ),
+    "redis for a redis:// URL": (
+        "redis",
+        "import anemo.sessions; anemo.sessions.store_from_url('redis://127.0.0.1:6379/0')",
+        "ModuleNotFoundError|redis|this store needs redis: pip install 'anemo-sessions[redis]'",
+    ),
+    "pymemcache for MemcachedStore": (
+        "pymemcache",
+        "from anemo.sessions import MemcachedStore",
+        "ModuleNotFoundError|pymemcache|this store needs pymemcache: pip install 'anemo-sessions[memcached]'",
+    ),
+    "a submodule of tornado": (
+        "tornado.web",
+        "import anemo.sessions.tornado",
+        "ModuleNotFoundError|tornado.web|No module named 'tornado.web'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("blocked", "code", "expected"), MISSING.values(), ids=MISSING.keys())
+def test_a_missing_extra_is_named(blocked: str, code: str, expected: str) -> None:
+    """The extra's own module missing names the extra; any other missing module is reported unchanged."""
+    assert error_without(blocked, code) == expected
+
+
+@pytest.mark.parametrize("blocked", ["tornado", "redis", "pymemcache"])
+def test_the_memory_store_needs_no_extra(blocked: str) -> None:
+    code = (
+        "from anemo.sessions import MemoryStore, SessionManager, store_from_url; store_from_url('memory://')"
+    )
+    assert error_without(blocked, code) == ""

@@ -44,7 +44,7 @@ def test_the_text_is_drawn() -> None:
 
 
 @given(st.integers(), st.text(ALPHABET, min_size=1, max_size=8))
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=20)
 def test_same_seed_same_image(seed: int, text: str) -> None:
     """One challenge always renders to the same bytes: re-rendering teaches a bot nothing."""
     assert render(text, seed=seed) == render(text, seed=seed)
@@ -72,7 +72,7 @@ def test_render_never_touches_the_global_random() -> None:
     height=st.integers(24, 200),
     seed=st.integers(),
 )
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 def test_glyphs_stay_clear_of_the_edges(text: str, width: int, height: int, seed: int) -> None:
     """Every glyph lies inside the inset frame, so the final wave can never push one off the edge."""
     width = max(width, 2 * INSET + 8 * len(text))

@@ -251,7 +251,7 @@ def test_unknown_server_side_id_is_invalid(clock: Clock) -> None:
 
 
 @given(token=st.text(max_size=300), answer=st.text(max_size=40))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_arbitrary_input_fails_cleanly(service: CaptchaService, token: str, answer: str) -> None:
     """Whatever a client sends, verification fails with a VerificationError (or passes() is False)."""
     with pytest.raises(VerificationError):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from anemo.captcha import ALPHABET, MAX_LENGTH, RenderError, normalize_answer, random_text
@@ -42,7 +42,6 @@ def test_random_text_rejects_bad_lengths(length: object) -> None:
 
 
 @given(texts, st.lists(st.booleans()), st.sampled_from(["", " ", "\t", "  \n"]))
-@settings(deadline=None)  # timing on a shared machine is no part of the property
 def test_normalize_ignores_case_and_whitespace(text: str, lower: list[bool], space: str) -> None:
     """Any casing of a text, spaced out and padded, normalizes to the text itself."""
     typed = space.join(
@@ -52,7 +51,6 @@ def test_normalize_ignores_case_and_whitespace(text: str, lower: list[bool], spa
 
 
 @given(texts)
-@settings(deadline=None)
 def test_normalize_folds_full_width_characters(text: str) -> None:
     """Full-width letters and digits (East Asian keyboards) count as their ASCII forms."""
     full_width = "".join(chr(ord(char) + 0xFEE0) for char in text)

@@ -92,7 +92,7 @@ def run(
     return valid, cleaned, form._recorded
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=1000)
 @given(
     st.dictionaries(NAMES, st.one_of(st.lists(VALUES, max_size=4), VALUES), max_size=12),
     st.sampled_from(["", "outer", "list[3]"]),

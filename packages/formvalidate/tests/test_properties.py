@@ -90,7 +90,7 @@ def assert_well_formed(form: Person | People) -> None:
     assert isinstance(form.data, dict | list)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(ARGUMENTS)
 def test_random_posts_never_raise(arguments: dict[str, list[Any]]) -> None:
     """Any names and any str/bytes values give errors or data, never an exception."""
@@ -98,7 +98,7 @@ def test_random_posts_never_raise(arguments: dict[str, list[Any]]) -> None:
     assert_well_formed(People(arguments))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.dictionaries(NAMES, JSON, max_size=8) | JSON)
 def test_random_json_never_raises(document: Any) -> None:
     """Any decoded JSON document gives errors or data, never an exception."""
@@ -106,7 +106,7 @@ def test_random_json_never_raises(document: Any) -> None:
     assert_well_formed(People.from_json(document))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(
     st.dictionaries(NAMES, st.lists(st.builds(UploadedFile, st.text(), st.binary(max_size=40), st.text())))
 )
@@ -115,7 +115,7 @@ def test_random_files_never_raise(files: dict[str, list[Any]]) -> None:
     assert_well_formed(Person({"name": ["x"], "age": ["1"]}, files))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.integers(min_value=0, max_value=150))
 def test_integers_round_trip(number: int) -> None:
     """Every integer in bounds, as bytes, comes back as itself."""
@@ -124,7 +124,7 @@ def test_integers_round_trip(number: int) -> None:
     assert form.data["age"] == number
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     st.lists(
         st.one_of(st.from_regex(r"[A-Za-z_][A-Za-z0-9_-]{0,8}", fullmatch=True), st.integers(0, 999_999_999)),
@@ -140,7 +140,7 @@ def test_names_parse_back_to_their_paths(path: list[str | int]) -> None:
     assert parse_name(name) == path
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     st.one_of(
         st.text(max_size=300),
@@ -166,7 +166,7 @@ def test_safe_filename_is_one_harmless_component(name: str) -> None:
     assert safe_filename(safe) == safe  # save() sanitizes a validated name again
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40)
 @given(st.text(max_size=60))
 def test_saved_files_stay_in_their_directory(tmp_path_factory: Any, name: str) -> None:
     """save() under any client name writes exactly one new file inside the directory."""
@@ -177,7 +177,7 @@ def test_saved_files_stay_in_their_directory(tmp_path_factory: Any, name: str) -
     assert saved.read_bytes() == b"body"
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     st.one_of(
         st.lists(st.integers(0, 300).map(str), min_size=4, max_size=4).map(".".join),
@@ -224,7 +224,7 @@ _FIRST_EMAIL_GRAMMAR = re.compile(
 """The address grammar as first written; EmailField's faster pattern must accept the same set."""
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(
     st.one_of(
         st.from_regex(r"[a-z.+-]{1,6}@([a-z0-9-]{1,3}\.){1,3}[a-z0-9-]{1,4}", fullmatch=True),

@@ -42,7 +42,7 @@ values = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     before=plain_text,
     after=plain_text,
@@ -60,7 +60,7 @@ def test_expression_output_matches_tornado(
     assert ours.generate(value=value) == theirs.generate(value=value)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(items=st.lists(st.integers(-5, 5), max_size=6), text=plain_text)
 def test_control_flow_matches_tornado(items: list[int], text: str) -> None:
     """Loops, conditions, set, try and apply render as in tornado."""
@@ -76,7 +76,7 @@ def test_control_flow_matches_tornado(items: list[int], text: str) -> None:
     assert ours == theirs
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     mode=st.sampled_from(["all", "single", "oneline"]), text=st.text(alphabet=" \t\n\r\x0bab", max_size=25)
 )
@@ -212,7 +212,7 @@ def _block_bodies(
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(base=_block_bodies(), middle=_block_bodies(), child=_block_bodies(), part=_block_bodies(("z",)))
 def test_block_overrides_match_tornado(base: str, middle: str, child: str, part: str) -> None:
     """Nested, repeated, self-named and included blocks over three levels of extends resolve as in tornado."""
@@ -240,7 +240,7 @@ GRAMMAR_FRAGMENTS = [
 ]  # fmt: skip
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @example(source="<pre>{#! x #}\ta  b", name="t.html")  # each side of an escape is a text apart
 @example(source="-\t#}{{! x }}<pre>{#! x #}", name="t.js")
 @given(

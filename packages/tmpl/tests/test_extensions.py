@@ -115,7 +115,7 @@ def test_custom_escape_functions_see_safe_strings_too() -> None:
     assert seen == [b"<b>"]
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(
     items=st.lists(
         st.text(max_size=8).filter(lambda t: t == t.encode("utf-8", "ignore").decode()), max_size=3000
@@ -338,7 +338,7 @@ def _bodies_with_super(leaves: tuple[str, ...]) -> st.SearchStrategy[str]:
 SUPER_LEAVES = ("x", "{{ super() }}", "{% include 'part.html' %}")
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(
     base=_bodies_with_super(SUPER_LEAVES),
     middle=_bodies_with_super(SUPER_LEAVES),

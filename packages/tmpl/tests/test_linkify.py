@@ -33,7 +33,7 @@ EXTRA_PARAMS: list[str | Callable[[str], str]] = ["", 'rel="nofollow"', "  ", _e
 PROTOCOLS = [("http", "https"), ["http", "javascript", "ftp", "HTTP", "x-y"], []]
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1500)
 @given(
     text=texts,
     shorten=st.booleans(),
@@ -58,7 +58,7 @@ def test_linkify_matches_tornado(
     assert linkify(text, **options) == tornado_escape.linkify(text, **options)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(text=st.text(max_size=60))
 def test_linkify_matches_tornado_on_any_text(text: str) -> None:
     """Arbitrary Unicode text links and escapes as in tornado."""
@@ -79,7 +79,7 @@ def test_linkify_examples() -> None:
     )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(text=texts)
 def test_linkify_output_is_safe_markup(text: str) -> None:
     """The result is a SafeStr whose only tags are the links it made: {{ linkify(x) }} is safe."""

@@ -23,7 +23,7 @@ def _load_error(loader: DictLoader, name: str) -> Exception | None:
     return None
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=400)
 @given(st.lists(st.sampled_from(FRAGMENTS), max_size=25))
 def test_any_source_compiles_or_raises_parse_error(fragments: list[str]) -> None:
     """Whatever the source, compiling gives a template, a located ParseError or TemplateNotFound."""

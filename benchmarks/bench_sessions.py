@@ -21,8 +21,8 @@ from typing import Any
 import redis.asyncio
 import tornado.web
 from harness import Suite, Thunk
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from anemo.sessions import MemoryStore, RedisStore, SessionManager
 from anemo_testing import RedisServer

@@ -10,14 +10,20 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Awaitable
 from pathlib import Path
 
 import pytest
+import redis.asyncio.retry
 
 from anemo.captcha import CaptchaService
+from anemo.captcha import StoreError as CaptchaStoreError
+from anemo.captcha import StoreUnavailable as CaptchaStoreUnavailable
 from anemo.captcha.redis import AsyncRedisStore
-from anemo.sessions import ShardedStore
-from anemo_testing import RedisServer, Servers, free_port
+from anemo.sessions import RedisStore, ShardedStore
+from anemo.sessions import StoreError as SessionStoreError
+from anemo.sessions import StoreUnavailable as SessionStoreUnavailable
+from anemo_testing import NotRedisServer, RedisServer, Servers, free_port
 
 PASSWORD = "correct horse battery"
 
@@ -198,3 +204,54 @@ def test_a_dead_shard_gives_503_never_500(servers: Servers, make_live, new_clien
                 assert f'id="signed-in-as">user{number}<' in response.body  # still signed in
     newcomer = new_client(live)
     assert newcomer.get("/visits").status == 200  # new visitors are placed on live shards
+
+
+def test_sessions_and_captcha_fail_the_same_way_on_one_redis(
+    servers: Servers, not_redis: NotRedisServer
+) -> None:
+    """The demo keeps both in one Redis: the two packages' stores wait as long, never retry, and
+    call the same failures unavailable (a 503) or an error (a 500)."""
+    sessions = RedisStore.from_url("redis://127.0.0.1:1/0", timeout=0.3)
+    captcha = AsyncRedisStore.from_url("redis://127.0.0.1:1/0", timeout=0.3)
+    options = [store.client.connection_pool.connection_kwargs for store in (sessions, captcha)]
+    for kwargs in options:
+        assert (kwargs["socket_timeout"], kwargs["socket_connect_timeout"]) == (0.3, 0.3)
+        assert type(kwargs["retry"]) is redis.asyncio.retry.Retry
+        assert kwargs["retry"].get_retries() == 0
+
+    full, paused, dead = servers.redis(), servers.redis(), servers.redis()
+    full.execute("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    full.execute("CONFIG", "SET", "maxmemory", "1")
+    dead.kill()
+    cases = {"full": full.url, "paused": paused.url, "dead": dead.url, "not redis": not_redis.url}
+
+    async def outcome(write: Awaitable[object]) -> str:
+        try:
+            await write
+        except (SessionStoreUnavailable, CaptchaStoreUnavailable):
+            return "unavailable"
+        except (SessionStoreError, CaptchaStoreError):
+            return "error"
+        return "ok"
+
+    async def main() -> dict[str, tuple[str, str]]:
+        seen = {}
+        for name, url in cases.items():
+            if name == "paused":
+                paused.execute("CLIENT", "PAUSE", "1500", "ALL")
+            async with (
+                RedisStore.from_url(url, timeout=0.3) as one,
+                AsyncRedisStore.from_url(url, timeout=0.3) as two,
+            ):
+                seen[name] = (
+                    await outcome(one.save("a" * 43, {"k": 1}, (), ttl=10)),
+                    await outcome(two.add("k", b"v", 10)),
+                )
+        return seen
+
+    assert asyncio.run(main()) == {
+        "full": ("error", "error"),
+        "paused": ("unavailable", "unavailable"),
+        "dead": ("unavailable", "unavailable"),
+        "not redis": ("error", "error"),
+    }

@@ -11,11 +11,13 @@ import pytest
 from anemo_testing import (
     MemcachedServer,
     MissingServerBinary,
+    NotRedisServer,
     RedisCluster,
     RedisServer,
     ServerError,
     Servers,
     free_port,
+    redis_client_options,
 )
 
 
@@ -127,3 +129,29 @@ def test_server_that_exits_at_start_reports_its_log(tmp_path: Path) -> None:
 def test_free_port_respects_limit() -> None:
     """free_port(limit) never returns a port above the limit."""
     assert all(free_port(55535) <= 55535 for _ in range(20))
+
+
+def test_not_redis_answers_like_an_http_server(not_redis: NotRedisServer) -> None:
+    """The wrong-port stand-in accepts a Redis command and answers with an HTTP status line."""
+    with socket.create_connection(("127.0.0.1", not_redis.port), timeout=2) as sock:
+        sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+        assert sock.recv(1024).startswith(b"HTTP/1.1 400")
+    assert not_redis.url == f"redis://127.0.0.1:{not_redis.port}/0"
+
+
+@pytest.mark.parametrize(("setting", "query"), [("", ""), ("2", "?protocol=2"), ("3", "?protocol=3")])
+def test_redis_urls_carry_the_chosen_protocol(
+    setting: str, query: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ANEMO_REDIS_PROTOCOL picks RESP2 or RESP3 for every client built from a fixture's URL."""
+    monkeypatch.setenv("ANEMO_REDIS_PROTOCOL", setting)
+    server = RedisServer(tmp_path, port=6390)
+    assert server.url == f"redis://127.0.0.1:6390/0{query}"
+    assert redis_client_options() == ({"protocol": int(setting)} if setting else {})
+
+
+def test_an_unknown_protocol_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A typo in ANEMO_REDIS_PROTOCOL fails loudly instead of testing the default twice."""
+    monkeypatch.setenv("ANEMO_REDIS_PROTOCOL", "resp3")
+    with pytest.raises(ValueError, match="2 or 3"):
+        redis_client_options()

@@ -17,7 +17,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from anemo.captcha.redis import AsyncRedisStore, RedisStore
-from anemo_testing import LoopThread, RedisCluster, RedisServer, Servers
+from anemo_testing import LoopThread, RedisCluster, RedisServer, Servers, redis_client_options
 
 
 class BlockingAdapter:
@@ -118,6 +118,7 @@ def cluster_store(cluster: RedisCluster) -> Iterator[RedisStore]:
         socket_timeout=0.5,
         socket_connect_timeout=0.5,
         retry=Retry(NoBackoff(), 0),
+        **redis_client_options(),
     )
     store = RedisStore(client, prefix=f"{uuid.uuid4().hex}:")
     try:

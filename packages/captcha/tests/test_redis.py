@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 import urllib.parse
+import warnings
 
 import pytest
 import tornado.web
@@ -12,10 +13,10 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from anemo.captcha import CaptchaService, MemoryStore, StoreUnavailable
+from anemo.captcha import CaptchaService, MemoryStore, StoreError, StoreUnavailable
 from anemo.captcha.redis import AsyncRedisStore, RedisStore
 from anemo.captcha.tornado import CaptchaImageHandler, apasses_captcha
-from anemo_testing import RedisServer, Servers
+from anemo_testing import NotRedisServer, RedisServer, Servers
 
 SECRET = "a test secret, long enough to be one"
 
@@ -203,5 +204,47 @@ def test_a_stalled_store_does_not_block_the_ioloop(redis_server: RedisServer) ->
             finally:
                 client.close()
                 http.stop()
+
+    asyncio.run(main())
+
+
+def test_every_redis_store_builds_and_runs_without_a_warning(redis_server: RedisServer) -> None:
+    """Each client gets the Retry of its own kind: redis-py 8.2 warns at a sync Retry on asyncio."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        sync_store = RedisStore.from_url(redis_server.url)
+        sync_store.put("k", b"v", 10)
+        assert sync_store.get("k") == b"v"
+        sync_store.close()
+
+        async def main() -> None:
+            async with AsyncRedisStore.from_url(redis_server.url) as store:
+                assert await store.take("k") == b"v"
+
+        asyncio.run(main())
+    assert [str(warning.message) for warning in caught] == []
+
+
+def test_an_error_the_server_answers_is_a_store_error_not_unavailable(
+    redis_server: RedisServer, not_redis: NotRedisServer
+) -> None:
+    """OOM under noeviction and a port that is not Redis are StoreError, as in anemo-sessions:
+    only a server that is down, stalled or failing over is StoreUnavailable (a 503)."""
+    redis_server.execute("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    redis_server.execute("CONFIG", "SET", "maxmemory", "1")
+    cases = ((redis_server.url, "maxmemory"), (not_redis.url, "Protocol error"))
+    for url, reason in cases:
+        store = RedisStore.from_url(url)
+        with pytest.raises(StoreError, match=reason) as caught:
+            store.put("k", b"v", 10)
+        assert not isinstance(caught.value, StoreUnavailable)
+        store.close()
+
+    async def main() -> None:
+        for url, reason in cases:
+            async with AsyncRedisStore.from_url(url) as store:
+                with pytest.raises(StoreError, match=reason) as caught:
+                    await store.add("k", b"v", 10)
+                assert not isinstance(caught.value, StoreUnavailable)
 
     asyncio.run(main())

@@ -22,7 +22,7 @@ from anemo.sessions import (
     SessionStore,
     ShardedStore,
 )
-from anemo_testing import MemcachedServer, RedisCluster, RedisServer, Servers
+from anemo_testing import MemcachedServer, RedisCluster, RedisServer, Servers, redis_client_options
 
 _prefixes = itertools.count()
 
@@ -106,7 +106,9 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[str], SessionStore]:
             return ShardedStore(nodes, weights={"node0": 2})
         if kind == "cluster":
             cluster: RedisCluster = request.getfixturevalue("shared_cluster")
-            return RedisClusterStore.from_nodes(cluster.startup_nodes, prefix=prefix)
+            return RedisClusterStore.from_nodes(
+                cluster.startup_nodes, prefix=prefix, **redis_client_options()
+            )
         raise AssertionError(kind)
 
     return make

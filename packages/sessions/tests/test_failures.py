@@ -5,11 +5,21 @@ from __future__ import annotations
 import asyncio
 import collections
 import time
+import warnings
 
 import pytest
+import redis.exceptions
 
-from anemo.sessions import RedisClusterStore, RedisStore, SessionManager, ShardedStore, StoreUnavailable
-from anemo_testing import RedisCluster, Servers
+from anemo.sessions import (
+    RedisClusterStore,
+    RedisStore,
+    SessionManager,
+    ShardedStore,
+    StoreError,
+    StoreUnavailable,
+    store_from_url,
+)
+from anemo_testing import NotRedisServer, RedisCluster, RedisServer, Servers, redis_client_options
 
 SECRET = "failure secret"
 
@@ -169,7 +179,9 @@ def test_cluster_sessions_on_every_master(redis_cluster: RedisCluster, run) -> N
     """Sessions land in slots on each of the 3 masters, and each session's keys share one slot."""
 
     async def main() -> None:
-        async with RedisClusterStore.from_nodes(redis_cluster.startup_nodes) as store:
+        async with RedisClusterStore.from_nodes(
+            redis_cluster.startup_nodes, **redis_client_options()
+        ) as store:
             manager = SessionManager(store, SECRET)
             masters = set()
             for n in range(40):
@@ -196,7 +208,9 @@ def test_cluster_master_death_fails_fast(redis_cluster: RedisCluster, run) -> No
     """A dead master's sessions raise StoreUnavailable quickly; the other masters' keep working."""
 
     async def main() -> None:
-        async with RedisClusterStore.from_nodes(redis_cluster.startup_nodes) as store:
+        async with RedisClusterStore.from_nodes(
+            redis_cluster.startup_nodes, **redis_client_options()
+        ) as store:
             manager = SessionManager(store, SECRET)
             cookies = [await new_session(manager, n=n) for n in range(30)]
             victim = redis_cluster.nodes[0]
@@ -214,5 +228,45 @@ def test_cluster_master_death_fails_fast(redis_cluster: RedisCluster, run) -> No
                     assert time.monotonic() - started < 1.5
                 else:
                     assert not (await manager.load(manager.open(cookie))).is_new
+
+    run(main())
+
+
+def test_every_redis_store_builds_and_runs_without_a_warning(redis_server: RedisServer, run) -> None:
+    """redis-py 8.2 warns when an asyncio client gets the sync Retry: none of our stores may."""
+
+    async def main() -> None:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            stores = [
+                RedisStore.from_url(redis_server.url),
+                store_from_url(redis_server.url),
+                store_from_url(f"{redis_server.url},{redis_server.url.replace('/0', '/1')}"),
+                RedisClusterStore.from_nodes([("127.0.0.1", 1)], **redis_client_options()),
+            ]
+            manager = SessionManager(stores[0], SECRET)
+            await manager.load(manager.open(await new_session(manager, a=1)))
+            for store in stores:
+                await store.aclose()
+        assert [str(warning.message) for warning in caught] == []
+
+    run(main())
+
+
+def test_an_error_the_server_answers_is_a_store_error_not_unavailable(
+    redis_server: RedisServer, not_redis: NotRedisServer, run
+) -> None:
+    """OOM under noeviction and a port that is not Redis: StoreError, so the app answers 500, not 503."""
+    redis_server.execute("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    redis_server.execute("CONFIG", "SET", "maxmemory", "1")
+
+    async def main() -> None:
+        for url, reason in ((redis_server.url, "maxmemory"), (not_redis.url, "Protocol error")):
+            async with RedisStore.from_url(url) as store:
+                manager = SessionManager(store, SECRET)
+                with pytest.raises(StoreError, match=reason) as caught:
+                    await new_session(manager, a=1)
+                assert not isinstance(caught.value, StoreUnavailable)
+                assert isinstance(caught.value.__cause__, redis.exceptions.RedisError)
 
     run(main())

@@ -37,6 +37,23 @@ def test_a_list_is_a_weighted_sharded_store() -> None:
     assert store.node_of(store.new_id()) in store.nodes
 
 
+@pytest.mark.parametrize("protocol", [2, 3])
+def test_a_redis_url_picks_the_resp_version(protocol: int) -> None:
+    """``?protocol=N`` reaches the client, alone, beside a weight and on a cluster."""
+    single = store_from_url(f"redis://127.0.0.1:6390/0?protocol={protocol}")
+    assert isinstance(single, RedisStore)
+    assert single.client.connection_pool.connection_kwargs["protocol"] == protocol
+    sharded = store_from_url(f"redis://h:1/0?weight=2&protocol={protocol},redis://h:2/0")
+    assert isinstance(sharded, ShardedStore)
+    first = sharded.nodes["h:1"]
+    assert isinstance(first, RedisStore)
+    assert first.client.connection_pool.connection_kwargs["protocol"] == protocol
+    assert dict(sharded.ring.nodes)["h:1"] == 2.0
+    cluster = store_from_url(f"redis+cluster://127.0.0.1:7000?protocol={protocol}")
+    assert isinstance(cluster, RedisClusterStore)
+    assert cluster.client.nodes_manager.connection_kwargs["protocol"] == protocol
+
+
 @pytest.mark.parametrize(
     ("url", "part"),
     [
@@ -55,6 +72,11 @@ def test_a_list_is_a_weighted_sharded_store() -> None:
         ("redis://h:1,redis://h:1", "list"),
         ("redis+cluster://", "host"),
         ("redis+cluster://h:1/0", "path"),
+        ("redis://h:1/0?protocol=4", "protocol"),
+        ("redis://h:1/0?protocol=resp3", "protocol"),
+        ("redis+cluster://h:1?protocol=1", "protocol"),
+        ("redis+cluster://h:1?weight=2", "query"),
+        ("memcached://h:1?protocol=2", "query"),
     ],
 )
 def test_malformed_urls_name_the_wrong_part(url: str, part: str) -> None:

@@ -8,11 +8,13 @@ from ._mistakes import raises_mistake
 from ._servers import (
     MemcachedServer,
     MissingServerBinary,
+    NotRedisServer,
     RedisCluster,
     RedisServer,
     ServerError,
     ServerProcess,
     free_port,
+    redis_client_options,
 )
 from .plugin import Servers
 
@@ -23,6 +25,7 @@ __all__ = [
     "LoopThread",
     "MemcachedServer",
     "MissingServerBinary",
+    "NotRedisServer",
     "RedisCluster",
     "RedisServer",
     "ServerError",
@@ -32,5 +35,6 @@ __all__ = [
     "check_distribution",
     "error_without",
     "free_port",
+    "redis_client_options",
     "raises_mistake",
 ]

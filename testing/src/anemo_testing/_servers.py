@@ -12,6 +12,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -19,11 +20,13 @@ from pathlib import Path
 __all__ = [
     "MemcachedServer",
     "MissingServerBinary",
+    "NotRedisServer",
     "RedisCluster",
     "RedisServer",
     "ServerError",
     "ServerProcess",
     "free_port",
+    "redis_client_options",
 ]
 
 HOST = "127.0.0.1"
@@ -35,6 +38,22 @@ _DEBIAN_PACKAGE = {
     "redis-cli": "redis-tools",
     "memcached": "memcached",
 }
+
+
+def redis_client_options() -> dict[str, int]:
+    """``{"protocol": N}`` from ``ANEMO_REDIS_PROTOCOL`` (2 or 3), or ``{}`` for the client's default.
+
+    Give these to every Redis client a test builds by hand; the fixtures' URLs carry them. The test
+    matrix runs the Redis suites once per RESP version, so neither reply shape goes untested.
+    """
+    value = os.environ.get("ANEMO_REDIS_PROTOCOL", "")
+    if value not in ("", "2", "3"):
+        raise ValueError(f"ANEMO_REDIS_PROTOCOL must be 2 or 3, not {value!r}")
+    return {"protocol": int(value)} if value else {}
+
+
+def _protocol_query() -> str:
+    return "".join(f"?protocol={value}" for value in redis_client_options().values())
 
 
 class ServerError(RuntimeError):
@@ -197,8 +216,8 @@ class RedisServer(ServerProcess):
 
     @property
     def url(self) -> str:
-        """``redis://127.0.0.1:PORT/0``."""
-        return f"redis://{self.host}:{self.port}/0"
+        """``redis://127.0.0.1:PORT/0``, with ``?protocol=N`` when ``ANEMO_REDIS_PROTOCOL`` is set."""
+        return f"redis://{self.host}:{self.port}/0{_protocol_query()}"
 
     def command(self) -> list[str]:
         return [
@@ -263,6 +282,11 @@ class RedisCluster:
         """``(host, port)`` of every node, as cluster clients take them."""
         return [node.address for node in self.nodes]
 
+    @property
+    def url(self) -> str:
+        """``redis+cluster://HOST:PORT,...``, with ``?protocol=N`` as :attr:`RedisServer.url` has."""
+        return "redis+cluster://" + ",".join(f"{h}:{p}" for h, p in self.startup_nodes) + _protocol_query()
+
     def start(self, timeout: float = 30.0) -> None:
         """Start every node, join them into one cluster and wait until it reports ok."""
         for node in self.nodes:
@@ -306,3 +330,36 @@ def _port_is_free(port: int) -> bool:
         except OSError:
             return False
         return True
+
+
+class NotRedisServer:
+    """A loopback port that answers every connection as an HTTP server would: a wrong store URL.
+
+    Use it as a context manager; ``url`` is a ``redis://`` URL that points at it.
+    """
+
+    def __init__(self) -> None:
+        self._socket = socket.create_server((HOST, 0))
+        self.port: int = self._socket.getsockname()[1]
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"redis://{HOST}:{self.port}/0"
+
+    def _serve(self) -> None:
+        with contextlib.suppress(OSError):  # the listening socket was closed: stop
+            while True:
+                connection, _ = self._socket.accept()
+                with connection, contextlib.suppress(OSError):
+                    connection.settimeout(1.0)
+                    connection.recv(4096)
+                    connection.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+
+    def __enter__(self) -> NotRedisServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self._socket.close()
+        self._thread.join(timeout=5)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ._clock import Clock
-from ._servers import MemcachedServer, RedisCluster, RedisServer
+from ._servers import MemcachedServer, NotRedisServer, RedisCluster, RedisServer
 
 try:
     from hypothesis import settings
@@ -26,7 +26,7 @@ else:
     settings.register_profile("anemo-thorough", max_examples=1000, deadline=None)
     settings.load_profile(os.environ.get("ANEMO_HYPOTHESIS_PROFILE", "anemo"))
 
-__all__ = ["Servers", "clock", "memcached_server", "redis_cluster", "redis_server", "servers"]
+__all__ = ["Servers", "clock", "memcached_server", "not_redis", "redis_cluster", "redis_server", "servers"]
 
 
 class Servers:
@@ -92,6 +92,13 @@ def memcached_server(servers: Servers) -> MemcachedServer:
 def redis_cluster(servers: Servers) -> RedisCluster:
     """A running three-master Redis Cluster."""
     return servers.redis_cluster()
+
+
+@pytest.fixture
+def not_redis() -> Iterator[NotRedisServer]:
+    """A loopback port that answers like an HTTP server: what a store URL with the wrong port meets."""
+    with NotRedisServer() as server:
+        yield server
 
 
 @pytest.fixture

@@ -9,7 +9,8 @@
     ├── CallModeError          (also TypeError) a sync method on a service whose store is async
     ├── FontUnavailable        (also RuntimeError) Pillow was built without FreeType
     ├── StoreFull              the in-memory store is full of live entries it may not forget
-    ├── StoreUnavailable       a shared store's server is down, refusing or stalled; ``address``
+    ├── StoreError             a shared store's server failed; ``address`` and ``reason``
+    │   └── StoreUnavailable   down, refusing, stalled or failing over: try again later
     └── VerificationError      a challenge was not passed; ``challenge_id`` when known
         ├── InvalidChallenge   unknown, malformed, forged, already used or expired (server-side)
         ├── ChallengeExpired   a stateless token older than the service's lifetime
@@ -31,6 +32,7 @@ __all__ = [
     "CallModeError",
     "FontUnavailable",
     "StoreFull",
+    "StoreError",
     "StoreUnavailable",
     "VerificationError",
     "InvalidChallenge",
@@ -78,13 +80,17 @@ class StoreFull(CaptchaError):
         self.capacity = capacity
 
 
-class StoreUnavailable(CaptchaError):
-    """A shared store did not answer within its timeout; no challenge is issued or accepted."""
+class StoreError(CaptchaError):
+    """A shared store's server failed, such as Redis out of memory; nothing is issued or accepted."""
 
     def __init__(self, address: str, reason: str) -> None:
         super().__init__(f"captcha store {address}: {reason}")
         self.address = address
         self.reason = reason
+
+
+class StoreUnavailable(StoreError):
+    """A shared store did not answer within its timeout, or is failing over: a later try may pass."""
 
 
 class VerificationError(CaptchaError):

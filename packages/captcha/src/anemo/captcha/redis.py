@@ -4,10 +4,12 @@
 ``redis.asyncio.Redis`` one; a ``RedisCluster`` client of either kind works the same (each
 operation touches one key). The atomic operations are single commands: ``take`` is ``GETDEL``
 (Redis 6.2 or later) and ``add`` is ``SET NX PX``. Build stores with ``from_url``, which sets
-connect and socket timeouts and turns redis-py's retries off, so a server that is down or stalls
-raises :class:`~anemo.captcha.StoreUnavailable` within ``timeout`` seconds instead of retrying for
-several. The server must run with ``maxmemory-policy noeviction``: evicting a used id would let
-its token be accepted again.
+connect and socket timeouts and turns redis-py's retries off (with the ``Retry`` class of the
+client's own kind: sync or asyncio), so a server that is down or stalls raises
+:class:`~anemo.captcha.StoreUnavailable` within ``timeout`` seconds instead of retrying for several.
+Any other error of the server (out of memory under ``noeviction``, a port that does not speak
+Redis) raises :class:`~anemo.captcha.StoreError`. The server must run with ``maxmemory-policy
+noeviction``: evicting a used id would let its token be accepted again.
 """
 
 from __future__ import annotations
@@ -26,23 +28,37 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     raise ModuleNotFoundError(
         "anemo.captcha.redis needs redis-py: pip install 'anemo-captcha[redis]'", name="redis"
     ) from exc
+import redis.asyncio.retry
+import redis.retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
-from .errors import InvalidOption, StoreUnavailable
+from .errors import InvalidOption, StoreError, StoreUnavailable
 
 __all__ = ["RedisStore", "AsyncRedisStore", "DEFAULT_TIMEOUT"]
 
 #: Seconds a store waits for its server before raising StoreUnavailable.
 DEFAULT_TIMEOUT = 0.5
 
-_FAILURES = (redis.exceptions.RedisError, OSError)
+#: The server or the network failed (down, refusing, stalled, failing over), as opposed to an error
+#: the server answered with. anemo.sessions' Redis stores draw the same line.
+_UNAVAILABLE = (
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ClusterError,
+    redis.exceptions.RedisClusterException,
+    redis.exceptions.TryAgainError,
+    redis.exceptions.ReadOnlyError,
+    OSError,
+)
 
 
-def _client_options(timeout: float) -> dict[str, Any]:
-    if not (isinstance(timeout, int | float) and 0 < timeout <= 60):
+def _client_options(
+    timeout: float, retry: type[redis.retry.Retry | redis.asyncio.retry.Retry]
+) -> dict[str, Any]:
+    """Options under which a dead or stalled server fails within ``timeout``, never retried."""
+    if isinstance(timeout, bool) or not (isinstance(timeout, int | float) and 0 < timeout <= 60):
         raise InvalidOption(f"timeout must be a number of seconds in (0, 60], not {timeout!r}")
-    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": retry(NoBackoff(), 0)}
 
 
 def _milliseconds(ttl: float) -> int:
@@ -68,8 +84,10 @@ class _Base:
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except _FAILURES as exc:
+        except _UNAVAILABLE as exc:
             raise StoreUnavailable(self.address, f"{type(exc).__name__}: {exc}") from exc
+        except redis.exceptions.RedisError as exc:
+            raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
 
 
 class RedisStore(_Base):
@@ -82,7 +100,7 @@ class RedisStore(_Base):
     @classmethod
     def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = "") -> RedisStore:
         """A store on ``redis://host:port/db`` whose calls fail within ``timeout`` seconds."""
-        return cls(redis.Redis.from_url(url, **_client_options(timeout)), prefix=prefix)
+        return cls(redis.Redis.from_url(url, **_client_options(timeout, redis.retry.Retry)), prefix=prefix)
 
     def put(self, key: str, value: bytes, ttl: float) -> None:
         with self._errors():
@@ -113,7 +131,8 @@ class AsyncRedisStore(_Base):
     @classmethod
     def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = "") -> AsyncRedisStore:
         """A store on ``redis://host:port/db`` whose calls fail within ``timeout`` seconds."""
-        return cls(redis.asyncio.Redis.from_url(url, **_client_options(timeout)), prefix=prefix)
+        client = redis.asyncio.Redis.from_url(url, **_client_options(timeout, redis.asyncio.retry.Retry))
+        return cls(client, prefix=prefix)
 
     async def put(self, key: str, value: bytes, ttl: float) -> None:
         with self._errors():

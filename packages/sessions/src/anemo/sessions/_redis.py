@@ -18,8 +18,8 @@ from typing import Any
 import redis.asyncio
 import redis.exceptions
 from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from anemo.hashring import redis_node_name
 
@@ -39,21 +39,25 @@ __all__ = ["RedisStore", "RedisClusterStore", "fail_fast_options"]
 
 DEFAULT_PREFIX = "anemo:session:"
 
-#: What the server or the network did, as opposed to a mistake in a command.
+#: The server or the network failed (down, refusing, stalled, failing over), as opposed to an error
+#: the server answered with. anemo.captcha's Redis stores draw the same line.
 _UNAVAILABLE = (
     redis.exceptions.ConnectionError,
     redis.exceptions.TimeoutError,
-    redis.exceptions.ClusterDownError,
     redis.exceptions.ClusterError,
+    redis.exceptions.RedisClusterException,
     redis.exceptions.TryAgainError,
-    redis.exceptions.BusyLoadingError,
+    redis.exceptions.ReadOnlyError,
     OSError,
-    TimeoutError,
 )
 
 
 def fail_fast_options(timeout: float) -> dict[str, Any]:
-    """Client options under which a dead or stalled server fails within ``timeout``, never retried."""
+    """redis.asyncio client options under which a dead or stalled server fails within ``timeout``.
+
+    The retry is ``redis.asyncio.retry.Retry`` with no retries: redis-py 8.2 warns when an asyncio
+    client is given the synchronous one.
+    """
     check_timeout(timeout)
     return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
 
@@ -78,10 +82,11 @@ class RedisStore:
     """Sessions in Redis, over a ``redis.asyncio.Redis`` (or ``RedisCluster``) client.
 
     Use :meth:`from_url` to get a client that fails fast. A client passed in is used as it is:
-    give it ``socket_timeout``, ``socket_connect_timeout`` and ``retry=Retry(NoBackoff(), 0)``
-    (:func:`fail_fast_options`), or redis-py's retries make a dead server take seconds to fail.
-    Each operation is one round trip; a failure raises :class:`~anemo.sessions.StoreUnavailable`
-    (server down, refusing, stalled) or :class:`~anemo.sessions.StoreError` (anything else).
+    give it ``socket_timeout``, ``socket_connect_timeout`` and no retries (:func:`fail_fast_options`
+    has them, with ``redis.asyncio.retry.Retry``), or redis-py's retries make a dead server take
+    seconds to fail. Each operation is one round trip; a failure raises
+    :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled, failing over) or
+    :class:`~anemo.sessions.StoreError` (an error the server answered with, such as out of memory).
     """
 
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:

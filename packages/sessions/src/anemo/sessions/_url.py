@@ -58,20 +58,34 @@ def _host_port(url: str, netloc: str, default_port: int | None) -> tuple[str, in
     return parts.hostname, port
 
 
-def _weight(url: str, query: str) -> float:
+def _options(url: str, query: str, allowed: tuple[str, ...]) -> dict[str, str]:
+    """The query's options, each given once at most, or an InvalidStoreURL naming the unknown one."""
     options = parse_qs(query, keep_blank_values=True)
-    unknown = sorted(set(options) - {"weight"})
+    unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise _fail(url, "query", f"unknown option {unknown[0]!r} (only weight=N)")
+        raise _fail(url, "query", f"unknown option {unknown[0]!r} (only {', '.join(allowed)})")
+    return {name: values[-1] for name, values in options.items()}
+
+
+def _weight(url: str, options: dict[str, str]) -> float:
     if "weight" not in options:
         return 1.0
     try:
-        weight = float(options["weight"][-1])
+        weight = float(options["weight"])
     except ValueError:
         raise _fail(url, "weight", "must be a positive number") from None
     if not 0 < weight <= 1_000_000:
         raise _fail(url, "weight", "must be a positive number up to 1000000")
     return weight
+
+
+def _protocol(url: str, options: dict[str, str]) -> dict[str, int]:
+    """``{"protocol": 2 or 3}`` for the client when the URL picks a RESP version, else nothing."""
+    if "protocol" not in options:
+        return {}
+    if options["protocol"] not in ("2", "3"):
+        raise _fail(url, "protocol", "must be 2 (RESP2) or 3 (RESP3)")
+    return {"protocol": int(options["protocol"])}
 
 
 def _single(url: str, *, timeout: float, prefix: str) -> tuple[str, SessionStore, float]:
@@ -83,15 +97,17 @@ def _single(url: str, *, timeout: float, prefix: str) -> tuple[str, SessionStore
         if not _DB.fullmatch(parts.path):
             raise _fail(url, "database", "the path must be /N, a database number")
         db = int(parts.path[1:] or 0)
-        weight = _weight(url, parts.query)
-        bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
+        options = _options(url, parts.query, ("weight", "protocol"))
+        protocol = _protocol(url, options)
+        query = f"protocol={protocol['protocol']}" if protocol else ""
+        bare = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
         store = optional_module("_redis").RedisStore.from_url(bare, timeout=timeout, prefix=prefix)
-        return (f"{host}:{port}/{db}" if db else f"{host}:{port}"), store, weight
+        return (f"{host}:{port}/{db}" if db else f"{host}:{port}"), store, _weight(url, options)
     if scheme == "memcached":
         host, port = _host_port(url, parts.netloc, 11211)
         if parts.path not in ("", "/"):
             raise _fail(url, "path", "memcached has no databases: use memcached://host:port")
-        weight = _weight(url, parts.query)
+        weight = _weight(url, _options(url, parts.query, ("weight",)))
         store = optional_module("_memcached").MemcachedStore(host, port, timeout=timeout, prefix=prefix)
         return f"{host}:{port}", store, weight
     raise _fail(url, "scheme", f"expected memory, redis, rediss, memcached or redis+cluster, got {scheme!r}")
@@ -108,6 +124,9 @@ def store_from_url(
     - several of those two, comma-separated, each optionally ``?weight=N``: a :class:`ShardedStore`
       whose nodes are named ``host:port`` (``host:port/db`` for a Redis database other than 0).
     - ``redis+cluster://host:port[,host:port...]``: a :class:`RedisClusterStore`.
+
+    A Redis URL may pick the RESP version with ``?protocol=2`` or ``?protocol=3`` (redis-py 8
+    defaults to 3, older releases to 2).
 
     Every server store fails within ``timeout`` seconds. A malformed URL raises
     :class:`InvalidStoreURL` (a ``ValueError``) naming the part that is wrong.
@@ -128,13 +147,14 @@ def store_from_url(
         return MemoryStore()
     if scheme == "redis+cluster":
         parts = urlsplit(url)
-        if parts.path not in ("", "/") or parts.query:
+        if parts.path not in ("", "/"):
             raise _fail(url, "path", "a cluster URL is redis+cluster://host:port[,host:port...]")
+        protocol = _protocol(url, _options(url, parts.query, ("protocol",)))
         nodes = [_host_port(url, netloc, 6379) for netloc in parts.netloc.split(",") if netloc]
         if not nodes:
             raise _fail(url, "host", "is missing")
         cluster: SessionStore = optional_module("_redis").RedisClusterStore.from_nodes(
-            nodes, timeout=timeout, prefix=prefix
+            nodes, timeout=timeout, prefix=prefix, **protocol
         )
         return cluster
     pieces = [piece.strip() for piece in url.split(",")]

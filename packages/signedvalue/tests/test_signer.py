@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import re
 import string
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import given
@@ -93,8 +93,8 @@ def test_max_age_and_signed_at(clock) -> None:
     clock.now += 1
     with pytest.raises(SignatureExpired) as caught:
         signer.unsign(token, max_age=100)
-    assert caught.value.signed_at == datetime.fromtimestamp(signed_at, timezone.utc)
-    assert caught.value.signed_at.tzinfo is timezone.utc
+    assert caught.value.signed_at == datetime.fromtimestamp(signed_at, UTC)
+    assert caught.value.signed_at.tzinfo is UTC
     assert caught.value.max_age == 100
 
 

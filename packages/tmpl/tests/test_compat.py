@@ -134,7 +134,7 @@ def test_raw_bytes_round_trip() -> None:
     assert template.generate(x=b"\xff\xfe") == b"<\xff\xfe>"
 
 
-class Colour(str, enum.Enum):
+class Colour(str, enum.Enum):  # noqa: UP042 - the (str, Enum) mix is what is under test
     """A ``(str, Enum)`` whose ``str()`` differs from its value."""
 
     RED = "<red & 'rouge'>"

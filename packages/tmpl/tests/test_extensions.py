@@ -1,7 +1,6 @@
 """The features beyond tornado.template: super(), trimming, safe strings, streaming, async."""
 
 import asyncio
-import sys
 import traceback
 
 import pytest
@@ -182,8 +181,7 @@ def test_runtime_error_names_template_line() -> None:
         loader.load("page.html").generate(zero=0)
     text = "".join(traceback.format_exception(caught.value))
     assert "# row.html:2 (via page.html:2)" in text
-    if sys.version_info >= (3, 11):
-        assert "  in template row.html:2 (via page.html:2): b {{ 1 // zero }}" in caught.value.__notes__
+    assert "  in template row.html:2 (via page.html:2): b {{ 1 // zero }}" in caught.value.__notes__
 
 
 def test_parse_error_quotes_the_source_line() -> None:
@@ -269,8 +267,7 @@ def test_error_inside_apply_names_template_line() -> None:
     with pytest.raises(ZeroDivisionError) as caught:
         template.generate(f=bytes.upper)
     assert "# apply.html:3" in "".join(traceback.format_exception(caught.value))
-    if sys.version_info >= (3, 11):
-        assert caught.value.__notes__ == ["  in template apply.html:3: {{ 1 // 0 }}{% end %}"]
+    assert caught.value.__notes__ == ["  in template apply.html:3: {{ 1 // 0 }}{% end %}"]
 
 
 def test_ordinary_render_function_is_plain() -> None:
@@ -304,8 +301,7 @@ def test_error_lines_count_only_newlines(separator: str) -> None:
         template.generate(zero=0)
     quoted = "_tt_escape0(1 // zero)  # t.txt:2"
     assert quoted in "".join(traceback.format_exception(caught.value))
-    if sys.version_info >= (3, 11):
-        assert caught.value.__notes__ == ["  in template t.txt:2: {{ 1 // zero }}"]
+    assert caught.value.__notes__ == ["  in template t.txt:2: {{ 1 // zero }}"]
 
 
 def test_carriage_return_inside_code_keeps_lines_in_step() -> None:
@@ -314,8 +310,7 @@ def test_carriage_return_inside_code_keeps_lines_in_step() -> None:
     with pytest.raises(ZeroDivisionError) as caught:
         template.generate(zero=0)
     assert "# t.txt:2" in "".join(traceback.format_exception(caught.value))
-    if sys.version_info >= (3, 11):
-        assert caught.value.__notes__ == ["  in template t.txt:2: {{ 1 // zero }}"]
+    assert caught.value.__notes__ == ["  in template t.txt:2: {{ 1 // zero }}"]
 
 
 def _super_block(pair: tuple[str, str]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hmac
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ._encoding import HEADER_SIZE, pack_header, unpack_header, urlsafe_decode, urlsafe_encode
 from ._hmac import PreparedHMAC
@@ -102,6 +102,6 @@ def check_age(signed_at: int, now: float, max_age: float | None) -> None:
     if max_age is not None and now - signed_at > max_age:
         raise SignatureExpired(
             f"signature age {now - signed_at:.0f} s exceeds max_age {max_age} s",
-            signed_at=datetime.fromtimestamp(signed_at, timezone.utc),
+            signed_at=datetime.fromtimestamp(signed_at, UTC),
             max_age=max_age,
         )

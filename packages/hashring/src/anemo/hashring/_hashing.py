@@ -2,7 +2,8 @@
 
 Keys are ``str`` (hashed as their UTF-8 bytes) or bytes-like (hashed as they are). The default
 hash is MD5, which needs nothing beyond the standard library and places points evenly; it is used
-for its spread, not for security (hence ``noqa: S324``). ``"xxh3"`` (extra ``[xxhash]``) is faster.
+for its spread, not for security, and says so (``usedforsecurity=False``), since OpenSSL in FIPS
+mode refuses MD5 otherwise. ``"xxh3"`` (extra ``[xxhash]``) is faster.
 """
 
 from __future__ import annotations
@@ -42,17 +43,19 @@ def key_bytes(key: object) -> bytes:
 
 def md5_64(data: bytes) -> int:
     """The first 8 bytes of the MD5 digest, little-endian: the default native hash."""
-    return _U64.unpack_from(md5(data).digest())[0]  # type: ignore[no-any-return]  # noqa: S324
+    return _U64.unpack_from(md5(data, usedforsecurity=False).digest())[0]  # type: ignore[no-any-return]
 
 
 def ketama_hash(data: bytes) -> int:
     """libketama's key hash: the first 4 bytes of the MD5 digest, little-endian."""
-    return _U32.unpack_from(md5(data).digest())[0]  # type: ignore[no-any-return]  # noqa: S324
+    return _U32.unpack_from(md5(data, usedforsecurity=False).digest())[0]  # type: ignore[no-any-return]
 
 
 def ketama_points(name: str, start: int, stop: int) -> list[int]:
     """libketama's points for digests ``start..stop-1`` of a node: 4 per MD5 of ``"{name}-{i}"``."""
-    digests = b"".join(md5(f"{name}-{index}".encode()).digest() for index in range(start, stop))  # noqa: S324
+    digests = b"".join(
+        md5(f"{name}-{index}".encode(), usedforsecurity=False).digest() for index in range(start, stop)
+    )
     return list(unpack(f"<{len(digests) // 4}I", digests))
 
 

@@ -1,13 +1,21 @@
 """The anemo test matrix and checks: ``nox -l`` lists them.
 
-- ``tests``: every package x Python 3.10-3.13, each against a real (non-editable) install of the
-  package and its in-repo dependencies, with real redis-server/memcached processes.
+Every session installs from ``constraints/pyX.Y.txt``: exact versions of everything third-party,
+so a release upstream cannot change a run. ``nox -s lock`` rewrites them; ``upstream`` and
+``lowest`` move them on purpose.
+
+- ``tests``: every package x Python 3.11-3.13, each against a real (non-editable) install of the
+  package and its in-repo dependencies, with real redis-server/memcached processes, on RESP3.
+- ``resp2``: the packages that talk to Redis, again on RESP2.
 - ``testing``: the server helper's own tests.
 - ``demo``: the demo app's HTTP, multi-process, failure and headless-Chromium tests.
 - ``lint``, ``typecheck``, ``wheels``: ruff, mypy --strict, and built wheels imported alone.
 - ``bench``: the benchmarks under benchmarks/ (not part of the test command).
 - ``load``: the demo under wrk: bare Tornado, session-reading and session-writing pages.
 - ``dev``: one editable environment of everything in ``.venv``.
+- ``lock``: the constraints files, from every package's declared dependencies (not in the default run).
+- ``upstream``: the matrix on the newest release of everything, unpinned (not in the default run).
+- ``lowest``: each package on the lowest versions its metadata allows (not in the default run).
 """
 
 from __future__ import annotations
@@ -23,12 +31,17 @@ import nox
 ROOT = Path(__file__).resolve().parent
 PYTHONS = ["3.11", "3.12", "3.13"]
 PACKAGES = sorted(path.parent.name for path in ROOT.glob("packages/*/pyproject.toml"))
+#: The packages whose tests talk to Redis, run once per RESP version.
+REDIS_PACKAGES = ["captcha", "sessions"]
 TESTING = "./testing"
+CONSTRAINTS = ROOT / "constraints"
+#: Tools the sessions install beside the packages, pinned with them.
+TOOLS = ["nox", "ruff", "mypy", "uv"]
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
 nox.options.download_python = "never"
-nox.options.sessions = ["lint", "typecheck", "wheels", "tests", "testing", "demo"]
+nox.options.sessions = ["lint", "typecheck", "wheels", "tests", "resp2", "testing", "demo"]
 # A missing interpreter must fail at once, not after uv tried to download one.
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 os.environ.setdefault("UV_NO_PROGRESS", "1")
@@ -97,14 +110,86 @@ def _check_namespace(session: nox.Session) -> None:
         session.error(f"delete {', '.join(stray)}: anemo is a namespace package and has no __init__")
 
 
+def _pinned(session: nox.Session) -> list[str]:
+    """``-c constraints/pyX.Y.txt`` for the session's Python: what every install is held to."""
+    path = CONSTRAINTS / f"py{session.python}.txt"
+    if not path.exists():
+        session.error(f"{path.relative_to(ROOT)} is missing: run `bash tools/test.sh -s lock`")
+    return ["-c", str(path)]
+
+
+def _pytest(session: nox.Session, package: str, protocol: int) -> None:
+    """One package's pytest in its own directory, warnings as errors, Redis clients on ``protocol``."""
+    session.chdir(ROOT / "packages" / package)
+    env = {"ANEMO_REDIS_PROTOCOL": str(protocol)}
+    session.run("pytest", "-W", "error", _junit(session), *session.posargs, env=env)
+
+
 @nox.session(python=PYTHONS)
 @nox.parametrize("package", [nox.param(name, id=name) for name in PACKAGES])
 def tests(session: nox.Session, package: str) -> None:
-    """One package's pytest on one Python, against a real install, warnings as errors."""
+    """One package's pytest on one Python, against a real pinned install, warnings as errors."""
     _check_namespace(session)
-    session.install(*_install_spec(package, _extras(package)), TESTING)
-    session.chdir(ROOT / "packages" / package)
-    session.run("pytest", "-W", "error", _junit(session), *session.posargs)
+    session.install(*_pinned(session), *_install_spec(package, _extras(package)), TESTING)
+    _pytest(session, package, protocol=3)
+
+
+@nox.session(python="3.12")
+@nox.parametrize("package", [nox.param(name, id=name) for name in REDIS_PACKAGES])
+def resp2(session: nox.Session, package: str) -> None:
+    """A Redis package's tests with every client on RESP2 (redis-py 8 defaults to RESP3)."""
+    _check_namespace(session)
+    session.install(*_pinned(session), *_install_spec(package, _extras(package)), TESTING)
+    _pytest(session, package, protocol=2)
+
+
+@nox.session(python=PYTHONS)
+@nox.parametrize("package", [nox.param(name, id=name) for name in PACKAGES])
+def upstream(session: nox.Session, package: str) -> None:
+    """The matrix on the newest release of everything, unpinned and re-fetched: run it before a
+    release and whenever the pins move."""
+    _check_namespace(session)
+    session.install("--refresh", "--upgrade", *_install_spec(package, _extras(package)), TESTING)
+    _pytest(session, package, protocol=3)
+
+
+@nox.session(python=PYTHONS[0])
+@nox.parametrize("package", [nox.param(name, id=name) for name in PACKAGES])
+def lowest(session: nox.Session, package: str) -> None:
+    """A package on the lowest versions its metadata allows (uv's lowest-direct), on the oldest
+    Python and RESP2, the old redis-py default: the floors we declare must pass here."""
+    _check_namespace(session)
+    spec = _install_spec(package, _extras(package))
+    session.install("--resolution", "lowest-direct", *spec, "./testing[test]")
+    _pytest(session, package, protocol=2)
+
+
+@nox.session(python=False)
+def lock(session: nox.Session) -> None:
+    """Write constraints/pyX.Y.txt for each Python: every third-party version any session installs."""
+    peers = (ROOT / "benchmarks" / "requirements.txt").read_text().splitlines()
+    requirements = [
+        *(f"./packages/{p}[{','.join(_extras(p))}]" for p in PACKAGES),
+        f"{TESTING}[test]",
+        "./demo-app[test]",
+        *(line for line in peers if line and not line.startswith("#")),
+        *TOOLS,
+    ]
+    ours = [_project(d)["name"] for d in [*(f"packages/{p}" for p in PACKAGES), "testing", "demo-app"]]
+    CONSTRAINTS.mkdir(exist_ok=True)
+    source = CONSTRAINTS / "requirements.in"
+    source.write_text(
+        "# What the nox sessions install, written by `nox -s lock` (bash tools/test.sh -s lock).\n"
+        + "\n".join(requirements)
+        + "\n"
+    )
+    for python in PYTHONS:
+        session.run(
+            "uv", "pip", "compile", "--quiet", "--upgrade", "--python-version", python,
+            "--custom-compile-command", "bash tools/test.sh -s lock",
+            *(arg for name in ours for arg in ("--no-emit-package", str(name))),
+            str(source.relative_to(ROOT)), "-o", f"constraints/py{python}.txt", external=True,
+        )  # fmt: skip
 
 
 def _junit(session: nox.Session) -> str:
@@ -116,7 +201,7 @@ def _junit(session: nox.Session) -> str:
 @nox.session(python="3.12")
 def testing(session: nox.Session) -> None:
     """The real-server helper's own tests: ping, cluster slots, kill, restart."""
-    session.install(f"{TESTING}[test]")
+    session.install(*_pinned(session), f"{TESTING}[test]")
     session.chdir(ROOT / "testing")
     session.run("pytest", "-W", "error", _junit(session), *session.posargs)
 
@@ -125,7 +210,7 @@ def testing(session: nox.Session) -> None:
 def demo(session: nox.Session) -> None:
     """The demo app against real installs of all six packages, real servers and Debian's Chromium."""
     _check_namespace(session)
-    session.install(*(_with_extras(p) for p in PACKAGES), "./demo-app[test]", TESTING)
+    session.install(*_pinned(session), *(_with_extras(p) for p in PACKAGES), "./demo-app[test]", TESTING)
     session.chdir(ROOT / "demo-app")
     session.run("pytest", "-W", "error", _junit(session), *session.posargs)
 
@@ -140,7 +225,7 @@ def _with_extras(package: str) -> str:
 def lint(session: nox.Session) -> None:
     """ruff lint and format check over the whole tree."""
     _check_namespace(session)
-    session.install("ruff")
+    session.install(*_pinned(session), "ruff")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
@@ -149,7 +234,7 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's sources (editable installs, so edits are seen at once)."""
     spec = [arg for package in PACKAGES for arg in ("-e", _with_extras(package))]
-    session.install("mypy", "hypothesis", *spec, "-e", TESTING, "-e", "./demo-app")
+    session.install(*_pinned(session), "mypy", "hypothesis", *spec, "-e", TESTING, "-e", "./demo-app")
     modules = [arg for p in PACKAGES for arg in ("-p", f"anemo.{p}")]
     session.run("mypy", *modules, "-p", "anemo_testing", "-p", "anemo_demo")
 
@@ -158,7 +243,7 @@ def typecheck(session: nox.Session) -> None:
 def wheels(session: nox.Session) -> None:
     """Build every sdist and wheel; install each wheel alone (plus its declared needs) and import it."""
     _check_namespace(session)
-    session.install("uv")
+    session.install(*_pinned(session), "uv")
     dist = Path(session.create_tmp()) / "dist"
     for package in PACKAGES:
         session.run("uv", "build", "--quiet", "--out-dir", str(dist), f"packages/{package}")
@@ -170,7 +255,7 @@ def wheels(session: nox.Session) -> None:
         extras = ",".join(extra for extra in _extras(package) if extra != "test")
         wheel = f"{built[package]}[{extras}]" if extras else str(built[package])
         siblings = [str(built[name]) for name in _siblings(package)]
-        session.run("uv", "pip", "install", "--quiet", "--python", python, wheel, *siblings)
+        session.run("uv", "pip", "install", "--quiet", "--python", python, *_pinned(session), wheel, *siblings)
         session.run(
             python, str(ROOT / "tools" / "check_wheel.py"), package, str(built[package]), external=True
         )
@@ -184,14 +269,16 @@ def _wheel(dist: Path, package: str) -> Path:
 @nox.session(python=PYTHONS)
 def bench(session: nox.Session) -> None:
     """Benchmarks against the peers: ``nox -s bench-3.13 -- [NAME ...] [--repeat N] [--smoke]``."""
-    session.install(*(f"packages/{p}" for p in PACKAGES), TESTING, "-r", "benchmarks/requirements.txt")
+    session.install(
+        *_pinned(session), *(f"packages/{p}" for p in PACKAGES), TESTING, "-r", "benchmarks/requirements.txt"
+    )
     session.run("python", "benchmarks/run.py", *session.posargs)
 
 
 @nox.session(python="3.12")
 def load(session: nox.Session) -> None:
     """The demo under load with wrk (Debian's): ``nox -s load -- [--duration N] [--smoke]``."""
-    session.install(*(_with_extras(p) for p in PACKAGES), "./demo-app", TESTING)
+    session.install(*_pinned(session), *(_with_extras(p) for p in PACKAGES), "./demo-app", TESTING)
     session.run("python", "benchmarks/load_demo.py", *session.posargs)
 
 
@@ -201,6 +288,7 @@ def dev(session: nox.Session) -> None:
     session.run("uv", "venv", "--python", "3.12", ".venv", external=True)
     editable = [arg for p in PACKAGES for arg in ("-e", f"packages/{p}[{','.join(_extras(p))}]")]
     session.run(
-        "uv", "pip", "install", "--python", ".venv/bin/python", *editable, "-e", f"{TESTING}[test]",
+        "uv", "pip", "install", "--python", ".venv/bin/python", "-c", str(CONSTRAINTS / "py3.12.txt"),
+        *editable, "-e", f"{TESTING}[test]",
         "-r", "benchmarks/requirements.txt", "nox", "ruff", "mypy", external=True,
     )  # fmt: skip

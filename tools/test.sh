@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole anemo test suite, from a fresh machine: installs what the tests need, then runs
-# lint, typecheck, wheels, the server helper's tests and the full package x Python matrix.
+# lint, typecheck, wheels, the server helper's tests, the full package x Python matrix (RESP3),
+# the Redis packages again on RESP2, and the demo.
 # Extra arguments go to nox (e.g. `bash tools/test.sh -s "tests-3.12(hashring)"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -28,11 +29,17 @@ if ((${#missing[@]})); then
   fi
 fi
 
-# nox and uv in a private tool environment, so the machine's own Python stays untouched.
+# nox and uv in a private tool environment, so the machine's own Python stays untouched; pinned,
+# like everything the sessions install, by constraints/pyX.Y.txt (`bash tools/test.sh -s lock`).
 python=${PYTHON:-python3}
+version=$("$python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+if [[ ! -f constraints/py$version.txt ]]; then
+  echo "test.sh: $python is Python $version; anemo supports 3.11-3.13 (set PYTHON=python3.12, say)" >&2
+  exit 1
+fi
 if [[ ! -x .tools/bin/nox ]]; then
   "$python" -m venv .tools
-  .tools/bin/python -m pip install --quiet --disable-pip-version-check "nox>=2025.5" "uv>=0.5"
+  .tools/bin/python -m pip install --quiet --disable-pip-version-check -c "constraints/py$version.txt" nox uv
 fi
 
 # The dev session runs uv itself: it finds this one (appended, so no interpreter is shadowed).
@@ -43,6 +50,6 @@ if (($#)); then
 fi
 rm -rf .nox/junit
 status=0
-.tools/bin/nox -s lint typecheck wheels testing tests demo || status=$?
+.tools/bin/nox -s lint typecheck wheels testing tests resp2 demo || status=$?
 .tools/bin/python tools/summarize_junit.py .nox/junit
 exit "$status"

@@ -255,7 +255,8 @@ def wheels(session: nox.Session) -> None:
         extras = ",".join(extra for extra in _extras(package) if extra != "test")
         wheel = f"{built[package]}[{extras}]" if extras else str(built[package])
         siblings = [str(built[name]) for name in _siblings(package)]
-        session.run("uv", "pip", "install", "--quiet", "--python", python, *_pinned(session), wheel, *siblings)
+        pins = _pinned(session)
+        session.run("uv", "pip", "install", "--quiet", "--python", python, *pins, wheel, *siblings)
         session.run(
             python, str(ROOT / "tools" / "check_wheel.py"), package, str(built[package]), external=True
         )

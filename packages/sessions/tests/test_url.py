@@ -28,6 +28,7 @@ def test_each_form_builds_its_store() -> None:
     assert isinstance(store_from_url("memcached://127.0.0.1:11299"), MemcachedStore)
     cluster = store_from_url("redis+cluster://127.0.0.1:7000,127.0.0.1:7001")
     assert isinstance(cluster, RedisClusterStore)
+    assert cluster.address == "cluster 127.0.0.1:7000,127.0.0.1:7001"  # how errors name it
 
 
 def test_a_list_is_a_weighted_sharded_store() -> None:
@@ -42,12 +43,12 @@ def test_a_redis_url_picks_the_resp_version(protocol: int) -> None:
     """``?protocol=N`` reaches the client, alone, beside a weight and on a cluster."""
     single = store_from_url(f"redis://127.0.0.1:6390/0?protocol={protocol}")
     assert isinstance(single, RedisStore)
-    assert single.client.connection_pool.connection_kwargs["protocol"] == protocol
+    assert int(single.client.connection_pool.connection_kwargs["protocol"]) == protocol
     sharded = store_from_url(f"redis://h:1/0?weight=2&protocol={protocol},redis://h:2/0")
     assert isinstance(sharded, ShardedStore)
     first = sharded.nodes["h:1"]
     assert isinstance(first, RedisStore)
-    assert first.client.connection_pool.connection_kwargs["protocol"] == protocol
+    assert int(first.client.connection_pool.connection_kwargs["protocol"]) == protocol
     assert dict(sharded.ring.nodes)["h:1"] == 2.0
     cluster = store_from_url(f"redis+cluster://127.0.0.1:7000?protocol={protocol}")
     assert isinstance(cluster, RedisClusterStore)

@@ -214,7 +214,7 @@ class RedisClusterStore(RedisStore):
 
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
         if address is None:
-            nodes = client.startup_nodes.values() if isinstance(client.startup_nodes, dict) else ()
+            nodes = client.nodes_manager.startup_nodes.values()  # the same in every redis-py since 5
             address = "cluster " + ",".join(sorted(f"{n.host}:{n.port}" for n in nodes))
         super().__init__(client, prefix=prefix, address=address)
 

@@ -10,7 +10,7 @@
     ├── SessionNotLoaded     (also RuntimeError) the session was read before ``await session.load()``
     ├── NotSupported                            the store cannot do this (memcached: no user index)
     └── StoreError                              the store failed; ``address`` names the node
-        ├── StoreUnavailable                    down, refusing or stalled past its timeout
+        ├── StoreUnavailable                    down, refusing, stalled or failing over
         └── WriteConflict                       a compare-and-set write lost every retry
 
 A :class:`StoreError` is raised ``from`` the client library's exception, which stays in

@@ -118,8 +118,11 @@ def _pinned(session: nox.Session) -> list[str]:
     return ["-c", str(path)]
 
 
-def _pytest(session: nox.Session, package: str, protocol: int) -> None:
-    """One package's pytest in its own directory, warnings as errors, Redis clients on ``protocol``."""
+def _test_package(session: nox.Session, package: str, install: list[str], protocol: int) -> None:
+    """Install ``package`` (with its extras and in-repo dependencies) under the ``install`` flags,
+    then run its pytest in its own directory, warnings as errors, Redis clients on ``protocol``."""
+    _check_namespace(session)
+    session.install(*install, *_install_spec(package, _extras(package)), "./testing[test]")
     session.chdir(ROOT / "packages" / package)
     env = {"ANEMO_REDIS_PROTOCOL": str(protocol)}
     session.run("pytest", "-W", "error", _junit(session), *session.posargs, env=env)
@@ -129,18 +132,14 @@ def _pytest(session: nox.Session, package: str, protocol: int) -> None:
 @nox.parametrize("package", [nox.param(name, id=name) for name in PACKAGES])
 def tests(session: nox.Session, package: str) -> None:
     """One package's pytest on one Python, against a real pinned install, warnings as errors."""
-    _check_namespace(session)
-    session.install(*_pinned(session), *_install_spec(package, _extras(package)), TESTING)
-    _pytest(session, package, protocol=3)
+    _test_package(session, package, _pinned(session), protocol=3)
 
 
 @nox.session(python="3.12")
 @nox.parametrize("package", [nox.param(name, id=name) for name in REDIS_PACKAGES])
 def resp2(session: nox.Session, package: str) -> None:
     """A Redis package's tests with every client on RESP2 (redis-py 8 defaults to RESP3)."""
-    _check_namespace(session)
-    session.install(*_pinned(session), *_install_spec(package, _extras(package)), TESTING)
-    _pytest(session, package, protocol=2)
+    _test_package(session, package, _pinned(session), protocol=2)
 
 
 @nox.session(python=PYTHONS)
@@ -148,9 +147,7 @@ def resp2(session: nox.Session, package: str) -> None:
 def upstream(session: nox.Session, package: str) -> None:
     """The matrix on the newest release of everything, unpinned and re-fetched: run it before a
     release and whenever the pins move."""
-    _check_namespace(session)
-    session.install("--refresh", "--upgrade", *_install_spec(package, _extras(package)), TESTING)
-    _pytest(session, package, protocol=3)
+    _test_package(session, package, ["--refresh", "--upgrade"], protocol=3)
 
 
 @nox.session(python=PYTHONS[0])
@@ -158,10 +155,7 @@ def upstream(session: nox.Session, package: str) -> None:
 def lowest(session: nox.Session, package: str) -> None:
     """A package on the lowest versions its metadata allows (uv's lowest-direct), on the oldest
     Python and RESP2, the old redis-py default: the floors we declare must pass here."""
-    _check_namespace(session)
-    spec = _install_spec(package, _extras(package))
-    session.install("--resolution", "lowest-direct", *spec, "./testing[test]")
-    _pytest(session, package, protocol=2)
+    _test_package(session, package, ["--resolution", "lowest-direct"], protocol=2)
 
 
 @nox.session(python=False)
@@ -248,6 +242,7 @@ def wheels(session: nox.Session) -> None:
     for package in PACKAGES:
         session.run("uv", "build", "--quiet", "--out-dir", str(dist), f"packages/{package}")
     built = {package: _wheel(dist, package) for package in PACKAGES}
+    pins = _pinned(session)
     for package in PACKAGES:
         env = Path(session.create_tmp()) / f"wheel-{package}"
         session.run("uv", "venv", "--quiet", "--python", str(session.python), str(env))
@@ -255,7 +250,6 @@ def wheels(session: nox.Session) -> None:
         extras = ",".join(extra for extra in _extras(package) if extra != "test")
         wheel = f"{built[package]}[{extras}]" if extras else str(built[package])
         siblings = [str(built[name]) for name in _siblings(package)]
-        pins = _pinned(session)
         session.run("uv", "pip", "install", "--quiet", "--python", python, *pins, wheel, *siblings)
         session.run(
             python, str(ROOT / "tools" / "check_wheel.py"), package, str(built[package]), external=True

@@ -16,7 +16,13 @@ from tornado.testing import AsyncHTTPTestCase, ExpectLog
 
 from anemo.signedvalue import Serializer
 from anemo.signedvalue.encrypted import EncryptedSerializer
-from anemo.signedvalue.tornado import MAX_COOKIE_BYTES, JSONCookieMixin, cookie_secrets
+from anemo.signedvalue.tornado import (
+    MAX_COOKIE_BYTES,
+    JSONCookieMixin,
+    add_vary_cookie,
+    cookie_secrets,
+    forbid_shared_caching,
+)
 
 
 class SetHandler(JSONCookieMixin):
@@ -43,6 +49,35 @@ class GetHandler(JSONCookieMixin):
         self.write(json.dumps(found))
 
 
+class CachedSetHandler(JSONCookieMixin):
+    """Sets a signed cookie, then asks for shared caching as a careless handler would."""
+
+    def get(self) -> None:
+        self.set_signed_json_cookie("prefs", {"theme": "dark"})
+        self.set_header("Cache-Control", "public, max-age=600")
+        self.set_header("Vary", "Accept-Encoding")
+        self.write("hello")
+
+
+class PlainHandler(JSONCookieMixin):
+    """Touches no JSON cookie."""
+
+    def get(self) -> None:
+        self.write("hello")
+
+
+class SignedInHandler(tornado.web.RequestHandler):
+    """A handler without the mixin that calls the helpers itself, twice, for a signed-in page."""
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "s-maxage=60, Public, no-cache")
+        self.set_header("Vary", "*")
+        for _ in range(2):
+            forbid_shared_caching(self, no_store=True)
+            add_vary_cookie(self)
+        self.write("hello")
+
+
 def set_cookie_headers(response: HTTPResponse) -> list[str]:
     """The Set-Cookie header lines of a response."""
     return response.headers.get_list("Set-Cookie")
@@ -61,7 +96,13 @@ class AdapterTestCase(AsyncHTTPTestCase):
 
     def get_app(self) -> tornado.web.Application:
         return tornado.web.Application(
-            [(r"/set/(signed|encrypted)/(\w+)", SetHandler), (r"/get/(signed|encrypted)/(\w+)", GetHandler)],
+            [
+                (r"/set/(signed|encrypted)/(\w+)", SetHandler),
+                (r"/get/(signed|encrypted)/(\w+)", GetHandler),
+                (r"/cached-set", CachedSetHandler),
+                (r"/plain", PlainHandler),
+                (r"/signed-in", SignedInHandler),
+            ],
             cookie_secret="app secret",
         )
 
@@ -123,6 +164,42 @@ class TestSignedCookies(AdapterTestCase):
             response = self.put("signed", "big", "x" * MAX_COOKIE_BYTES)
         assert response.code == 500
         assert set_cookie_headers(response) == []
+
+
+def header_members(response: HTTPResponse, name: str) -> list[str]:
+    """The comma-separated members of every ``name`` header line, lower case."""
+    lines = response.headers.get_list(name)
+    return [member.strip().lower() for line in lines for member in line.split(",")]
+
+
+class TestSharedCaches(AdapterTestCase):
+    def test_setting_a_cookie_makes_the_response_private(self) -> None:
+        """Headers set after the cookie are merged at flush: private, max-age kept, public gone."""
+        response = self.fetch("/cached-set")
+        assert set_cookie_headers(response)
+        assert sorted(header_members(response, "Cache-Control")) == ["max-age=600", "private"]
+        assert sorted(header_members(response, "Vary")) == ["accept-encoding", "cookie"]
+
+    def test_reading_a_cookie_varies_on_it(self) -> None:
+        """A response that read a cookie, present or not, says Vary: Cookie and adds no Cache-Control."""
+        _, value = cookie_value(self.put("signed", "prefs", 1))
+        for headers in ({"Cookie": f"prefs={value}"}, {}):
+            response = self.fetch("/get/signed/prefs", headers=headers)
+            assert header_members(response, "Vary") == ["cookie"]
+            assert "Cache-Control" not in response.headers
+
+    def test_untouched_cookies_leave_caching_alone(self) -> None:
+        """A mixin handler that touches no JSON cookie adds neither Vary nor Cache-Control."""
+        response = self.fetch("/plain", headers={"Cookie": "prefs=anything"})
+        assert response.body == b"hello"
+        assert "Vary" not in response.headers
+        assert "Cache-Control" not in response.headers
+
+    def test_helpers_on_any_handler(self) -> None:
+        """The helpers work without the mixin: no-store for signed-in pages, Vary: * kept as is."""
+        response = self.fetch("/signed-in")
+        assert response.headers.get_list("Cache-Control") == ["private, no-store, no-cache"]
+        assert response.headers.get_list("Vary") == ["*"]
 
 
 class TestExpiry(AdapterTestCase):

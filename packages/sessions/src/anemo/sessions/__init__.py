@@ -1,7 +1,8 @@
 """Server-side sessions for Tornado: memory, Redis, memcached, sharded and Redis Cluster stores.
 
 - :class:`SessionManager` turns a signed cookie into a :class:`Session` and back, with strict
-  ids, idle and absolute timeouts, field-level writes and a per-user session index.
+  ids, idle and absolute timeouts, field-level writes, a size cap and a per-user session index.
+  Stores keep a keyed hash of each id, never the id, and optionally encrypted data.
 - Stores implement :class:`SessionStore`: :class:`MemoryStore` (default, one process),
   :class:`RedisStore`, :class:`RedisClusterStore` (extra ``redis``), :class:`MemcachedStore`
   (extra ``memcached``), :class:`ShardedStore`; :func:`store_from_url` builds any of them.
@@ -17,7 +18,7 @@ from ._manager import CookieUpdate, SessionInfo, SessionManager
 from ._memory import MemoryStore
 from ._session import Session
 from ._sharded import ShardedStore
-from ._store import DEFAULT_TIMEOUT, NodeHealth, SessionStore, UserIndex
+from ._store import DEFAULT_TIMEOUT, NodeHealth, SessionStore, StoreBase, UserIndex
 from ._url import optional_module, store_from_url
 from .errors import (
     InvalidOption,
@@ -27,6 +28,7 @@ from .errors import (
     NotSupported,
     SessionError,
     SessionNotLoaded,
+    SessionTooLarge,
     StoreError,
     StoreUnavailable,
     WriteConflict,
@@ -48,6 +50,7 @@ __all__ = [
     "new_session_id",
     # stores
     "SessionStore",
+    "StoreBase",
     "UserIndex",
     "NodeHealth",
     "DEFAULT_TIMEOUT",
@@ -64,6 +67,7 @@ __all__ = [
     "InvalidSessionValue",
     "InvalidStoreURL",
     "SessionNotLoaded",
+    "SessionTooLarge",
     "NotSupported",
     "StoreError",
     "StoreUnavailable",

@@ -1,17 +1,23 @@
-"""Session ids: 256 random bits, and the keyed hash that names a session in logs and listings."""
+"""Session ids, and the keyed hashes that stand for them in stores and logs.
+
+A store never sees a session id: records are kept under a keyed hash of it (Rack's fix for
+CVE-2019-16782), so a dump of the store, a replica or ``MONITOR`` gives nobody a usable cookie,
+and a lookup cannot be timed against a guessed id.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import secrets
+from collections.abc import Sequence
 
-__all__ = ["ID_BYTES", "new_session_id", "is_session_id", "IdHasher"]
+__all__ = ["ID_BYTES", "ROUTE_SEPARATOR", "new_session_id", "route_of", "RecordKeys", "log_name"]
 
 #: Random bytes in an id: 256 bits, far past OWASP's 64-bit floor.
 ID_BYTES = 32
-_ID = re.compile(r"[A-Za-z0-9_-]{43}", re.ASCII)
+#: Between an id's random part and the route a store appended (``RANDOM~NODE``, see ShardedStore).
+ROUTE_SEPARATOR = "~"
 
 
 def new_session_id() -> str:
@@ -19,22 +25,40 @@ def new_session_id() -> str:
     return secrets.token_urlsafe(ID_BYTES)
 
 
-def is_session_id(text: str) -> bool:
-    """Whether ``text`` has the shape of :func:`new_session_id`'s output."""
-    return _ID.fullmatch(text) is not None
+def route_of(key: str) -> str:
+    """The route part of an id or record key (``""`` when it has none)."""
+    return key.partition(ROUTE_SEPARATOR)[2]
 
 
-class IdHasher:
-    """Names a session without revealing its id: HMAC-SHA256 under a key of its own, 16 hex digits.
+class RecordKeys:
+    """Record keys: HMAC-SHA256 of a session id under a key derived from each server secret.
 
-    The same id always gives the same name under the same key, so log lines of one session can be
-    followed, while nobody reading the logs (or a user's session list) can use the name as a cookie.
+    The key keeps the id's route (``HEX~NODE``) so a sharded store can still find the node. One
+    key per secret, the first for new sessions: a session made before a secret rotation keeps the
+    key it was made under, so rotating secrets ends no session.
     """
 
-    __slots__ = ("_key",)
+    __slots__ = ("_keys",)
 
-    def __init__(self, secret: bytes) -> None:
-        self._key = hmac.digest(secret, b"anemo.sessions/id-hash", hashlib.sha256)
+    def __init__(self, secrets: Sequence[bytes]) -> None:
+        self._keys = tuple(
+            hmac.digest(secret, b"anemo.sessions/record-key", hashlib.sha256) for secret in secrets
+        )
 
-    def __call__(self, session_id: str) -> str:
-        return hmac.digest(self._key, session_id.encode(), hashlib.sha256)[:8].hex()
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def of(self, session_id: str, which: int = 0) -> str:
+        """The record key of ``session_id`` under secret number ``which``."""
+        digest = hmac.digest(self._keys[which], session_id.encode(), hashlib.sha256).hex()
+        route = route_of(session_id)
+        return f"{digest}{ROUTE_SEPARATOR}{route}" if route else digest
+
+    def every(self, session_id: str) -> list[str]:
+        """The record keys ``session_id`` may have, one per secret."""
+        return [self.of(session_id, which) for which in range(len(self._keys))]
+
+
+def log_name(record_key: str) -> str:
+    """How logs and session lists name a session: 16 hex digits of its record key, never its id."""
+    return record_key[:16]

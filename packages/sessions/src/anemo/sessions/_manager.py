@@ -1,36 +1,35 @@
-"""SessionManager: cookies to loaded sessions, sessions to store writes and cookies.
+"""SessionManager: cookies to loaded sessions, and a session's planned save carried out.
 
-A record in the store holds the session's keys as fields named ``d:KEY`` and the manager's own
-fields ``m:created`` (Unix time), ``m:user`` and ``m:agent``. A record without a valid
-``m:created`` is not a session (it may be what a late write left after a delete) and is never
-adopted.
+The store never sees a session id: records live under a keyed hash of it (:class:`RecordKeys`),
+and a user's index under a keyed hash of the user id. What a save does is decided by
+:func:`~anemo.sessions._plan.plan_save`; :meth:`SessionManager.save` only executes the plan.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
 
 from anemo.signedvalue import BadSignature, SecretKeys, Signer
 
-from ._ids import IdHasher
-from ._session import Session
-from ._store import SessionStore, UserIndex
+from ._ids import RecordKeys, log_name
+from ._json import decode_value
+from ._plan import Delete, Plan, Policy, Touch, Write, plan_save
+from ._record import CREATED, PLAIN, Layout, read_record
+from ._session import DEFAULT_MAX_SIZE, Claim, Loaded, Session
+from ._store import SessionStore, UserIndex, check_count
 from .errors import InvalidOption, InvalidOptionType, NotSupported
 
 __all__ = ["SessionManager", "CookieUpdate", "SessionInfo"]
 
 log = logging.getLogger("anemo.sessions")
 
-_DATA = "d:"
-_CREATED = "m:created"
-_USER = "m:user"
-_AGENT = "m:agent"
 #: Longest cookie value read at all; a genuine one is about 110 characters.
 _MAX_COOKIE = 512
 
@@ -54,9 +53,9 @@ class SessionInfo:
     user_agent: str | None
 
 
-def _first_secret(secret_keys: SecretKeys) -> bytes:
-    first = secret_keys if isinstance(secret_keys, str | bytes) else next(iter(secret_keys), b"")
-    return first.encode() if isinstance(first, str) else bytes(first)
+def _secrets(secret_keys: SecretKeys) -> list[bytes]:
+    listed = [secret_keys] if isinstance(secret_keys, str | bytes) else list(secret_keys)
+    return [secret.encode() if isinstance(secret, str) else bytes(secret) for secret in listed]
 
 
 def _check_seconds(name: str, value: float, *, minimum: float = 0) -> float:
@@ -72,11 +71,17 @@ class SessionManager:
 
     - ``secret_keys``: one secret or a list (the first signs, all verify); the cookie is signed
       with anemo-signedvalue under a key bound to sessions and to ``cookie_name``.
-    - ``idle_timeout``: seconds without a request after which a session ends (sliding).
+    - ``idle_timeout``: seconds without a request after which a signed-in session ends (sliding).
+    - ``anonymous_idle_timeout``: the same for sessions without a user (at most ``idle_timeout``):
+      what anonymous visitors keep in a shared store is bounded by their rate times this.
     - ``lifetime``: seconds after creation at which a session ends however active (never extended).
     - ``refresh_interval``: a read-only request slides the idle timeout (``store.touch``, cookie
       re-issued) only when the cookie is at least this old, so most requests cost one store
       round trip. Idle expiry is therefore exact to within this interval.
+    - ``max_size``: most characters of JSON a session's data may take; more raises
+      :class:`~anemo.sessions.SessionTooLarge` and nothing is written.
+    - ``encrypt``: seal new records with AES-GCM under a key derived from the id in the cookie
+      (extra ``encrypt``); a dump of the store and the server's secret reveal no data.
 
     Only ids this manager issued are ever used (strict mode): an unsigned, forged, expired or
     unknown id gives a new, empty session, whose id is created on its first save.
@@ -88,237 +93,221 @@ class SessionManager:
         secret_keys: SecretKeys,
         *,
         idle_timeout: float = 1800,
+        anonymous_idle_timeout: float = 900,
         lifetime: float = 86400,
         refresh_interval: float = 60,
+        max_size: int = DEFAULT_MAX_SIZE,
+        encrypt: bool = False,
         cookie_name: str = "session",
         clock: Callable[[], float] = time.time,
     ) -> None:
+        if not isinstance(store, SessionStore):
+            raise InvalidOptionType(f"store must be a SessionStore, not {type(store).__name__}")
         self.store = store
-        self.idle_timeout = _check_seconds("idle_timeout", idle_timeout)
-        self.lifetime = _check_seconds("lifetime", lifetime)
-        self.refresh_interval = _check_seconds("refresh_interval", refresh_interval, minimum=-1)
-        if self.refresh_interval >= self.idle_timeout:
-            raise InvalidOption("refresh_interval must be shorter than idle_timeout")
+        idle = _check_seconds("idle_timeout", idle_timeout)
+        anonymous = min(idle, _check_seconds("anonymous_idle_timeout", anonymous_idle_timeout))
+        refresh = _check_seconds("refresh_interval", refresh_interval, minimum=-1)
+        if refresh >= anonymous:
+            raise InvalidOption(
+                "refresh_interval must be shorter than idle_timeout and anonymous_idle_timeout"
+            )
+        self.policy = Policy(
+            idle,
+            anonymous,
+            _check_seconds("lifetime", lifetime),
+            refresh,
+            check_count("max_size", max_size, 1),
+        )
         self.cookie_name = cookie_name
+        self.encrypt = encrypt
+        if encrypt:
+            from . import _sealing  # noqa: F401, PLC0415 (fail now, naming the extra, not at the first save)
         self._clock = clock
         self._signer = Signer(secret_keys, salt=f"anemo.sessions.cookie:{cookie_name}", clock=clock)
-        #: Names a session in logs and listings without revealing its id.
-        self.id_hash = IdHasher(_first_secret(secret_keys))
+        secrets = _secrets(secret_keys)
+        self._keys = RecordKeys(secrets)
+        self._user_key = hmac.digest(secrets[0], b"anemo.sessions/user-key", hashlib.sha256)
+        self._address = str(getattr(store, "address", type(store).__name__))
 
     # Cookie -> session.
 
     def open(self, cookie_value: str | None) -> Session:
         """A session for this cookie value, not loaded yet (no store access here)."""
         if not cookie_value:
-            return Session(None)
+            return Session()
         if len(cookie_value) > _MAX_COOKIE:
             log.info("refused a session cookie of %d characters", len(cookie_value))
-            return self._stale()
+            return Session(Claim(None, stale=True))
         try:
-            raw, signed_at = self._signer.unsign_timestamped(cookie_value, max_age=self.idle_timeout)
+            raw, signed_at = self._signer.unsign_timestamped(cookie_value, max_age=self.policy.idle_timeout)
             session_id = raw.decode("ascii")
         except (BadSignature, UnicodeDecodeError):
             log.info("refused a session cookie that is not genuine or is past the idle timeout")
-            return self._stale()
-        return Session(session_id, cookie_signed_at=signed_at)
-
-    @staticmethod
-    def _stale() -> Session:
-        session = Session(None)
-        session.stale_cookie = True
-        return session
+            return Session(Claim(None, stale=True))
+        return Session(Claim(session_id, signed_at))
 
     async def load(self, session: Session) -> Session:
         """Fill ``session`` from the store (once; a new session needs no store access)."""
         if session.loaded:
             return session
-        if session.id is None:
-            session.fill({}, created_at=self._clock(), user_id=None, user_agent=None)
+        claim, now = session.claim, self._clock()
+        if claim.id is None:
+            session.attach(Loaded(None, None, now, stale_cookie=claim.stale), {}, {}, self.policy.max_size)
             return session
-        record = await self.store.load(session.id)
-        now = self._clock()
-        created = None if record is None else record.get(_CREATED)
-        if record is None or isinstance(created, bool) or not isinstance(created, int | float):
-            log.debug("session %s has no record: starting a new one", self.id_hash(session.id))
-            return self._restart(session, now)
-        if now - created >= self.lifetime:
-            log.debug("session %s reached its lifetime: deleted", self.id_hash(session.id))
-            await self.store.delete(session.id)
-            return self._restart(session, now)
-        data = {name[len(_DATA) :]: value for name, value in record.items() if name.startswith(_DATA)}
-        user, agent = record.get(_USER), record.get(_AGENT)
-        session.fill(
-            data,
-            created_at=float(created),
-            user_id=user if isinstance(user, str) else None,
-            user_agent=agent if isinstance(agent, str) else None,
+        found = await self._find(claim.id)
+        record = (
+            None if found is None else read_record(self._address, found[1], lambda: self._sealer(claim.id))
         )
+        if found is None or record is None:
+            log.debug("a session cookie named no record: starting a new session")
+        elif now - record.created >= self.policy.lifetime:
+            log.debug("session %s reached its lifetime: deleted", log_name(found[0]))
+            await self.store.delete(found[0])
+        else:
+            state = Loaded(
+                claim.id,
+                found[0],
+                record.created,
+                record.user,
+                record.agent,
+                claim.signed_at,
+                sealed=record.sealed,
+            )
+            session.attach(state, record.texts, record.data, self.policy.max_size)
+            return session
+        session.attach(Loaded(None, None, now, stale_cookie=True), {}, {}, self.policy.max_size)
         return session
 
-    def _restart(self, session: Session, now: float) -> Session:
-        session.id = None
-        session.stale_cookie = True
-        session.fill({}, created_at=now, user_id=None, user_agent=None)
-        return session
+    async def _find(self, session_id: str) -> tuple[str, dict[str, str]] | None:
+        """The record key and fields of ``session_id``: under the first secret's key, then older ones'."""
+        for key in self._keys.every(session_id):
+            fields = await self.store.load(key)
+            if fields:
+                return key, fields
+        return None
+
+    def _sealer(self, session_id: str | None) -> Layout:
+        from ._sealing import Sealer  # noqa: PLC0415 (cryptography is an optional extra)
+
+        assert session_id is not None
+        return Sealer(session_id, self._address)
 
     # Session -> store and cookie.
 
     async def save(self, session: Session) -> CookieUpdate | None:
-        """Write what changed; the cookie the response must carry, or ``None`` to leave it alone."""
+        """Write what changed; the cookie the response must carry, or ``None`` to leave it alone.
+
+        Raises :class:`~anemo.sessions.SessionTooLarge` before writing anything when the data is
+        past ``max_size``, and what the store raises when a step fails (earlier steps stay done:
+        a regenerate writes the new record before it deletes the old one).
+        """
         if not session.loaded:
             return None
         now = self._clock()
-        cookie: CookieUpdate | None = None
-        if session.invalidated_id is not None:
-            await self._delete(session.invalidated_id, session.stored_user_id)
-            session.stored_user_id = None
-            session.invalidated_id = None
-            log.debug("session ended")
-            cookie = CookieUpdate(self.cookie_name, None)
-        if session.id is None:
-            if not session and not session.user_changed:
-                if session.stale_cookie:
-                    session.stale_cookie = False
-                    return CookieUpdate(self.cookie_name, None)
-                return cookie
-            return await self._create(session, now)
-        if session.regenerate_requested:
-            return await self._regenerate(session, now)
+        plan = plan_save(session.state, session.pending(), now, self.policy)
+        return await self._execute(session, plan, now)
 
-        created = session.created_at if session.created_at is not None else now
-        ttl = self._ttl(created, now)
-        due = session.cookie_signed_at is None or now - session.cookie_signed_at >= self.refresh_interval
-        changed, removed = session.changes()
-        if changed or removed:
-            await self.store.save(
-                session.id,
-                {_DATA + key: value for key, value in changed.items()},
-                [_DATA + key for key in removed],
-                ttl=ttl,
+    async def _execute(self, session: Session, plan: Plan, now: float) -> CookieUpdate | None:
+        """Carry out ``plan`` step by step, then settle the session on what the store now holds."""
+        state = session.state
+        session_id, key = state.id, state.key
+        layout = self._sealer(session_id) if state.sealed else PLAIN
+        for step in plan.steps:
+            if isinstance(step, Write) and step.key is not None:
+                fields, removed = layout.fields(step.written, step.removed)
+                await self.store.save(step.key, fields, removed, ttl=step.ttl)
+            elif isinstance(step, Write):
+                session_id = self.store.new_id()
+                key = self._keys.of(session_id)
+                layout = self._sealer(session_id) if self.encrypt else PLAIN
+                record = layout.record(step.written, plan.created, session.user_id, session.user_agent)
+                await self.store.save(key, record, (), ttl=step.ttl)
+                log.debug("session %s created", log_name(key))
+            elif isinstance(step, Touch):
+                await self.store.touch(step.key, ttl=step.ttl)
+            else:
+                await self._delete(step)
+        if plan.cookie == "clear":
+            session.settle(Loaded(None, None, now))
+            return CookieUpdate(self.cookie_name, None)
+        if plan.cookie == "keep":
+            session.settle(state)
+            return None
+        assert session_id is not None
+        assert key is not None
+        user, agent = session.user_id, session.user_agent
+        session.settle(Loaded(session_id, key, plan.created, user, agent, now, sealed=layout.sealed))
+        if plan.index and user is not None and self.store.user_index is not None:
+            info = {"created": plan.created, "seen": now, "agent": agent}
+            await self.store.user_index.index_add(
+                self._user_key_of(user), key, info, ttl=self.policy.lifetime
             )
-            session.mark_saved(session.id, created)
-        elif due:
-            await self.store.touch(session.id, ttl=ttl)
-        else:
-            return None
-        if not due:
-            return None
-        if session.user_id is not None:
-            await self._index_add(session, now, ttl)
-        session.cookie_signed_at = now
-        return self._cookie(session.id, ttl)
-
-    def _ttl(self, created: float, now: float) -> float:
-        """Seconds the record may live from ``now``: the idle timeout, cut at the lifetime's end."""
-        return max(1.0, min(self.idle_timeout, created + self.lifetime - now))
-
-    def _cookie(self, session_id: str, ttl: float) -> CookieUpdate:
         value = self._signer.sign(session_id).decode("ascii")
-        return CookieUpdate(self.cookie_name, value, max(1, int(ttl)))
+        return CookieUpdate(self.cookie_name, value, max(1, int(plan.ttl)))
 
-    def _record(self, session: Session, created: float) -> dict[str, Any]:
-        record: dict[str, Any] = {_DATA + key: value for key, value in session.everything().items()}
-        record[_CREATED] = created
-        if session.user_id is not None:
-            record[_USER] = session.user_id
-            if session.user_agent is not None:
-                record[_AGENT] = session.user_agent
-        return record
-
-    async def _create(self, session: Session, now: float) -> CookieUpdate:
-        session_id = self.store.new_id()
-        ttl = self._ttl(now, now)
-        await self.store.save(session_id, self._record(session, now), (), ttl=ttl)
-        session.mark_saved(session_id, now)
-        if session.user_id is not None:
-            await self._index_add(session, now, ttl)
-        session.cookie_signed_at = now
-        log.debug("session %s created", self.id_hash(session_id))
-        return self._cookie(session_id, ttl)
-
-    async def _regenerate(self, session: Session, now: float) -> CookieUpdate:
-        """New record first, old one deleted second: a failure leaves the old session as it was."""
-        old_id = session.id
-        assert old_id is not None
-        created = session.created_at if session.created_at is not None else now
-        if session.user_changed:
-            created = now  # a login starts the absolute lifetime afresh
-        new_id = self.store.new_id()
-        ttl = self._ttl(created, now)
-        await self.store.save(new_id, self._record(session, created), (), ttl=ttl)
-        await self._delete(old_id, session.stored_user_id)
-        session.mark_saved(new_id, created)
-        if session.user_id is not None:
-            await self._index_add(session, now, ttl)
-        session.cookie_signed_at = now
-        log.debug("session %s regenerated as %s", self.id_hash(old_id), self.id_hash(new_id))
-        return self._cookie(new_id, ttl)
-
-    async def _delete(self, session_id: str, user_id: str | None) -> None:
+    async def _delete(self, step: Delete) -> None:
         """Delete a record and, when it names a user, that user's index entry of it."""
-        await self.store.delete(session_id)
-        if user_id is not None and isinstance(self.store, UserIndex):
-            await self.store.index_remove(user_id, [session_id])
-
-    async def _index_add(self, session: Session, now: float, ttl: float) -> None:
-        if not isinstance(self.store, UserIndex):
-            return
-        assert session.id is not None
-        assert session.user_id is not None
-        info = {"created": session.created_at, "seen": now, "agent": session.user_agent}
-        await self.store.index_add(session.user_id, session.id, info, ttl=self.lifetime)
+        await self.store.delete(step.key)
+        if step.user_id is not None and self.store.user_index is not None:
+            await self.store.user_index.index_remove(self._user_key_of(step.user_id), [step.key])
+        log.debug("session %s deleted", log_name(step.key))
 
     # A user's sessions.
 
+    def _user_key_of(self, user_id: str) -> str:
+        return hmac.digest(self._user_key, user_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hex()[
+            :32
+        ]
+
     def _index(self, operation: str) -> UserIndex:
-        if not isinstance(self.store, UserIndex):
+        if self.store.user_index is None:
             raise NotSupported(
                 type(self.store).__name__,
                 operation,
                 "it keeps no per-user index (memcached cannot list or update a set atomically)",
             )
-        return self.store
+        return self.store.user_index
 
     async def sessions_of(self, user_id: str) -> list[SessionInfo]:
         """The user's live sessions, oldest first; entries whose session has ended are removed."""
-        index = self._index("sessions_of")
-        entries = await index.index_list(user_id)
-        ids = list(entries)
-        records = await asyncio.gather(*(self.store.load(sid) for sid in ids))
+        index, user_key = self._index("sessions_of"), self._user_key_of(user_id)
+        entries = await index.index_list(user_key)
+        keys = list(entries)
+        records = await asyncio.gather(*(self.store.load(key) for key in keys))
         now = self._clock()
         live: list[SessionInfo] = []
         stale: list[str] = []
-        for session_id, record in zip(ids, records, strict=True):
-            created = None if record is None else record.get(_CREATED)
-            if (
-                record is None
-                or record.get(_USER) != user_id
-                or not isinstance(created, int | float)
-                or now - created >= self.lifetime
-            ):
-                stale.append(session_id)
+        for key, record in zip(keys, records, strict=True):
+            created = _created(self._address, record)
+            if created is None or now - created >= self.policy.lifetime:
+                stale.append(key)
                 continue
-            info = entries[session_id]
-            seen = info.get("seen")
-            agent = info.get("agent")
+            seen, agent = entries[key].get("seen"), entries[key].get("agent")
             live.append(
                 SessionInfo(
-                    self.id_hash(session_id),
-                    float(created),
-                    float(seen) if isinstance(seen, int | float) else float(created),
+                    log_name(key),
+                    created,
+                    float(seen) if isinstance(seen, int | float) else created,
                     agent if isinstance(agent, str) else None,
                 )
             )
         if stale:
-            await index.index_remove(user_id, stale)
+            await index.index_remove(user_key, stale)
         return sorted(live, key=lambda info: info.created_at)
 
     async def invalidate_user(self, user_id: str, *, except_id: str | None = None) -> int:
         """End every session of the user but ``except_id`` ("sign out everywhere else"); how many ended."""
-        index = self._index("invalidate_user")
-        ended = [sid for sid in await index.index_list(user_id) if sid != except_id]
-        await asyncio.gather(*(self.store.delete(sid) for sid in ended))
+        index, user_key = self._index("invalidate_user"), self._user_key_of(user_id)
+        kept = set(self._keys.every(except_id)) if except_id is not None else set()
+        ended = [key for key in await index.index_list(user_key) if key not in kept]
+        await asyncio.gather(*(self.store.delete(key) for key in ended))
         if ended:
-            await index.index_remove(user_id, ended)
+            await index.index_remove(user_key, ended)
         log.info("ended %d sessions of one user", len(ended))
         return len(ended)
+
+
+def _created(address: str, record: Mapping[str, str] | None) -> float | None:
+    """A record's creation time, or ``None`` when it is gone or not a session."""
+    created = None if record is None or CREATED not in record else decode_value(address, record[CREATED])
+    return None if isinstance(created, bool) or not isinstance(created, int | float) else float(created)

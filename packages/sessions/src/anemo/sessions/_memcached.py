@@ -1,5 +1,8 @@
 """MemcachedStore: one JSON document per session on memcached, merged field by field with CAS.
 
+The document is a JSON object of field name -> the field's JSON text, under ``PREFIX`` and the
+record key (a keyed hash of the session id).
+
 pymemcache is synchronous, so every call runs on the store's own small thread pool and the event
 loop never blocks. memcached has no hashes: a save reads the document with ``gets``, applies the
 changed and removed fields, and writes it back with ``cas`` (``add`` when it is absent), retrying
@@ -17,13 +20,13 @@ import math
 import time
 from collections.abc import Callable, Collection, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from pymemcache.client.base import PooledClient
 from pymemcache.exceptions import MemcacheError, MemcacheUnexpectedCloseError
 
-from ._ids import new_session_id
-from ._store import DEFAULT_TIMEOUT, NodeHealth, check_count, check_timeout, encode_value, probe
+from ._json import encode_value
+from ._store import DEFAULT_TIMEOUT, NodeHealth, StoreBase, check_count, check_timeout, probe
 from .errors import StoreError, StoreUnavailable, WriteConflict
 
 __all__ = ["MemcachedStore"]
@@ -40,7 +43,7 @@ def _expire(ttl: float) -> int:
     return seconds if seconds <= _RELATIVE_LIMIT else int(time.time()) + seconds
 
 
-class MemcachedStore:
+class MemcachedStore(StoreBase):
     """Sessions on one memcached server. No user index: ``sessions_of`` raises ``NotSupported``.
 
     ``timeout`` bounds connecting and each reply; a server that is down or stalls raises
@@ -97,51 +100,48 @@ class MemcachedStore:
         with self._errors():
             return await asyncio.get_running_loop().run_in_executor(pool, functools.partial(call, client))
 
-    def _key(self, session_id: str) -> str:
-        return self.prefix + session_id
+    def _key(self, key: str) -> str:
+        return self.prefix + key
 
-    def new_id(self) -> str:
-        return new_session_id()
-
-    async def load(self, session_id: str) -> dict[str, Any] | None:
-        raw = await self._run(lambda client: client.get(self._key(session_id)))
-        if raw is None:
-            return None
+    def _document(self, raw: bytes) -> dict[str, str]:
         try:
             record = json.loads(raw)
         except (ValueError, RecursionError) as exc:
             raise StoreError(self.address, f"a session record is not JSON: {exc}") from exc
-        if not isinstance(record, dict):
-            raise StoreError(self.address, "a session record is not a JSON object")
+        if not isinstance(record, dict) or not all(isinstance(text, str) for text in record.values()):
+            raise StoreError(self.address, "a session record is not a JSON object of texts")
         return record
 
+    async def load(self, key: str) -> dict[str, str] | None:
+        raw = await self._run(lambda client: client.get(self._key(key)))
+        return None if raw is None else self._document(raw)
+
     async def save(
-        self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
+        self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float
     ) -> None:
-        encode_value(dict(changed))  # refuse what JSON cannot hold before any round trip
-        key, expire = self._key(session_id), _expire(ttl)
+        name, expire = self._key(key), _expire(ttl)
 
         def merge(client: PooledClient) -> bool:
-            raw, token = client.gets(key)
-            record = {} if raw is None else json.loads(raw)
+            raw, token = client.gets(name)
+            record = {} if raw is None else self._document(raw)
             record.update(changed)
-            for name in removed:
-                record.pop(name, None)
+            for field in removed:
+                record.pop(field, None)
             body = encode_value(record).encode()
             if raw is None:
-                return bool(client.add(key, body, expire=expire, noreply=False))
-            return bool(client.cas(key, body, token, expire=expire, noreply=False))
+                return bool(client.add(name, body, expire=expire, noreply=False))
+            return bool(client.cas(name, body, token, expire=expire, noreply=False))
 
         for _ in range(self.cas_retries):
             if await self._run(merge):
                 return
         raise WriteConflict(self.address, f"record changed under {self.cas_retries} saves in a row")
 
-    async def touch(self, session_id: str, *, ttl: float) -> None:
-        await self._run(lambda client: client.touch(self._key(session_id), _expire(ttl), noreply=False))
+    async def touch(self, key: str, *, ttl: float) -> None:
+        await self._run(lambda client: client.touch(self._key(key), _expire(ttl), noreply=False))
 
-    async def delete(self, session_id: str) -> None:
-        await self._run(lambda client: client.delete(self._key(session_id), noreply=False))
+    async def delete(self, key: str) -> None:
+        await self._run(lambda client: client.delete(self._key(key), noreply=False))
 
     async def health(self) -> list[NodeHealth]:
         """The server's reachability and ``version`` round trip."""
@@ -154,9 +154,3 @@ class MemcachedStore:
             client.close()
         if pool is not None:
             pool.shutdown(wait=False)
-
-    async def __aenter__(self) -> MemcachedStore:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()

@@ -8,8 +8,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
 from typing import Any
 
-from ._ids import new_session_id
-from ._store import NodeHealth, check_count, decode_fields, decode_value, encode_value
+from ._json import decode_value, encode_value
+from ._store import USER_FIELD, NodeHealth, StoreBase, UserIndex, check_count
 
 __all__ = ["MemoryStore"]
 
@@ -26,103 +26,122 @@ class _Record:
         self.expires_at = expires_at
 
 
-class MemoryStore:
-    """A :class:`~anemo.sessions.SessionStore` and :class:`~anemo.sessions.UserIndex` in memory.
+_Table = OrderedDict[str, _Record]
 
-    For one process: several processes need a shared store such as Redis. Values are kept as JSON
-    text, so what a request reads is a copy and behaves exactly as with a server. At most
-    ``max_sessions`` records are kept; past that the least recently used one is dropped (that
-    visitor gets a new session). Every operation is atomic: nothing here awaits.
+
+class MemoryStore(StoreBase):
+    """A :class:`~anemo.sessions.SessionStore` with a :class:`~anemo.sessions.UserIndex`, in memory.
+
+    For one process: several processes need a shared store such as Redis. At most
+    ``max_sessions`` records are kept. Past that, expired records go first, then the least
+    recently used *anonymous* one; a signed-in session (a record with a user) is dropped only
+    when no anonymous one is left, so a flood of new visitors cannot sign anybody out. Every
+    operation is atomic: nothing here awaits.
     """
+
+    address = _ADDRESS
 
     def __init__(self, *, max_sessions: int = 100_000, clock: Callable[[], float] = time.monotonic) -> None:
         self.max_sessions = check_count("max_sessions", max_sessions, 1)
         self._clock = clock
-        self._records: OrderedDict[str, _Record] = OrderedDict()
+        #: Least recently used first; a record is in exactly one of the two.
+        self._anonymous: _Table = OrderedDict()
+        self._signed_in: _Table = OrderedDict()
         self._users: dict[str, _Record] = {}
+        self.user_index: UserIndex | None = self
 
     def __len__(self) -> int:
         """Records held, expired ones not yet swept included."""
-        return len(self._records)
+        return len(self._anonymous) + len(self._signed_in)
 
-    def new_id(self) -> str:
-        return new_session_id()
+    def _find(self, key: str) -> tuple[_Table, _Record] | None:
+        """The live record at ``key`` and its table, marked as just used."""
+        for table in (self._anonymous, self._signed_in):
+            record = _live(table, key, self._clock())
+            if record is not None:
+                table.move_to_end(key)
+                return table, record
+        return None
 
-    async def load(self, session_id: str) -> dict[str, Any] | None:
-        record = self._live(self._records, session_id)
-        if record is None:
-            return None
-        self._records.move_to_end(session_id)
-        return decode_fields(_ADDRESS, list(record.fields), list(record.fields.values()))
+    async def load(self, key: str) -> dict[str, str] | None:
+        found = self._find(key)
+        return None if found is None else dict(found[1].fields)
 
     async def save(
-        self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
+        self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float
     ) -> None:
-        encoded = {name: encode_value(value) for name, value in changed.items()}  # fail before writing
-        record = self._live(self._records, session_id)
-        if record is None:
+        found = self._find(key)
+        if found is None:
             self._make_room()
-            record = self._records[session_id] = _Record(0.0)
-        record.fields.update(encoded)
+            record = _Record(0.0)
+        else:
+            found[0].pop(key)
+            record = found[1]
+        record.fields.update(changed)
         for name in removed:
             record.fields.pop(name, None)
         record.expires_at = self._clock() + ttl
-        self._records.move_to_end(session_id)
+        (self._signed_in if USER_FIELD in record.fields else self._anonymous)[key] = record
 
-    async def touch(self, session_id: str, *, ttl: float) -> None:
-        record = self._live(self._records, session_id)
-        if record is not None:
-            record.expires_at = self._clock() + ttl
-            self._records.move_to_end(session_id)
+    async def touch(self, key: str, *, ttl: float) -> None:
+        found = self._find(key)
+        if found is not None:
+            found[1].expires_at = self._clock() + ttl
 
-    async def delete(self, session_id: str) -> None:
-        self._records.pop(session_id, None)
+    async def delete(self, key: str) -> None:
+        self._anonymous.pop(key, None)
+        self._signed_in.pop(key, None)
 
-    async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
-        index = self._live(self._users, user_id)
+    async def index_add(self, user_key: str, record_key: str, info: Mapping[str, Any], *, ttl: float) -> None:
+        now = self._clock()
+        index = _live(self._users, user_key, now)
         if index is None:
             for other in list(itertools.islice(self._users, _SWEEP)):  # forget idle users' indexes
-                self._live(self._users, other)
-            index = self._users[user_id] = _Record(0.0)
-        index.fields[session_id] = encode_value(dict(info))
-        index.expires_at = max(index.expires_at, self._clock() + ttl)
+                _live(self._users, other, now)
+            index = self._users[user_key] = _Record(0.0)
+        index.fields[record_key] = encode_value(dict(info))
+        index.expires_at = max(index.expires_at, now + ttl)
 
-    async def index_list(self, user_id: str) -> dict[str, dict[str, Any]]:
-        index = self._live(self._users, user_id)
+    async def index_list(self, user_key: str) -> dict[str, dict[str, Any]]:
+        index = _live(self._users, user_key, self._clock())
         if index is None:
             return {}
-        return {sid: decode_value(_ADDRESS, text) for sid, text in index.fields.items()}
+        return {key: decode_value(_ADDRESS, text) for key, text in index.fields.items()}
 
-    async def index_remove(self, user_id: str, session_ids: Collection[str]) -> None:
-        index = self._users.get(user_id)
+    async def index_remove(self, user_key: str, record_keys: Collection[str]) -> None:
+        index = self._users.get(user_key)
         if index is None:
             return
-        for session_id in session_ids:
-            index.fields.pop(session_id, None)
+        for key in record_keys:
+            index.fields.pop(key, None)
         if not index.fields:
-            del self._users[user_id]
+            del self._users[user_key]
 
     async def health(self) -> list[NodeHealth]:
         """One node, this process, always reachable."""
         return [NodeHealth(_ADDRESS, True, latency=0.0)]
 
     async def aclose(self) -> None:
-        self._records.clear()
+        self._anonymous.clear()
+        self._signed_in.clear()
         self._users.clear()
 
-    def _live(self, table: dict[str, _Record], key: str) -> _Record | None:
-        record = table.get(key)
-        if record is not None and record.expires_at <= self._clock():
-            del table[key]
-            return None
-        return record
-
     def _make_room(self) -> None:
-        """Sweep expired records from the least recently used end, then evict one if still full."""
+        """Sweep expired records from both least recently used ends, then evict while still full."""
         now = self._clock()
-        for session_id in list(itertools.islice(self._records, _SWEEP)):
-            if self._records[session_id].expires_at > now:
-                break
-            del self._records[session_id]
-        while len(self._records) >= self.max_sessions:
-            self._records.popitem(last=False)
+        for table in (self._anonymous, self._signed_in):
+            for key in list(itertools.islice(table, _SWEEP)):
+                if table[key].expires_at > now:
+                    break
+                del table[key]
+        while len(self) >= self.max_sessions:
+            (self._anonymous or self._signed_in).popitem(last=False)
+
+
+def _live(table: dict[str, _Record], key: str, now: float) -> _Record | None:
+    """The record at ``key`` unless it has expired (an expired one is dropped on the way)."""
+    record = table.get(key)
+    if record is not None and record.expires_at <= now:
+        del table[key]
+        return None
+    return record

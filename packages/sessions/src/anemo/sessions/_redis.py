@@ -1,19 +1,20 @@
 """RedisStore and RedisClusterStore: one Redis hash per session, on redis.asyncio.
 
-Layout: the session's record is the hash ``PREFIX{ID}``, one field per key, with a TTL; a user's
-index is the hash ``PREFIXuser:{DIGEST}`` (DIGEST: SHA-256 of the user id), session id -> JSON.
-The braces are hash tags: on Redis Cluster each session's key, and each user's index, sits in
-one slot. Every write is one ``MULTI`` transaction (HSET, HDEL, PEXPIRE), so a record never has
-its fields without its TTL. Nothing here needs more than Redis 6.2 (no HEXPIRE, no HGETEX).
+Layout: a session's record is the hash ``PREFIX{KEY}``, one field per key, with a TTL, where KEY
+is the manager's keyed hash of the session id (never the id). A user's index is the hash
+``PREFIXuser:{USERKEY}`` (a keyed hash of the user id): record key -> JSON. The braces are hash
+tags: on Redis Cluster each record, and each user's index, sits in one slot. A save is one Lua
+script (HSET, HDEL, PEXPIRE), atomic like MULTI in one round trip, so a record never has its
+fields without its TTL; a save too big for one script's arguments is a MULTI transaction.
+Nothing here needs more than Redis 6.2 (no HEXPIRE, no HGETEX).
 """
 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
 
 import redis.asyncio
 import redis.exceptions
@@ -23,16 +24,8 @@ from redis.backoff import NoBackoff
 
 from anemo.hashring import redis_node_name
 
-from ._ids import new_session_id
-from ._store import (
-    DEFAULT_TIMEOUT,
-    NodeHealth,
-    check_timeout,
-    decode_fields,
-    decode_value,
-    encode_value,
-    probe,
-)
+from ._json import decode_value, encode_value
+from ._store import DEFAULT_TIMEOUT, NodeHealth, StoreBase, UserIndex, check_timeout, probe
 from .errors import InvalidOption, StoreError, StoreUnavailable
 
 __all__ = ["RedisStore", "RedisClusterStore", "fail_fast_options"]
@@ -78,15 +71,16 @@ def _milliseconds(ttl: float) -> int:
     return max(1, math.ceil(ttl * 1000))
 
 
-class RedisStore:
+class RedisStore(StoreBase):
     """Sessions in Redis, over a ``redis.asyncio.Redis`` (or ``RedisCluster``) client.
 
     Use :meth:`from_url` to get a client that fails fast. A client passed in is used as it is:
     give it ``socket_timeout``, ``socket_connect_timeout`` and no retries (:func:`fail_fast_options`
     has them, with ``redis.asyncio.retry.Retry``), or redis-py's retries make a dead server take
-    seconds to fail. Each operation is one round trip; a failure raises
-    :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled, failing over) or
-    :class:`~anemo.sessions.StoreError` (an error the server answered with, such as out of memory).
+    seconds to fail. Each operation is one round trip, and each write is atomic (one Lua script);
+    a failure raises :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled,
+    failing over) or :class:`~anemo.sessions.StoreError` (an error the server answered with,
+    such as out of memory under ``noeviction``).
     """
 
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
@@ -95,11 +89,10 @@ class RedisStore:
         self._save_script = client.register_script(_SAVE)
         #: How errors and ``health()`` name the server.
         self.address = address if address is not None else redis_node_name(client)
+        self.user_index: UserIndex | None = self
 
     @classmethod
-    def from_url(
-        cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX
-    ) -> RedisStore:
+    def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX) -> Self:
         """A store on ``redis://host:port/db`` (``rediss://``, ``unix://``) failing within ``timeout``."""
         client = redis.asyncio.Redis.from_url(url, **fail_fast_options(timeout))
         return cls(client, prefix=prefix)
@@ -113,77 +106,70 @@ class RedisStore:
         except redis.exceptions.RedisError as exc:
             raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
 
-    def record_key(self, session_id: str) -> str:
-        """The Redis key of a session's record: ``PREFIX{ID}``."""
-        return f"{self.prefix}{{{session_id}}}"
+    def redis_key(self, key: str) -> str:
+        """The Redis key of a record: ``PREFIX{KEY}`` (a hash tag: one slot per record on a cluster)."""
+        return f"{self.prefix}{{{key}}}"
 
-    def _user_key(self, user_id: str) -> str:
-        digest = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()[:32]
-        return f"{self.prefix}user:{{{digest}}}"
+    def _user_key(self, user_key: str) -> str:
+        return f"{self.prefix}user:{{{user_key}}}"
 
-    def new_id(self) -> str:
-        return new_session_id()
-
-    async def load(self, session_id: str) -> dict[str, Any] | None:
+    async def load(self, key: str) -> dict[str, str] | None:
         with self._errors():
-            raw: dict[bytes, bytes] = await self.client.hgetall(self.record_key(session_id))
+            raw: dict[bytes, bytes] = await self.client.hgetall(self.redis_key(key))
         if not raw:
             return None
         try:
-            names = [name.decode() for name in raw]
-            values = [value.decode() for value in raw.values()]
+            return {name.decode(): value.decode() for name, value in raw.items()}
         except UnicodeDecodeError as exc:
             raise StoreError(self.address, "a session field is not UTF-8") from exc
-        return decode_fields(self.address, names, values)
 
     async def save(
-        self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
+        self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float
     ) -> None:
-        key = self.record_key(session_id)
-        encoded = {name: encode_value(value) for name, value in changed.items()}
-        if 2 * len(encoded) + len(removed) <= _SCRIPT_ARGUMENTS:
-            arguments: list[str | int] = [_milliseconds(ttl), len(encoded)]
-            for name, text in encoded.items():
-                arguments += (name, text)
+        name = self.redis_key(key)
+        if 2 * len(changed) + len(removed) <= _SCRIPT_ARGUMENTS:
+            arguments: list[str | int] = [_milliseconds(ttl), len(changed)]
+            for field, text in changed.items():
+                arguments += (field, text)
             arguments += removed
             with self._errors():
-                await self._save_script(keys=[key], args=arguments)
+                await self._save_script(keys=[name], args=arguments)
             return
         with self._errors():
             async with self.client.pipeline(transaction=True) as pipe:
-                if encoded:
-                    pipe.hset(key, mapping=encoded)
+                if changed:
+                    pipe.hset(name, mapping=dict(changed))
                 if removed:
-                    pipe.hdel(key, *removed)
-                pipe.pexpire(key, _milliseconds(ttl))
+                    pipe.hdel(name, *removed)
+                pipe.pexpire(name, _milliseconds(ttl))
                 await pipe.execute()
 
-    async def touch(self, session_id: str, *, ttl: float) -> None:
+    async def touch(self, key: str, *, ttl: float) -> None:
         with self._errors():
-            await self.client.pexpire(self.record_key(session_id), _milliseconds(ttl))
+            await self.client.pexpire(self.redis_key(key), _milliseconds(ttl))
 
-    async def delete(self, session_id: str) -> None:
+    async def delete(self, key: str) -> None:
         with self._errors():
-            await self.client.delete(self.record_key(session_id))
+            await self.client.delete(self.redis_key(key))
 
-    async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
-        key = self._user_key(user_id)
+    async def index_add(self, user_key: str, record_key: str, info: Mapping[str, Any], *, ttl: float) -> None:
+        name = self._user_key(user_key)
         with self._errors():
             async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(key, session_id, encode_value(dict(info)))
-                pipe.pexpire(key, _milliseconds(ttl), nx=True)  # a new index gets its TTL
-                pipe.pexpire(key, _milliseconds(ttl), gt=True)  # an old one is never shortened
+                pipe.hset(name, record_key, encode_value(dict(info)))
+                pipe.pexpire(name, _milliseconds(ttl), nx=True)  # a new index gets its TTL
+                pipe.pexpire(name, _milliseconds(ttl), gt=True)  # an old one is never shortened
                 await pipe.execute()
 
-    async def index_list(self, user_id: str) -> dict[str, dict[str, Any]]:
+    async def index_list(self, user_key: str) -> dict[str, dict[str, Any]]:
         with self._errors():
-            raw: dict[bytes, bytes] = await self.client.hgetall(self._user_key(user_id))
-        return {sid.decode(): decode_value(self.address, info) for sid, info in raw.items()}
+            raw: dict[bytes, bytes] = await self.client.hgetall(self._user_key(user_key))
+        return {key.decode(): decode_value(self.address, info) for key, info in raw.items()}
 
-    async def index_remove(self, user_id: str, session_ids: Collection[str]) -> None:
-        if session_ids:
+    async def index_remove(self, user_key: str, record_keys: Collection[str]) -> None:
+        if record_keys:
             with self._errors():
-                await self.client.hdel(self._user_key(user_id), *session_ids)
+                await self.client.hdel(self._user_key(user_key), *record_keys)
 
     async def health(self) -> list[NodeHealth]:
         """The server's reachability and PING round trip."""
@@ -195,12 +181,6 @@ class RedisStore:
 
     async def aclose(self) -> None:
         await self.client.aclose()
-
-    async def __aenter__(self) -> RedisStore:
-        return self
-
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
 
 
 class RedisClusterStore(RedisStore):
@@ -237,9 +217,15 @@ class RedisClusterStore(RedisStore):
         )
         return cls(client, prefix=prefix)
 
-    def node_of(self, session_id: str) -> str:
-        """``host:port`` of the master that holds the session's slot (as the client last saw it)."""
-        node = self.client.get_node_from_key(self.record_key(session_id))
+    @classmethod
+    def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX) -> Self:
+        """A store on the cluster reached through ``redis://host:port`` (any node), failing fast."""
+        client = RedisCluster.from_url(url, **fail_fast_options(timeout))
+        return cls(client, prefix=prefix)
+
+    def node_of(self, key: str) -> str:
+        """``host:port`` of the master that holds the record's slot (as the client last saw it)."""
+        node = self.client.get_node_from_key(self.redis_key(key))
         return f"{node.host}:{node.port}"
 
     async def health(self) -> list[NodeHealth]:

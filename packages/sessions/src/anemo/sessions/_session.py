@@ -1,20 +1,76 @@
-"""Session: one visitor's data, a mapping of JSON values that knows which keys changed."""
+"""Session: one visitor's data, a mapping of JSON values that knows what changed, and one intent."""
 
 from __future__ import annotations
 
+import enum
 import json
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 
-from ._store import encode_value
-from .errors import InvalidSessionValue, SessionNotLoaded
+from ._ids import log_name
+from ._json import encode_value
+from .errors import InvalidSessionValue, SessionNotLoaded, SessionTooLarge
 
-__all__ = ["Session", "MAX_KEY_LENGTH"]
+__all__ = ["Session", "Intent", "Claim", "Loaded", "Changes", "MAX_KEY_LENGTH", "DEFAULT_MAX_SIZE"]
 
 #: Longest session key, in characters.
 MAX_KEY_LENGTH = 200
+#: Default cap on a session's data: characters of JSON over every key and value.
+DEFAULT_MAX_SIZE = 32 * 1024
 
 _MISSING: Any = object()
+
+
+class Intent(enum.Enum):
+    """What the next save must do besides writing changes; each one replaces the session's id."""
+
+    REGENERATE = "regenerate"  # same data and user, new id (privilege change)
+    LOG_IN = "log in"  # a user signs in: new id, lifetime restarts
+    END = "end"  # logout: the record goes; anything set afterwards starts a new session
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What a session's record was when the request loaded it (or last saved it)."""
+
+    #: The id of the live record, or ``None`` when there is none.
+    id: str | None
+    #: The record key the record lives under (a keyed hash of ``id``).
+    key: str | None
+    created_at: float
+    user_id: str | None = None
+    user_agent: str | None = None
+    #: When the cookie that named the record was signed (``None``: no cookie yet).
+    cookie_signed_at: float | None = None
+    #: The request carried a session cookie that named no live session: the response clears it.
+    stale_cookie: bool = False
+    #: The record is encrypted at rest (see SessionManager's ``encrypt``).
+    sealed: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """What the request's cookie claims, before the store is asked: an id and when it was signed."""
+
+    id: str | None
+    signed_at: float | None = None
+    #: The cookie was there but is not genuine (or too old): the response clears it.
+    stale: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Changes:
+    """What a request did to its session, as the save planner reads it."""
+
+    intent: Intent | None
+    written: dict[str, str]
+    removed: frozenset[str]
+    #: Every key's JSON text, for a new record.
+    texts: dict[str, str]
+    size: int
+    user_id: str | None
+    user_agent: str | None
 
 
 def _check_key(key: object) -> str:
@@ -25,10 +81,9 @@ def _check_key(key: object) -> str:
     return key
 
 
-def _as_stored(key: str, value: Any) -> Any:
-    """``value`` as it will come back from the store: a JSON round trip (tuples become lists)."""
+def _encode(key: str, value: Any) -> str:
     try:
-        return json.loads(encode_value(value))
+        return encode_value(value)
     except (TypeError, ValueError, RecursionError) as exc:
         raise InvalidSessionValue(key, f"values must be JSON-serializable: {exc}") from None
 
@@ -38,83 +93,127 @@ class Session(MutableMapping[str, Any]):
 
     Made by :meth:`SessionManager.open` without touching the store, filled by ``await
     manager.load(session)``, written by ``await manager.save(session)``, which writes only the
-    keys set or deleted since the load. A value is stored as a copy of its JSON form, so what a
-    request reads back is what the next request will load (a tuple reads back as a list). A list or
-    dict read out of the session and changed in place counts as changed too (it is compared with
-    what was loaded). A value that JSON cannot hold raises
-    :class:`~anemo.sessions.InvalidSessionValue` (a ``TypeError``) at assignment.
+    keys set or deleted since the load. A value is encoded to JSON once, when it is set, and the
+    session keeps a copy of that JSON, so what a request reads back is what the next request will
+    load (a tuple reads back as a list). A list or dict read out of the session and changed in
+    place counts as changed too. A value JSON cannot hold raises
+    :class:`~anemo.sessions.InvalidSessionValue` (a ``TypeError``) at assignment, and data past
+    the manager's ``max_size`` raises :class:`~anemo.sessions.SessionTooLarge` (a ``ValueError``).
     """
 
     __slots__ = (
-        "_changed",
+        "_accessed",
         "_data",
         "_handed_out",
+        "_intent",
+        "_loaded",
+        "_max_size",
         "_removed",
-        "cookie_signed_at",
-        "created_at",
-        "id",
-        "invalidated_id",
-        "loaded",
-        "regenerate_requested",
-        "stale_cookie",
-        "stored_user_id",
-        "user_agent",
-        "user_changed",
-        "user_id",
+        "_size",
+        "_texts",
+        "_user",
+        "_written",
+        "claim",
     )
 
-    def __init__(self, session_id: str | None, *, cookie_signed_at: float | None = None) -> None:
-        #: The id while the session has a record; ``None`` for a new one until it is saved.
-        self.id = session_id
-        #: When the record was created (Unix time); set by the manager on load or first save.
-        self.created_at: float | None = None
-        #: The signed-in user, set with :meth:`set_user`.
-        self.user_id: str | None = None
-        #: The user agent recorded with :meth:`set_user`, shown in the user's session list.
-        self.user_agent: str | None = None
-        self.loaded = False
-        self.cookie_signed_at = cookie_signed_at
-        self.regenerate_requested = False
-        self.user_changed = False
-        self.invalidated_id: str | None = None
-        self.stale_cookie = False
-        #: The user the session's record in the store names (whose index lists it).
-        self.stored_user_id: str | None = None
+    def __init__(self, claim: Claim | None = None) -> None:
+        #: What the cookie claimed; the manager's load turns it into a loaded state.
+        self.claim = claim if claim is not None else Claim(None)
+        self._loaded: Loaded | None = None
+        self._accessed = False
+        self._max_size = DEFAULT_MAX_SIZE
         self._data: dict[str, Any] = {}
-        self._changed: set[str] = set()
+        self._texts: dict[str, str] = {}
+        self._size = 0
+        self._written: set[str] = set()
         self._removed: set[str] = set()
-        self._handed_out: dict[str, str] = {}
+        self._handed_out: set[str] = set()
+        self._intent: Intent | None = None
+        self._user: tuple[str | None, str | None] = (None, None)
+
+    # What the session is.
+
+    @property
+    def loaded(self) -> bool:
+        return self._loaded is not None
+
+    def _state(self) -> Loaded:
+        if self._loaded is None:
+            raise SessionNotLoaded
+        return self._loaded
+
+    @property
+    def id(self) -> str | None:
+        """The id of the session's record; ``None`` while the session is new, and after ``invalidate``."""
+        state = self._loaded
+        if state is None or self._intent is Intent.END:
+            return None
+        return state.id
 
     @property
     def is_new(self) -> bool:
         """Whether the session has no record yet (nothing saved, or the cookie named no live one)."""
         return self.id is None
 
+    @property
+    def id_hash(self) -> str | None:
+        """How logs and ``sessions_of`` name this session (never its id); ``None`` while it is new."""
+        state = self._loaded
+        return (
+            None if state is None or state.key is None or self._intent is Intent.END else log_name(state.key)
+        )
+
+    @property
+    def created_at(self) -> float | None:
+        """When the record was created (Unix time); ``None`` until the session is loaded."""
+        return None if self._loaded is None else self._loaded.created_at
+
+    @property
+    def user_id(self) -> str | None:
+        """The signed-in user, set with :meth:`set_user`."""
+        self._accessed = True
+        return self._user[0]
+
+    @property
+    def accessed(self) -> bool:
+        """Whether the request read or wrote the session's data or user (the response depends on it)."""
+        return self._accessed
+
+    @property
+    def user_agent(self) -> str | None:
+        """The user agent recorded with :meth:`set_user`, shown in the user's session list."""
+        return self._user[1]
+
     # The mapping.
 
     def _data_loaded(self) -> dict[str, Any]:
-        if not self.loaded:
+        if self._loaded is None:
             raise SessionNotLoaded
+        self._accessed = True
         return self._data
 
     def __getitem__(self, key: str) -> Any:
         value = self._data_loaded()[key]
-        if isinstance(value, list | dict) and key not in self._changed and key not in self._handed_out:
-            self._handed_out[key] = encode_value(value)  # changed in place? compared at save
+        if isinstance(value, list | dict):
+            self._handed_out.add(key)  # changed in place? compared with its JSON at save
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:
         data = self._data_loaded()
-        data[key] = _as_stored(_check_key(key), value)
-        self._changed.add(key)
+        text = _encode(_check_key(key), value)
+        self._resize(key, text)
+        data[key] = json.loads(text)
+        self._texts[key] = text
+        self._written.add(key)
         self._removed.discard(key)
-        self._handed_out.pop(key, None)
+        self._handed_out.discard(key)
 
     def __delitem__(self, key: str) -> None:
         del self._data_loaded()[key]
-        self._changed.discard(key)
+        self._size -= len(key) + len(self._texts.pop(key))
+        self._written.discard(key)
         self._removed.add(key)
-        self._handed_out.pop(key, None)
+        self._handed_out.discard(key)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._data_loaded())
@@ -143,80 +242,90 @@ class Session(MutableMapping[str, Any]):
             del self[key]
 
     def __repr__(self) -> str:
-        state = "not loaded" if not self.loaded else f"{len(self._data)} keys"
-        return f"<Session {'new' if self.is_new else 'saved'}, {state}>"
+        if self._loaded is None:
+            return "<Session not loaded>"
+        return f"<Session {'new' if self.is_new else 'saved'}, {len(self._data)} keys>"
 
-    # Life cycle: each takes effect at the next save.
+    def _resize(self, key: str, text: str) -> None:
+        """Account for ``key`` holding ``text``; refuse it when the data would pass ``max_size``."""
+        before = self._texts.get(key)
+        size = self._size + len(text) - (len(before) if before is not None else -len(key))
+        if size > self._max_size:
+            raise SessionTooLarge(size, self._max_size)
+        self._size = size
+
+    # Intents: each takes effect at the next save.
 
     def regenerate(self) -> None:
-        """Move the data to a new id at the next save, deleting the old record (login, privilege change)."""
-        self._data_loaded()
-        if self.id is not None:
-            self.regenerate_requested = True
+        """Move the data to a new id at the next save, deleting the old record (privilege change)."""
+        self._state()
+        if self._intent is None:
+            self._intent = Intent.REGENERATE
 
-    def set_user(self, user_id: str, *, user_agent: str | None = None) -> None:
-        """Record who is signed in, and regenerate: a new id for a new privilege."""
-        self._data_loaded()
+    def set_user(self, user_id: str, *, user_agent: str | None = None, keep: Iterable[str] = ()) -> None:
+        """Sign ``user_id`` in: a new id at the next save, and only the keys named in ``keep`` survive.
+
+        Everything else written before the login is dropped now, so nothing a visitor (or an
+        attacker who planted a session) stored before signing in reaches the signed-in session.
+        Keys set after this call are kept.
+        """
+        self._state()
         if not isinstance(user_id, str) or not user_id or len(user_id) > MAX_KEY_LENGTH:
             raise InvalidSessionValue("user_id", f"user ids are str of 1 to {MAX_KEY_LENGTH} characters")
-        self.user_id = user_id
-        self.user_agent = user_agent[:MAX_KEY_LENGTH] if user_agent else None
-        self.user_changed = True
-        self.regenerate()
+        kept = set(keep)
+        for key in [key for key in self._data if key not in kept]:
+            del self[key]
+        self._user = (user_id, user_agent[:MAX_KEY_LENGTH] if user_agent else None)
+        self._intent = Intent.LOG_IN
 
     def invalidate(self) -> None:
         """End the session (logout): its record is deleted and its cookie cleared at the next save.
 
         The session is empty and new afterwards; anything set after this starts a new session.
         """
-        self._data_loaded()
-        if self.id is not None:
-            self.invalidated_id = self.id
-        self.id = None
-        self.created_at = None
-        self.user_id = None
-        self.user_agent = None
-        self.user_changed = False
-        self.regenerate_requested = False
-        self._data.clear()
-        self._changed.clear()
-        self._removed.clear()
-        self._handed_out.clear()
+        self.clear()
+        self._user = (None, None)
+        self._intent = Intent.END
 
     # For the manager.
 
-    def fill(
-        self, data: dict[str, Any], *, created_at: float, user_id: str | None, user_agent: str | None
-    ) -> None:
-        """Put the loaded record in place (the manager calls this)."""
+    @property
+    def state(self) -> Loaded:
+        """The record as loaded or last saved; :class:`SessionNotLoaded` before the load."""
+        return self._state()
+
+    def attach(self, state: Loaded, texts: dict[str, str], data: dict[str, Any], max_size: int) -> None:
+        """Put the loaded record in place: its state, and each key's JSON text and value."""
+        self._loaded = state
+        self._texts = texts
         self._data = data
-        self.created_at = created_at
-        self.user_id = user_id
-        self.stored_user_id = user_id
-        self.user_agent = user_agent
-        self.loaded = True
+        self._size = sum(len(key) + len(text) for key, text in texts.items())
+        self._max_size = max_size
+        self._user = (state.user_id, state.user_agent)
 
-    def changes(self) -> tuple[dict[str, Any], set[str]]:
-        """The keys to write (with their values) and the keys to delete since the load."""
-        changed = {key: self._data[key] for key in self._changed}
-        for key, before in self._handed_out.items():
-            if key in self._data and encode_value(self._data[key]) != before:
-                changed[key] = self._data[key]
-        return changed, set(self._removed)
+    def pending(self) -> Changes:
+        """What the next save must write: the keys set or deleted, and lists or dicts changed in place."""
+        for key in self._handed_out - self._written:
+            if key in self._data:
+                text = _encode(key, self._data[key])
+                if text != self._texts[key]:
+                    self._size += len(text) - len(self._texts[key])
+                    self._texts[key] = text
+                    self._written.add(key)
+        self._handed_out.clear()
+        return Changes(
+            self._intent,
+            {key: self._texts[key] for key in self._written},
+            frozenset(self._removed),
+            self._texts,
+            self._size,
+            *self._user,
+        )
 
-    def everything(self) -> dict[str, Any]:
-        """Every key and value, for a new record."""
-        return dict(self._data)
-
-    def mark_saved(self, session_id: str, created_at: float) -> None:
-        """Forget the pending changes once they are written under ``session_id``."""
-        self.id = session_id
-        self.created_at = created_at
-        self.stored_user_id = self.user_id
-        self.regenerate_requested = False
-        self.user_changed = False
-        self.invalidated_id = None
-        self.stale_cookie = False
-        self._changed.clear()
+    def settle(self, state: Loaded) -> None:
+        """Forget the pending changes once the save wrote them; ``state`` is the record now."""
+        self._loaded = state
+        self._intent = None
+        self._written.clear()
         self._removed.clear()
         self._handed_out.clear()

@@ -1,8 +1,8 @@
 """ShardedStore: sessions spread over several stores on an anemo-hashring ring.
 
 Routing policy: the ring picks a node once, when the id is made, and the id carries that node's
-name (``RANDOM~NODE``). A session is therefore read and written on the node that created it for
-its whole life, whatever happens to the ring:
+name (``RANDOM~NODE``), which the record key keeps (``HASH~NODE``). A session is therefore read
+and written on the node that created it for its whole life, whatever happens to the ring:
 
 - adding a node moves no session (new ids start landing on it);
 - a dead node's sessions raise :class:`~anemo.sessions.StoreUnavailable`; they are never remapped
@@ -27,32 +27,29 @@ from typing import Any, TypeVar
 
 from anemo.hashring import HashRing
 
-from ._ids import new_session_id
-from ._store import NodeHealth, SessionStore, UserIndex
+from ._ids import ROUTE_SEPARATOR, new_session_id, route_of
+from ._store import NodeHealth, SessionStore, StoreBase, UserIndex
 from .errors import InvalidOption, StoreError, StoreUnavailable
 
 __all__ = ["ShardedStore"]
 
 _NAME = re.compile(r"[A-Za-z0-9._:/-]{1,100}", re.ASCII)
-_SEPARATOR = "~"
 
 T = TypeVar("T")
 
 
-class ShardedStore:
+class ShardedStore(StoreBase):
     """Several :class:`~anemo.sessions.SessionStore` nodes behind one, weights honoured.
 
     ``nodes`` maps a stable node name (letters, digits, ``. _ : / -``; it is written into ids,
     so keep it when a server moves) to its store; ``weights`` (default 1 each) sets each node's
-    share of new sessions. When every node keeps a user index, so does the sharded store: each
-    user's entries live on the node of each session, and listing a user's sessions asks every
-    node (and raises StoreUnavailable while one is down, rather than list too few).
+    share of new sessions. When every node keeps a user index, so does the sharded store
+    (``user_index``): each user's entries live on the node of each session, and listing a user's
+    sessions asks every node (and raises StoreUnavailable while one is down, rather than list
+    too few).
     """
 
-    def __new__(cls, nodes: Mapping[str, SessionStore], **options: Any) -> ShardedStore:
-        if cls is ShardedStore and nodes and all(isinstance(s, UserIndex) for s in nodes.values()):
-            return super().__new__(_IndexedShardedStore)
-        return super().__new__(cls)
+    address = "sharded"
 
     def __init__(
         self,
@@ -79,6 +76,10 @@ class ShardedStore:
         self.retry_after = retry_after
         self._clock = clock
         self._failed_at: dict[str, float] = {}
+        indexes = {name: store.user_index for name, store in self.nodes.items()}
+        self.user_index: UserIndex | None = (
+            None if any(index is None for index in indexes.values()) else _ShardedIndex(self, indexes)
+        )
 
     def new_id(self) -> str:
         """An id placed by the ring, on the first node in its order that has not just failed."""
@@ -91,7 +92,7 @@ class ShardedStore:
             owner = next(
                 (n for n in preference if now - self._failed_at.get(n, -math.inf) >= self.retry_after), owner
             )
-        return f"{random_part}{_SEPARATOR}{owner}"
+        return f"{random_part}{ROUTE_SEPARATOR}{owner}"
 
     async def _on(self, node: str, operation: Awaitable[T]) -> T:
         """Run one node's operation, remembering when the node last failed."""
@@ -103,66 +104,59 @@ class ShardedStore:
         self._failed_at.pop(node, None)
         return result
 
-    def node_of(self, session_id: str) -> str | None:
-        """The name of the node that holds ``session_id``, or ``None`` if it names none of ours."""
-        _, _, node = session_id.partition(_SEPARATOR)
+    def node_of(self, key: str) -> str | None:
+        """The node that holds the record ``key`` (or an id), or ``None`` if it names none of ours."""
+        node = route_of(key)
         return node if node in self.nodes else None
 
-    async def load(self, session_id: str) -> dict[str, Any] | None:
-        node = self.node_of(session_id)
-        return None if node is None else await self._on(node, self.nodes[node].load(session_id))
+    async def load(self, key: str) -> dict[str, str] | None:
+        node = self.node_of(key)
+        return None if node is None else await self._on(node, self.nodes[node].load(key))
 
     async def save(
-        self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
+        self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float
     ) -> None:
-        node = self.node_of(session_id)
+        node = self.node_of(key)
         if node is None:
-            raise StoreError("sharded", f"session id names no configured node: {session_id[-20:]!r}")
-        await self._on(node, self.nodes[node].save(session_id, changed, removed, ttl=ttl))
+            raise StoreError(self.address, f"record key names no configured node: {key[-20:]!r}")
+        await self._on(node, self.nodes[node].save(key, changed, removed, ttl=ttl))
 
-    async def touch(self, session_id: str, *, ttl: float) -> None:
-        node = self.node_of(session_id)
+    async def touch(self, key: str, *, ttl: float) -> None:
+        node = self.node_of(key)
         if node is not None:
-            await self._on(node, self.nodes[node].touch(session_id, ttl=ttl))
+            await self._on(node, self.nodes[node].touch(key, ttl=ttl))
 
-    async def delete(self, session_id: str) -> None:
-        node = self.node_of(session_id)
+    async def delete(self, key: str) -> None:
+        node = self.node_of(key)
         if node is not None:
-            await self._on(node, self.nodes[node].delete(session_id))
+            await self._on(node, self.nodes[node].delete(key))
 
     async def health(self) -> list[NodeHealth]:
         """Every node's report, node by node in the order configured."""
         reports: list[NodeHealth] = []
         for store in self.nodes.values():
-            health = getattr(store, "health", None)
-            if health is not None:
-                reports.extend(await health())
+            reports.extend(await store.health())
         return reports
 
     async def aclose(self) -> None:
         await asyncio.gather(*(store.aclose() for store in self.nodes.values()))
 
-    async def __aenter__(self) -> ShardedStore:
-        return self
 
-    async def __aexit__(self, *exc_info: object) -> None:
-        await self.aclose()
+class _ShardedIndex:
+    """The user index of a ShardedStore: each entry on the node of its record."""
 
+    def __init__(self, store: ShardedStore, indexes: Mapping[str, UserIndex | None]) -> None:
+        self._store = store
+        self._indexes = {name: index for name, index in indexes.items() if index is not None}
 
-class _IndexedShardedStore(ShardedStore):
-    """A ShardedStore whose nodes all keep user indexes, and so keeps one too."""
-
-    def _indexes(self) -> dict[str, UserIndex]:
-        return {name: store for name, store in self.nodes.items() if isinstance(store, UserIndex)}
-
-    async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
-        node = self.node_of(session_id)
+    async def index_add(self, user_key: str, record_key: str, info: Mapping[str, Any], *, ttl: float) -> None:
+        node = self._store.node_of(record_key)
         if node is not None:
-            await self._indexes()[node].index_add(user_id, session_id, info, ttl=ttl)
+            await self._indexes[node].index_add(user_key, record_key, info, ttl=ttl)
 
-    async def index_list(self, user_id: str) -> dict[str, dict[str, Any]]:
+    async def index_list(self, user_key: str) -> dict[str, dict[str, Any]]:
         results = await asyncio.gather(
-            *(index.index_list(user_id) for index in self._indexes().values()), return_exceptions=True
+            *(index.index_list(user_key) for index in self._indexes.values()), return_exceptions=True
         )
         merged: dict[str, dict[str, Any]] = {}
         for result in results:
@@ -171,11 +165,12 @@ class _IndexedShardedStore(ShardedStore):
             merged.update(result)
         return merged
 
-    async def index_remove(self, user_id: str, session_ids: Collection[str]) -> None:
+    async def index_remove(self, user_key: str, record_keys: Collection[str]) -> None:
         by_node: dict[str, list[str]] = {}
-        for session_id in session_ids:
-            node = self.node_of(session_id)
+        for key in record_keys:
+            node = self._store.node_of(key)
             if node is not None:
-                by_node.setdefault(node, []).append(session_id)
-        indexes = self._indexes()
-        await asyncio.gather(*(indexes[node].index_remove(user_id, ids) for node, ids in by_node.items()))
+                by_node.setdefault(node, []).append(key)
+        await asyncio.gather(
+            *(self._indexes[node].index_remove(user_key, keys) for node, keys in by_node.items())
+        )

@@ -1,37 +1,40 @@
-"""The store protocol: what a session backend must do, and the optional per-user index.
+"""The store protocol: what a session backend must do, the optional per-user index, a base class.
 
-A record is a mapping of field names to JSON values. Stores keep each field separately where the
-server allows it (a Redis hash), so that :meth:`SessionStore.save` writes only the fields that
-changed and two requests that change different fields both keep their change. Every operation of
-a store raises :class:`~anemo.sessions.StoreUnavailable` within the store's ``timeout`` when its
-server is down, refuses or stalls, and nothing else for a server failure.
+A record is a mapping of field names to JSON texts, kept under a *record key*, a keyed hash of
+the session id (a store never sees an id). Stores keep each field separately where the server
+allows it (a Redis hash), so that :meth:`SessionStore.save` writes only the fields that changed
+and two requests that change different fields both keep their change. Stores store texts as
+they are: the manager encodes and decodes. Every operation raises
+:class:`~anemo.sessions.StoreUnavailable` within the store's ``timeout`` when its server is down,
+refuses or stalls, and :class:`~anemo.sessions.StoreError` for an error the server answered with.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, Self, runtime_checkable
 
+from ._ids import new_session_id
 from .errors import InvalidOption, StoreError
 
 __all__ = [
     "SessionStore",
+    "StoreBase",
     "UserIndex",
     "NodeHealth",
     "DEFAULT_TIMEOUT",
+    "USER_FIELD",
     "check_timeout",
     "check_count",
-    "encode_value",
-    "decode_value",
-    "decode_fields",
     "probe",
 ]
 
 #: Seconds a store waits for its server before raising StoreUnavailable.
 DEFAULT_TIMEOUT = 0.5
+#: The field a signed-in session's record has: a store that must evict evicts records without it first.
+USER_FIELD = "m:user"
 
 
 def check_timeout(timeout: float) -> float:
@@ -48,74 +51,6 @@ def check_count(name: str, value: int, minimum: int) -> int:
     return value
 
 
-_JSON = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-
-
-def encode_value(value: Any) -> str:
-    """Compact JSON of one field's value (NaN and infinities are refused: they are not JSON)."""
-    return _JSON.encode(value)
-
-
-def decode_value(address: str, text: str | bytes) -> Any:
-    """One field's value back from JSON; a field that is not JSON is a :class:`StoreError`."""
-    try:
-        return json.loads(text)
-    except (ValueError, RecursionError) as exc:
-        raise StoreError(address, f"a session field is not JSON: {exc}") from exc
-
-
-def decode_fields(address: str, names: list[str], values: list[str]) -> dict[str, Any]:
-    """Fields back from their JSON texts, parsed as one array: one parser call, not one per field."""
-    decoded = decode_value(address, "[" + ",".join(values) + "]") if values else []
-    if not isinstance(decoded, list) or len(decoded) != len(names):
-        raise StoreError(address, "a session field is not one JSON value")
-    return dict(zip(names, decoded, strict=True))
-
-
-@runtime_checkable
-class SessionStore(Protocol):
-    """Where session records live. Third-party stores implement these six methods."""
-
-    def new_id(self) -> str:
-        """A fresh session id (256 random bits; a sharded store may append its shard)."""
-
-    async def load(self, session_id: str) -> dict[str, Any] | None:
-        """The record's fields, or ``None`` when it is unknown, expired or deleted."""
-
-    async def save(
-        self, session_id: str, changed: Mapping[str, Any], removed: Collection[str], *, ttl: float
-    ) -> None:
-        """Write ``changed`` fields, delete ``removed`` ones, and let the record live ``ttl`` s more."""
-
-    async def touch(self, session_id: str, *, ttl: float) -> None:
-        """Let the record live ``ttl`` seconds more without writing its data."""
-
-    async def delete(self, session_id: str) -> None:
-        """Remove the record; a no-op when it does not exist."""
-
-    async def aclose(self) -> None:
-        """Release connections and threads; the store is unusable afterwards."""
-
-
-@runtime_checkable
-class UserIndex(Protocol):
-    """The optional per-user index behind ``sessions_of`` and ``invalidate_user``.
-
-    An entry maps a session id to a small JSON object (created, last seen, user agent). Entries
-    are written beside the session record, not atomically with it: the manager checks each
-    listed session against its record and removes entries whose record is gone.
-    """
-
-    async def index_add(self, user_id: str, session_id: str, info: Mapping[str, Any], *, ttl: float) -> None:
-        """Add or replace the entry of ``session_id``; the user's index lives ``ttl`` s more."""
-
-    async def index_list(self, user_id: str) -> dict[str, dict[str, Any]]:
-        """Every entry of the user: session id -> info."""
-
-    async def index_remove(self, user_id: str, session_ids: Collection[str]) -> None:
-        """Remove these entries (absent ones are ignored)."""
-
-
 @dataclass(frozen=True)
 class NodeHealth:
     """One node as ``health()`` saw it: ``latency`` in seconds when it answered, else ``error``."""
@@ -124,6 +59,75 @@ class NodeHealth:
     reachable: bool
     latency: float | None = None
     error: str | None = None
+
+
+@runtime_checkable
+class UserIndex(Protocol):
+    """The per-user index behind ``sessions_of`` and ``invalidate_user``: a capability of some stores.
+
+    Keyed by a keyed hash of the user id; an entry maps a record key to a small JSON object
+    (created, last seen, user agent). Entries are written beside the session record, not
+    atomically with it: the manager checks each listed session against its record and removes
+    entries whose record is gone.
+    """
+
+    async def index_add(self, user_key: str, record_key: str, info: Mapping[str, Any], *, ttl: float) -> None:
+        """Add or replace the entry of ``record_key``; the user's index lives ``ttl`` s more."""
+
+    async def index_list(self, user_key: str) -> dict[str, dict[str, Any]]:
+        """Every entry of the user: record key -> info."""
+
+    async def index_remove(self, user_key: str, record_keys: Collection[str]) -> None:
+        """Remove these entries (absent ones are ignored)."""
+
+
+@runtime_checkable
+class SessionStore(Protocol):
+    """Where session records live. Third-party stores subclass :class:`StoreBase` and add the rest."""
+
+    #: The store's per-user index, or ``None`` when it keeps none (``sessions_of`` then raises).
+    user_index: UserIndex | None
+
+    def new_id(self) -> str:
+        """A fresh session id (256 random bits; a sharded store may append its route)."""
+
+    async def load(self, key: str) -> dict[str, str] | None:
+        """The record's fields (name -> JSON text), or ``None`` when it is unknown, expired or deleted."""
+
+    async def save(
+        self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float
+    ) -> None:
+        """Write ``changed`` fields, delete ``removed`` ones, and let the record live ``ttl`` s more."""
+
+    async def touch(self, key: str, *, ttl: float) -> None:
+        """Let the record live ``ttl`` seconds more without writing its data."""
+
+    async def delete(self, key: str) -> None:
+        """Remove the record; a no-op when it does not exist."""
+
+    async def health(self) -> list[NodeHealth]:
+        """Each node's reachability and round trip; a failure is reported, never raised."""
+
+    async def aclose(self) -> None:
+        """Release connections and threads; the store is unusable afterwards."""
+
+
+class StoreBase:
+    """What every store shares: ids from :mod:`secrets`, no user index unless it keeps one, ``async with``."""
+
+    user_index: UserIndex | None = None
+
+    def new_id(self) -> str:
+        return new_session_id()
+
+    async def aclose(self) -> None:
+        """Nothing to release here; stores with connections override it."""
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
 
 
 async def probe(address: str, ping: Callable[[], Awaitable[object]]) -> NodeHealth:

@@ -7,7 +7,8 @@
     │   ├── InvalidOptionType (also TypeError)  an argument of the wrong type, such as a URL of bytes
     │   └── InvalidStoreURL                     a store URL with a wrong part; ``part`` names it
     ├── InvalidSessionValue  (also TypeError)   a value or key a session cannot hold (not JSON, not str)
-    ├── SessionNotLoaded     (also RuntimeError) the session was read before ``await session.load()``
+    ├── SessionTooLarge      (also ValueError)  a record past the manager's ``max_size``; nothing is written
+    ├── SessionNotLoaded     (also RuntimeError) the session was used before it was loaded
     ├── NotSupported                            the store cannot do this (memcached: no user index)
     └── StoreError                              the store failed; ``address`` names the node
         ├── StoreUnavailable                    down, refusing, stalled or failing over
@@ -26,6 +27,7 @@ __all__ = [
     "InvalidSessionValue",
     "InvalidStoreURL",
     "SessionNotLoaded",
+    "SessionTooLarge",
     "NotSupported",
     "StoreError",
     "StoreUnavailable",
@@ -65,10 +67,26 @@ class InvalidStoreURL(InvalidOption):
 
 
 class SessionNotLoaded(SessionError, RuntimeError):
-    """The session's data was used before ``await session.load()``."""
+    """The session's data was used before it was loaded; the message names the call that loads it."""
 
-    def __init__(self) -> None:
-        super().__init__("the session is not loaded yet: await session.load() first")
+    def __init__(
+        self,
+        reason: str = "the session is not loaded yet: in a handler, await self.load_session() first "
+        "(outside Tornado, await manager.load(session))",
+    ) -> None:
+        super().__init__(reason)
+
+
+class SessionTooLarge(SessionError, ValueError):
+    """The session's data would take more than the manager's ``max_size`` bytes of JSON."""
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(
+            f"session data would be {size} bytes of JSON, over the limit of {limit}: "
+            "keep less in the session (or raise SessionManager(max_size=...))"
+        )
+        self.size = size
+        self.limit = limit
 
 
 class NotSupported(SessionError):

@@ -10,9 +10,11 @@
 Configured from application settings: ``cookie_secret`` (required: one secret, a list, or
 Tornado's ``{key_version: secret}`` dict), ``session_store`` (a store or a URL for
 :func:`~anemo.sessions.store_from_url`; default ``"memory://"``), ``session_idle_timeout``,
-``session_lifetime``, ``session_refresh_interval``, ``session_cookie_name`` and
-``session_cookie_options`` (extra ``set_cookie`` arguments such as ``domain``), or a ready
-``session_manager``. The cookie is HttpOnly, SameSite=Lax, and Secure over HTTPS.
+``session_anonymous_idle_timeout``, ``session_lifetime``, ``session_refresh_interval``,
+``session_max_size``, ``session_encrypt``, ``session_cookie_name`` (each the
+:class:`~anemo.sessions.SessionManager` option of that name) and ``session_cookie_options``
+(extra ``set_cookie`` arguments such as ``domain``), or a ready ``session_manager``. The cookie
+is HttpOnly, SameSite=Lax, and Secure over HTTPS.
 """
 
 from __future__ import annotations
@@ -32,13 +34,13 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         "anemo.sessions.tornado needs Tornado: pip install 'anemo-sessions[tornado]'", name="tornado"
     ) from exc
 
-from anemo.signedvalue.tornado import cookie_secrets
+from anemo.signedvalue.tornado import add_vary_cookie, cookie_secrets, forbid_shared_caching
 
 from ._manager import CookieUpdate, SessionManager
 from ._session import Session
 from ._store import SessionStore
 from ._url import store_from_url
-from .errors import InvalidOption, InvalidOptionType, StoreUnavailable
+from .errors import InvalidOption, InvalidOptionType, SessionNotLoaded, StoreUnavailable
 
 __all__ = ["SessionMixin", "session_manager"]
 
@@ -65,10 +67,17 @@ def session_manager(application: tornado.web.Application) -> SessionManager:
         if isinstance(store, str):
             store = store_from_url(store)
         options = {
-            "idle_timeout": settings.get("session_idle_timeout", 1800),
-            "lifetime": settings.get("session_lifetime", 86400),
-            "refresh_interval": settings.get("session_refresh_interval", 60),
-            "cookie_name": settings.get("session_cookie_name", "session"),
+            option: settings[f"session_{option}"]
+            for option in (
+                "idle_timeout",
+                "anonymous_idle_timeout",
+                "lifetime",
+                "refresh_interval",
+                "max_size",
+                "encrypt",
+                "cookie_name",
+            )
+            if f"session_{option}" in settings
         }
         manager = _managers[application] = SessionManager(store, cookie_secrets(settings), **options)
     return manager
@@ -86,13 +95,29 @@ class SessionMixin(tornado.web.RequestHandler):
     ``session_autoload = False`` the session is opened but not loaded: ``await
     self.load_session()`` when needed, and requests that never do cost no store access.
     ``get_current_user`` is the session's ``user_id``, so ``@tornado.web.authenticated`` works.
-    A store that is down gives a 503 (a short page, or JSON for API requests) and one log line.
+
+    Every save failure becomes a response, never a hang: a store that is down gives a 503 with
+    ``Retry-After`` (a short page, or JSON for API requests) and a log line with the reason;
+    anything else takes Tornado's 500 path (``log_exception``, then ``send_error``). A response
+    that used the session carries ``Vary: Cookie``; one that sets or clears the session cookie,
+    or shows a signed-in page, carries ``Cache-Control: private`` (``no-store`` when signed in).
     """
 
     session_autoload = True
-    session: Session
+    _session: Session | None = None
     _session_finishing: asyncio.Future[None] | None = None
     _session_done = False
+    _session_cookie_changed = False
+
+    @property
+    def session(self) -> Session:
+        """The request's session; set by :meth:`prepare`."""
+        if self._session is None:
+            raise SessionNotLoaded(
+                f"{type(self).__name__}.session is not set: SessionMixin.prepare() did not run. "
+                "A handler that overrides prepare() must call `await super().prepare()` first"
+            )
+        return self._session
 
     @property
     def session_manager(self) -> SessionManager:
@@ -101,9 +126,9 @@ class SessionMixin(tornado.web.RequestHandler):
 
     async def prepare(self) -> None:
         manager = self.session_manager
-        self.session = manager.open(self.get_cookie(manager.cookie_name))
+        self._session = manager.open(self.get_cookie(manager.cookie_name))
         if self.session_autoload:
-            await manager.load(self.session)
+            await manager.load(self._session)
         result = super().prepare()
         if result is not None:
             await result
@@ -113,14 +138,14 @@ class SessionMixin(tornado.web.RequestHandler):
         return await self.session_manager.load(self.session)
 
     def get_current_user(self) -> Any:
-        session = getattr(self, "session", None)
+        session = self._session
         return session.user_id if session is not None and session.loaded else None
 
     def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> asyncio.Future[None]:
         """Save the session, set its cookie, then finish: the next request sees what this one wrote."""
         if self._session_finishing is not None:
             return self._session_finishing
-        session = getattr(self, "session", None)
+        session = self._session
         if self._session_done or session is None or not session.loaded or self.get_status() >= 500:
             self._session_done = True
             return super().finish(chunk)
@@ -132,11 +157,13 @@ class SessionMixin(tornado.web.RequestHandler):
     async def _save_and_finish(self, session: Session) -> None:
         try:
             update = await self.session_manager.save(session)
-        except StoreUnavailable:
+        except Exception as exc:
+            # Whatever the store or the session raised, the client gets an answer: 503 or 500.
             self._session_done = True
             self._session_finishing = None
-            self.clear()
-            self.send_error(503, exc_info=sys.exc_info())
+            exc_info = sys.exc_info()
+            self.log_exception(*exc_info)
+            self.send_error(503 if isinstance(exc, StoreUnavailable) else 500, exc_info=exc_info)
             return
         self._session_done = True
         if update is not None:
@@ -148,6 +175,7 @@ class SessionMixin(tornado.web.RequestHandler):
         if self._headers_written:
             log.warning("session cookie not sent: the response was flushed before the session was saved")
             return
+        self._session_cookie_changed = True
         if update.value is None:
             self.clear_cookie(update.name, path=options.get("path", "/"), domain=options.get("domain"))
             return
@@ -155,6 +183,17 @@ class SessionMixin(tornado.web.RequestHandler):
         options.setdefault("samesite", "Lax")
         options.setdefault("secure", self.request.protocol == "https")
         self.set_cookie(update.name, update.value, max_age=update.max_age, **options)
+
+    def flush(self, include_footers: bool = False) -> asyncio.Future[None]:
+        """Send the headers (with the cache headers the session calls for) and what is written so far."""
+        session = self._session
+        if not self._headers_written and session is not None and session.loaded:
+            if session.accessed or self._session_cookie_changed:
+                add_vary_cookie(self)
+            signed_in = session.state.user_id is not None or session.user_id is not None
+            if signed_in or self._session_cookie_changed:
+                forbid_shared_caching(self, no_store=signed_in)
+        return super().flush(include_footers)
 
     def send_error(self, status_code: int = 500, **kwargs: Any) -> None:
         exc_info = kwargs.get("exc_info")

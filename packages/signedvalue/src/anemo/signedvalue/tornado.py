@@ -15,6 +15,10 @@ setting names the signing secret (the others still verify). Each cookie name is 
 a value set as ``"prefs"`` never validates as ``"user"``. Cookies are HttpOnly and SameSite=Lax,
 and Secure when the request came over HTTPS, unless the caller says otherwise.
 
+A response that read one of these cookies goes out with ``Vary: Cookie``; one that set one is also
+``Cache-Control: private``, so a shared cache never hands a visitor's page or cookie to another.
+:func:`add_vary_cookie` and :func:`forbid_shared_caching` do the same for any handler.
+
 Encrypted cookies need the ``encrypt`` extra (the ``cryptography`` package).
 """
 
@@ -26,6 +30,7 @@ from typing import Any
 
 try:
     import tornado.web
+    from tornado.concurrent import Future
 except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environment
     if exc.name != "tornado":
         raise
@@ -33,10 +38,17 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
         "anemo.signedvalue.tornado needs Tornado: pip install 'anemo-signedvalue[tornado]'", name="tornado"
     ) from exc
 
+from ._cache_headers import cache_control_private, vary_with_cookie
 from ._serializer import Serializer, TokenSerializer
 from .errors import InvalidOption
 
-__all__ = ["JSONCookieMixin", "MAX_COOKIE_BYTES", "cookie_secrets"]
+__all__ = [
+    "JSONCookieMixin",
+    "MAX_COOKIE_BYTES",
+    "cookie_secrets",
+    "add_vary_cookie",
+    "forbid_shared_caching",
+]
 
 #: Browsers keep cookies up to about this size (name, "=" and value); larger ones vanish silently.
 MAX_COOKIE_BYTES = 4096
@@ -45,7 +57,14 @@ _DAY = 86400
 
 
 class JSONCookieMixin(tornado.web.RequestHandler):
-    """Adds signed and encrypted JSON cookie methods to a RequestHandler."""
+    """Adds signed and encrypted JSON cookie methods to a RequestHandler.
+
+    Its ``flush`` sends, with the headers, ``Vary: Cookie`` once one of these cookies was read or
+    set, and ``Cache-Control: private`` once one was set, merged with the handler's own.
+    """
+
+    _json_cookie_read = False
+    _json_cookie_set = False
 
     def set_signed_json_cookie(
         self, name: str, obj: Any, *, expires_days: float | None = 30, **options: Any
@@ -67,6 +86,15 @@ class JSONCookieMixin(tornado.web.RequestHandler):
         """The object in encrypted cookie ``name``, or None if absent, forged, expired or misnamed."""
         return self._get_json_cookie("encrypt", name, max_age_days)
 
+    def flush(self, include_footers: bool = False) -> Future[None]:
+        """Flush as Tornado does; the first time, mark a cookie-dependent response uncacheable first."""
+        if not self._headers_written:
+            if self._json_cookie_read or self._json_cookie_set:
+                add_vary_cookie(self)
+            if self._json_cookie_set:
+                forbid_shared_caching(self)
+        return super().flush(include_footers)
+
     def _json_serializer(self, kind: str, name: str) -> TokenSerializer:
         self.require_setting("cookie_secret", "signed and encrypted JSON cookies")
         return _serializer(kind, cookie_secrets(self.application.settings), name)
@@ -83,12 +111,36 @@ class JSONCookieMixin(tornado.web.RequestHandler):
         options.setdefault("samesite", "Lax")
         options.setdefault("secure", self.request.protocol == "https")
         self.set_cookie(name, token, expires_days=expires_days, **options)
+        self._json_cookie_set = True
 
     def _get_json_cookie(self, kind: str, name: str, max_age_days: float) -> Any:
+        self._json_cookie_read = True  # an absent cookie shapes the response too
         token = self.get_cookie(name)
         if token is None:
             return None
         return self._json_serializer(kind, name).loads_or_none(token, max_age=max_age_days * _DAY)
+
+
+def add_vary_cookie(handler: tornado.web.RequestHandler) -> None:
+    """Make ``handler``'s response say ``Vary: Cookie``, merged with the Vary it already has.
+
+    Call it, before the headers are sent, on any response that depends on a cookie, so a cache
+    keeps one copy per cookie. ``Vary: *`` is left as is; it already covers cookies.
+    """
+    vary = ", ".join(handler._headers.get_list("Vary"))
+    handler.set_header("Vary", vary_with_cookie(vary))
+
+
+def forbid_shared_caching(handler: tornado.web.RequestHandler, *, no_store: bool = False) -> None:
+    """Make ``handler``'s Cache-Control keep shared caches from storing the response.
+
+    ``public`` and ``s-maxage`` are dropped and ``private`` added; ``no_store=True`` (for signed-in
+    pages) adds ``no-store`` too. The handler's other directives (``max-age``, ``no-cache``, ...)
+    stay, and calling it again changes nothing. Call it before the headers are sent on any
+    response that sets a cookie, so no shared cache hands that cookie to another visitor.
+    """
+    cache_control = ", ".join(handler._headers.get_list("Cache-Control"))
+    handler.set_header("Cache-Control", cache_control_private(cache_control, no_store=no_store))
 
 
 def cookie_secrets(settings: Mapping[str, Any]) -> tuple[str | bytes, ...]:

@@ -1,0 +1,100 @@
+"""The layout of a session's record: field names, a new record's fields, and reading one back.
+
+A record holds the session's keys as fields ``d:KEY`` and the manager's own fields ``m:created``
+(Unix time), ``m:user`` and ``m:agent``, every value a JSON text. A sealed record (encryption at
+rest) has ``m:sealed``; its keys are fields ``e:HASH`` and its values, user and agent are
+AES-GCM tokens (see :mod:`._sealing`). ``m:created`` stays readable, so expiry and user listings
+work without the visitor's cookie. A record without a valid ``m:created`` is not a session (it
+may be what a late write left after a delete) and is never adopted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ._json import decode_fields, encode_value
+from ._store import USER_FIELD
+
+__all__ = ["DATA", "CREATED", "AGENT", "SEALED", "Record", "Layout", "PLAIN", "read_record"]
+
+DATA = "d:"
+CREATED = "m:created"
+AGENT = "m:agent"
+SEALED = "m:sealed"
+
+
+class Layout:
+    """How a record names and writes fields: in clear (this class) or sealed (``Sealer``)."""
+
+    sealed = False
+
+    def stored(self, name: str) -> str:
+        """The stored name of field ``name`` (``d:KEY`` or ``m:...``)."""
+        return name
+
+    def seal(self, name: str, text: str) -> str:
+        """The stored text of field ``name`` holding ``text``."""
+        return text
+
+    def fields(self, written: Mapping[str, str], removed: frozenset[str]) -> tuple[dict[str, str], list[str]]:
+        """The fields to write and to delete for these session keys."""
+        return (
+            {self.stored(DATA + key): self.seal(DATA + key, text) for key, text in written.items()},
+            [self.stored(DATA + key) for key in removed],
+        )
+
+    def record(
+        self, texts: Mapping[str, str], created: float, user: str | None, agent: str | None
+    ) -> dict[str, str]:
+        """Every field of a new record."""
+        fields, _ = self.fields(texts, frozenset())
+        fields[CREATED] = encode_value(created)
+        if self.sealed:
+            fields[SEALED] = "1"
+        if user is not None:
+            fields[USER_FIELD] = self.seal(USER_FIELD, encode_value(user))
+            if agent is not None:
+                fields[AGENT] = self.seal(AGENT, encode_value(agent))
+        return fields
+
+    def read(self, fields: Mapping[str, str]) -> dict[str, str]:
+        """The record's session keys and meta fields as clear JSON texts (``d:KEY`` and ``m:*``)."""
+        return dict(fields)
+
+
+PLAIN = Layout()
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """A loaded record: its creation time, user, and each key's JSON text and value."""
+
+    created: float
+    user: str | None
+    agent: str | None
+    texts: dict[str, str]
+    data: dict[str, Any]
+    sealed: bool
+
+
+def read_record(address: str, fields: Mapping[str, str], sealer: Callable[[], Layout]) -> Record | None:
+    """The record in ``fields``, or ``None`` when it is not a session; decoded in one parser call."""
+    sealed = SEALED in fields
+    clear = (sealer() if sealed else PLAIN).read(fields)
+    values = decode_fields(address, clear)
+    created = values.get(CREATED)
+    if isinstance(created, bool) or not isinstance(created, int | float):
+        return None
+    user, agent = values.get(USER_FIELD), values.get(AGENT)
+    texts = {name[len(DATA) :]: text for name, text in clear.items() if name.startswith(DATA)}
+    data = {name[len(DATA) :]: value for name, value in values.items() if name.startswith(DATA)}
+    return Record(
+        float(created),
+        user if isinstance(user, str) else None,
+        agent if isinstance(agent, str) else None,
+        texts,
+        data,
+        sealed,
+    )

@@ -85,9 +85,9 @@ def test_sharded_node_death_isolates_its_sessions(servers: Servers, run) -> None
             cookies = [await new_session(manager, n=n) for n in range(60)]
             homes = {}
             for cookie in cookies:
-                session = manager.open(cookie)
-                assert session.id is not None
-                homes[cookie] = store.node_of(session.id)
+                session_id = manager.open(cookie).claim.id
+                assert session_id is not None
+                homes[cookie] = store.node_of(session_id)
             counts = collections.Counter(homes.values())
             assert len(counts) == 3  # the ring spreads them
             victim_name = counts.most_common(1)[0][0]
@@ -133,7 +133,7 @@ def test_sharded_node_death_isolates_its_sessions(servers: Servers, run) -> None
                     await use(cookie)
                 assert time.monotonic() - started < 1.0
             for _ in range(30):  # new visitors meanwhile: placed on the live nodes only
-                session_id = manager.open(await new_session(manager, late=True)).id
+                session_id = manager.open(await new_session(manager, late=True)).claim.id
                 assert session_id is not None
                 assert store.node_of(session_id) != victim_name
             stop.set()
@@ -166,9 +166,9 @@ def test_adding_a_node_moves_no_session(servers: Servers, run) -> None:
             assert (await grown.load(grown.open(cookie)))["n"] == n
         placed = set()
         for _ in range(40):
-            session = grown.open(await new_session(grown, x=1))
-            assert session.id is not None
-            placed.add(three.node_of(session.id))
+            session_id = grown.open(await new_session(grown, x=1)).claim.id
+            assert session_id is not None
+            placed.add(three.node_of(session_id))
         assert "n2" in placed
         await three.aclose()
 
@@ -186,16 +186,16 @@ def test_cluster_sessions_on_every_master(redis_cluster: RedisCluster, run) -> N
             masters = set()
             for n in range(40):
                 session = await manager.load(manager.open(None))
-                session["n"] = n
                 session.set_user("grace")
+                session["n"] = n
                 update = await manager.save(session)
                 assert update is not None
-                assert session.id is not None
-                masters.add(int(store.node_of(session.id).rsplit(":", 1)[1]))
+                assert session.state.key is not None
+                masters.add(int(store.node_of(session.state.key).rsplit(":", 1)[1]))
                 assert (await manager.load(manager.open(update.value)))["n"] == n
             assert masters == {node.port for node in redis_cluster.nodes}
             assert len(await manager.sessions_of("grace")) == 40
-            slot = redis_cluster.nodes[0].execute("CLUSTER", "KEYSLOT", store._user_key("grace"))
+            slot = redis_cluster.nodes[0].execute("CLUSTER", "KEYSLOT", store._user_key(manager.user_key("grace")))
             assert slot.startswith(b":")
 
     run(main())
@@ -216,9 +216,9 @@ def test_cluster_master_death_fails_fast(redis_cluster: RedisCluster, run) -> No
             victim = redis_cluster.nodes[0]
             ports = {}
             for cookie in cookies:
-                session_id = manager.open(cookie).id
-                assert session_id is not None
-                ports[cookie] = store.client.get_node_from_key(store.record_key(session_id)).port
+                key = (await manager.load(manager.open(cookie))).state.key
+                assert key is not None
+                ports[cookie] = store.client.get_node_from_key(store.redis_key(key)).port
             victim.kill()
             for cookie in cookies:
                 started = time.monotonic()

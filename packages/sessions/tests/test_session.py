@@ -7,19 +7,22 @@ import re
 
 import pytest
 
-from anemo.sessions import InvalidSessionValue, Session, SessionNotLoaded
+from anemo.sessions import InvalidSessionValue, Session, SessionNotLoaded, SessionTooLarge
+from anemo.sessions._json import encode_value
+from anemo.sessions._session import Loaded
 
 
-def loaded(**data: object) -> Session:
-    session = Session("x" * 43)
-    session.fill(dict(data), created_at=0.0, user_id=None, user_agent=None)
+def loaded(max_size: int = 10_000, **data: object) -> Session:
+    session = Session()
+    texts = {key: encode_value(value) for key, value in data.items()}
+    session.attach(Loaded("x" * 43, "k" * 64, 0.0), texts, dict(data), max_size)
     return session
 
 
 def test_unloaded_session_refuses_use() -> None:
-    """Reading before load is a clear error, not an empty session."""
-    session = Session("x" * 43)
-    with pytest.raises(SessionNotLoaded, match="await"):
+    """Reading before load is a clear error naming the call that loads it."""
+    session = Session()
+    with pytest.raises(SessionNotLoaded, match=r"await self\.load_session\(\)"):
         session["a"]
     with pytest.raises(SessionNotLoaded):
         len(session)
@@ -48,7 +51,9 @@ def test_changes_track_sets_deletes_and_in_place_edits() -> None:
     session["cart"].append(2)
     del session["prefs"]
     assert session["untouched"] == [5]
-    assert session.changes() == ({"name": "b", "cart": [1, 2]}, {"prefs"})
+    changes = session.pending()
+    assert changes.written == {"name": '"b"', "cart": "[1,2]"}
+    assert changes.removed == {"prefs"}
 
 
 def test_assignment_stores_a_json_copy() -> None:
@@ -68,7 +73,30 @@ def test_mapping_methods() -> None:
     session.update(c=3)
     assert dict(session) == {"b": 2, "c": 3}
     session.clear()
-    assert session.changes() == ({}, {"a", "b", "c"})
+    changes = session.pending()
+    assert (changes.written, changes.removed) == ({}, {"a", "b", "c"})
+
+
+def test_size_cap_refuses_at_assignment_and_counts_in_place_edits() -> None:
+    """Data past max_size is refused when set (nothing changes) and seen at save when edited in place."""
+    session = loaded(max_size=100, small="x")
+    with pytest.raises(SessionTooLarge) as caught:
+        session["big"] = "y" * 100
+    assert isinstance(caught.value, ValueError)
+    assert caught.value.limit == 100
+    assert "big" not in session
+    assert session.pending().size == len("small") + len('"x"')
+    session["list"] = []
+    session["list"].extend(["z"] * 40)
+    assert session.pending().size > 100  # the planner refuses it; see test_plan.py
+
+
+def test_set_user_keeps_only_the_keys_it_names() -> None:
+    """Login drops what was written before it (a planted draft), except the keys the app names."""
+    session = loaded(cart=[1], draft="planted by someone else")
+    session.set_user("alice", keep=["cart"])
+    session["greeting"] = "hi"
+    assert dict(session) == {"cart": [1], "greeting": "hi"}
 
 
 def test_no_pickle_anywhere_in_the_package() -> None:

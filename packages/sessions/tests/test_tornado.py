@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
+import re
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -16,9 +18,9 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from anemo.sessions import MemoryStore, SessionStore
+from anemo.sessions import MemoryStore, SessionManager, SessionStore, StoreBase, WriteConflict
 from anemo.sessions.tornado import SessionMixin, session_manager
-from anemo_testing import Servers
+from anemo_testing import NotRedisServer, RedisServer, Servers
 
 
 class Counter(SessionMixin, tornado.web.RequestHandler):
@@ -143,7 +145,9 @@ def test_cookie_is_httponly_lax_and_only_set_when_needed(run) -> None:
             assert morsel["samesite"] == "Lax"
             assert not morsel["secure"]
             assert morsel["path"] == "/"
-            assert int(morsel["max-age"]) == 1800
+            assert int(morsel["max-age"]) == 900  # anonymous: the shorter idle timeout
+            await browser.fetch("/login", "POST", body="user=ann")
+            assert int(browser.last["session"]["max-age"]) == 1800  # signed in: the idle timeout
             await browser.fetch("/count")
             assert "session" not in browser.last  # a read inside the refresh interval sets nothing
 
@@ -162,7 +166,8 @@ def test_login_regenerates_and_authenticated_works(run) -> None:
             assert browser.cookies["session"] != anonymous
             response = await browser.fetch("/private")
             assert response.body == b"hello alice"
-            assert json.loads((await browser.fetch("/count")).body) == {"count": 1, "user": "alice"}
+            # what the anonymous visitor stored did not survive the login (Login keeps nothing)
+            assert json.loads((await browser.fetch("/count")).body) == {"count": 0, "user": "alice"}
 
             replay = Browser(browser.base)
             replay.cookies = {"session": anonymous}  # the pre-login cookie is dead
@@ -246,3 +251,206 @@ def test_store_dying_before_the_save_gives_503(servers: Servers, run) -> None:
             assert response.code == 503
 
     run(main())
+
+
+class Untouched(SessionMixin, tornado.web.RequestHandler):
+    """Loads the session (autoload) but never reads it."""
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "public, max-age=600")
+        self.write("the same for everyone")
+
+
+class PublicCount(Counter):
+    """A page that asks shared caches to keep it, yet reads the session."""
+
+    def get(self) -> None:
+        self.set_header("Cache-Control", "public, max-age=600")
+        super().get()
+
+
+class ForgetfulPrepare(SessionMixin, tornado.web.RequestHandler):
+    def prepare(self) -> None:  # does not call super().prepare()
+        pass
+
+    def get(self) -> None:
+        self.write({"count": self.session.get("count", 0)})
+
+
+def cache_headers(response: Any) -> tuple[set[str], set[str]]:
+    """The response's Vary members and Cache-Control directives, lower-cased."""
+    vary = {v.strip().lower() for line in response.headers.get_list("Vary") for v in line.split(",")}
+    control = {d.strip().lower() for d in response.headers.get("Cache-Control", "").split(",") if d.strip()}
+    return vary - {""}, control
+
+
+def test_session_responses_stay_out_of_shared_caches(run) -> None:
+    """Vary: Cookie when the session was used; private when its cookie is set; no-store signed in."""
+
+    async def main() -> None:
+        app = make_app(MemoryStore())
+        app.add_handlers(".*", [("/public", PublicCount), ("/untouched", Untouched)])
+        app.settings["session_refresh_interval"] = 2  # cookies carry whole seconds
+        async with serve(app) as browser:
+            response = await browser.fetch("/count", "POST")  # sets the cookie
+            vary, control = cache_headers(response)
+            assert "cookie" in vary
+            assert "private" in control
+            assert "no-store" not in control
+
+            await asyncio.sleep(2.1)  # the cookie is due a refresh on the next read-only GET
+            response = await browser.fetch("/public")
+            assert "session" in browser.last  # the periodic refresh sets it again
+            vary, control = cache_headers(response)
+            assert "cookie" in vary
+            assert "private" in control
+            assert "public" not in control
+            assert "max-age=600" in control
+
+            response = await browser.fetch("/public")  # inside the interval: no Set-Cookie
+            assert "session" not in browser.last
+            vary, control = cache_headers(response)
+            assert "cookie" in vary
+            assert "public" in control  # the handler's own choice stands: Vary keys it by cookie
+
+            await browser.fetch("/login", "POST", body="user=alice")
+            for path in ("/count", "/public"):
+                vary, control = cache_headers(await browser.fetch(path))
+                assert "cookie" in vary
+                assert {"private", "no-store"} <= control
+                assert "public" not in control
+
+            for path in ("/plain", "/untouched"):
+                vary, control = cache_headers(await browser.fetch(path))
+                assert "cookie" not in vary
+                assert "private" not in control
+                assert "no-store" not in control
+
+    run(main())
+
+
+class ExplodingStore(StoreBase):
+    """A third-party store whose saves fail with an error of its own choosing."""
+
+    def __init__(self, error: Exception) -> None:
+        self.error = error
+        self.inner = MemoryStore()
+
+    async def load(self, key: str) -> dict[str, str] | None:
+        return await self.inner.load(key)
+
+    async def save(self, key: str, changed: Any, removed: Any, *, ttl: float) -> None:
+        raise self.error
+
+    async def touch(self, key: str, *, ttl: float) -> None:
+        raise self.error
+
+    async def delete(self, key: str) -> None:
+        await self.inner.delete(key)
+
+    async def health(self) -> list[Any]:
+        return []
+
+
+def test_every_save_failure_is_an_answer_never_a_hang(
+    redis_server: RedisServer, not_redis: NotRedisServer, run, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A full Redis, a port that is not Redis, a write conflict, a store's own bug: a 500, logged."""
+    redis_server.execute("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    redis_server.execute("CONFIG", "SET", "maxmemory", "1")
+    stores: list[tuple[SessionStore | str, str]] = [
+        (redis_server.url, "maxmemory"),
+        (not_redis.url, "(?i)protocol error"),
+        (ExplodingStore(WriteConflict("memcached", "record changed under 10 saves")), "10 saves"),
+        (ExplodingStore(RuntimeError("a bug in someone's store")), "a bug in someone's store"),
+    ]
+
+    async def main() -> None:
+        for store, reason in stores:
+            caplog.clear()
+            async with serve(make_app(store)) as browser:
+                response = await browser.client.fetch(
+                    browser.base + "/count", method="POST", body="", raise_error=False, request_timeout=5
+                )
+                assert response.code == 500, reason
+                assert b"Traceback" not in response.body
+                assert "session" not in response.headers.get("Set-Cookie", "")
+                logged = [r for r in caplog.records if r.exc_info is not None]
+                assert len(logged) == 1
+                assert re.search(reason, str(logged[0].exc_info[1]))
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert "Task exception was never retrieved" not in caplog.text
+
+
+def test_a_save_time_503_says_why(servers: Servers, run, caplog: pytest.LogCaptureFixture) -> None:
+    """A store that dies between the handler and the save: 503 with Retry-After, and the reason logged."""
+    server = servers.redis()
+
+    class KillThenWrite(SessionMixin, tornado.web.RequestHandler):
+        def post(self) -> None:
+            server.kill()
+            self.session["lost"] = True
+            self.redirect("/count")
+
+    async def main() -> None:
+        app = make_app(server.url)
+        app.add_handlers(".*", [("/kill", KillThenWrite)])
+        async with serve(app) as browser:
+            response = await browser.fetch("/kill", "POST")
+            assert response.code == 503
+            assert response.headers["Retry-After"] == "5"
+
+    with caplog.at_level(logging.WARNING, logger="anemo.sessions"):
+        run(main())
+    assert re.search(rf"POST /kill: 503, session store 127\.0\.0\.1:{server.port}: ConnectionError", caplog.text)
+
+
+def test_session_too_large_is_refused_and_nothing_is_written(run) -> None:
+    """A save past max_size is a 500 that names the limit in the log; the stored session is unchanged."""
+
+    class Grow(SessionMixin, tornado.web.RequestHandler):
+        def post(self) -> None:
+            self.session.setdefault("rows", [])
+            self.session["count"] = 1
+            self.session["rows"].extend(["x" * 100] * int(self.get_argument("n")))  # in place: seen at save
+            self.write("ok")
+
+    async def main() -> None:
+        app = make_app(MemoryStore())
+        app.add_handlers(".*", [("/grow", Grow)])
+        app.settings["session_max_size"] = 2000
+        async with serve(app) as browser:
+            assert (await browser.fetch("/grow", "POST", body="n=1")).code == 200
+            assert (await browser.fetch("/grow", "POST", body="n=100")).code == 500
+            manager = session_manager(app)
+            session = await manager.load(manager.open(browser.cookies["session"]))
+            assert len(session["rows"]) == 1
+
+    run(main())
+
+
+def test_a_forgotten_super_prepare_is_named(run, caplog: pytest.LogCaptureFixture) -> None:
+    """Not a bare AttributeError: the error says prepare() must call super().prepare()."""
+
+    async def main() -> None:
+        app = make_app(MemoryStore())
+        app.add_handlers(".*", [("/forgetful", ForgetfulPrepare)])
+        async with serve(app) as browser:
+            assert (await browser.fetch("/forgetful")).code == 500
+
+    with caplog.at_level(logging.ERROR):
+        run(main())
+    assert "must call `await super().prepare()`" in caplog.text
+
+
+def test_settings_reach_the_manager() -> None:
+    """Each session_* setting is the SessionManager option of that name."""
+    app = tornado.web.Application(
+        cookie_secret="s", session_anonymous_idle_timeout=120, session_max_size=5000, session_idle_timeout=600
+    )
+    manager = session_manager(app)
+    assert isinstance(manager, SessionManager)
+    assert (manager.policy.anonymous_idle_timeout, manager.policy.max_size) == (120, 5000)
+    assert manager.policy.idle_timeout == 600

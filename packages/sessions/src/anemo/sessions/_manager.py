@@ -126,7 +126,7 @@ class SessionManager:
         self._signer = Signer(secret_keys, salt=f"anemo.sessions.cookie:{cookie_name}", clock=clock)
         secrets = _secrets(secret_keys)
         self._keys = RecordKeys(secrets)
-        self._user_key = hmac.digest(secrets[0], b"anemo.sessions/user-key", hashlib.sha256)
+        self._user_secret = hmac.digest(secrets[0], b"anemo.sessions/user-key", hashlib.sha256)
         self._address = str(getattr(store, "address", type(store).__name__))
 
     # Cookie -> session.
@@ -240,7 +240,7 @@ class SessionManager:
         if plan.index and user is not None and self.store.user_index is not None:
             info = {"created": plan.created, "seen": now, "agent": agent}
             await self.store.user_index.index_add(
-                self._user_key_of(user), key, info, ttl=self.policy.lifetime
+                self.user_key(user), key, info, ttl=self.policy.lifetime
             )
         value = self._signer.sign(session_id).decode("ascii")
         return CookieUpdate(self.cookie_name, value, max(1, int(plan.ttl)))
@@ -249,15 +249,15 @@ class SessionManager:
         """Delete a record and, when it names a user, that user's index entry of it."""
         await self.store.delete(step.key)
         if step.user_id is not None and self.store.user_index is not None:
-            await self.store.user_index.index_remove(self._user_key_of(step.user_id), [step.key])
+            await self.store.user_index.index_remove(self.user_key(step.user_id), [step.key])
         log.debug("session %s deleted", log_name(step.key))
 
     # A user's sessions.
 
-    def _user_key_of(self, user_id: str) -> str:
-        return hmac.digest(self._user_key, user_id.encode("utf-8", "surrogatepass"), hashlib.sha256).hex()[
-            :32
-        ]
+    def user_key(self, user_id: str) -> str:
+        """Where the store keeps the user's index: a keyed hash of ``user_id``, never the id itself."""
+        raw = user_id.encode("utf-8", "surrogatepass")
+        return hmac.digest(self._user_secret, raw, hashlib.sha256).hex()[:32]
 
     def _index(self, operation: str) -> UserIndex:
         if self.store.user_index is None:
@@ -270,7 +270,7 @@ class SessionManager:
 
     async def sessions_of(self, user_id: str) -> list[SessionInfo]:
         """The user's live sessions, oldest first; entries whose session has ended are removed."""
-        index, user_key = self._index("sessions_of"), self._user_key_of(user_id)
+        index, user_key = self._index("sessions_of"), self.user_key(user_id)
         entries = await index.index_list(user_key)
         keys = list(entries)
         records = await asyncio.gather(*(self.store.load(key) for key in keys))
@@ -297,7 +297,7 @@ class SessionManager:
 
     async def invalidate_user(self, user_id: str, *, except_id: str | None = None) -> int:
         """End every session of the user but ``except_id`` ("sign out everywhere else"); how many ended."""
-        index, user_key = self._index("invalidate_user"), self._user_key_of(user_id)
+        index, user_key = self._index("invalidate_user"), self.user_key(user_id)
         kept = set(self._keys.every(except_id)) if except_id is not None else set()
         ended = [key for key in await index.index_list(user_key) if key not in kept]
         await asyncio.gather(*(self.store.delete(key) for key in ended))

@@ -305,7 +305,7 @@ class Session(MutableMapping[str, Any]):
 
     def pending(self) -> Changes:
         """What the next save must write: the keys set or deleted, and lists or dicts changed in place."""
-        for key in self._handed_out - self._written:
+        for key in self._handed_out:  # read (or set, then read) and maybe changed in place since
             if key in self._data:
                 text = _encode(key, self._data[key])
                 if text != self._texts[key]:

@@ -188,10 +188,11 @@ class SessionMixin(tornado.web.RequestHandler):
         """Send the headers (with the cache headers the session calls for) and what is written so far."""
         session = self._session
         if not self._headers_written and session is not None and session.loaded:
-            if session.accessed or self._session_cookie_changed:
-                add_vary_cookie(self)
+            used, changed = session.accessed, self._session_cookie_changed
             signed_in = session.state.user_id is not None or session.user_id is not None
-            if signed_in or self._session_cookie_changed:
+            if used or changed:
+                add_vary_cookie(self)
+            if changed or (used and signed_in):
                 forbid_shared_caching(self, no_store=signed_in)
         return super().flush(include_footers)
 

@@ -195,7 +195,8 @@ def test_cluster_sessions_on_every_master(redis_cluster: RedisCluster, run) -> N
                 assert (await manager.load(manager.open(update.value)))["n"] == n
             assert masters == {node.port for node in redis_cluster.nodes}
             assert len(await manager.sessions_of("grace")) == 40
-            slot = redis_cluster.nodes[0].execute("CLUSTER", "KEYSLOT", store._user_key(manager.user_key("grace")))
+            index_key = store._user_key(manager.user_key("grace"))
+            slot = redis_cluster.nodes[0].execute("CLUSTER", "KEYSLOT", index_key)
             assert slot.startswith(b":")
 
     run(main())

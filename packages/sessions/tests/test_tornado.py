@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import re
 import logging
+import re
 import time
 from collections.abc import AsyncIterator
 from http.cookies import SimpleCookie
@@ -404,7 +404,8 @@ def test_a_save_time_503_says_why(servers: Servers, run, caplog: pytest.LogCaptu
 
     with caplog.at_level(logging.WARNING, logger="anemo.sessions"):
         run(main())
-    assert re.search(rf"POST /kill: 503, session store 127\.0\.0\.1:{server.port}: ConnectionError", caplog.text)
+    expected = rf"POST /kill: 503, session store 127\.0\.0\.1:{server.port}: ConnectionError"
+    assert re.search(expected, caplog.text)
 
 
 def test_session_too_large_is_refused_and_nothing_is_written(run) -> None:

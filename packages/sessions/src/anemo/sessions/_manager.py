@@ -239,9 +239,7 @@ class SessionManager:
         session.settle(Loaded(session_id, key, plan.created, user, agent, now, sealed=layout.sealed))
         if plan.index and user is not None and self.store.user_index is not None:
             info = {"created": plan.created, "seen": now, "agent": agent}
-            await self.store.user_index.index_add(
-                self.user_key(user), key, info, ttl=self.policy.lifetime
-            )
+            await self.store.user_index.index_add(self.user_key(user), key, info, ttl=self.policy.lifetime)
         value = self._signer.sign(session_id).decode("ascii")
         return CookieUpdate(self.cookie_name, value, max(1, int(plan.ttl)))
 

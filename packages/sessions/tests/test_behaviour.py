@@ -8,7 +8,18 @@ from collections.abc import Callable
 
 import pytest
 
-from anemo.sessions import NotSupported, Session, SessionManager, SessionStore, UserIndex
+from anemo.sessions import (
+    MemcachedStore,
+    MemoryStore,
+    NotSupported,
+    RedisStore,
+    Session,
+    SessionManager,
+    SessionStore,
+    ShardedStore,
+    StoreError,
+    UserIndex,
+)
 
 Make = Callable[[str], SessionStore]
 SECRET = "behaviour secret"
@@ -148,6 +159,7 @@ def test_regenerate_moves_data_and_kills_the_old_id(kind: str, make_store: Make,
         manager = SessionManager(make_store(kind), SECRET)
         try:
             planted = await request(manager, None, set_key("cart", 3))
+            planted = await request(manager, planted, set_key("draft", "planted by an attacker"))
             session = await manager.load(manager.open(planted))
             session.set_user("alice", user_agent="Firefox", keep=["cart"])
             update = await manager.save(session)
@@ -346,3 +358,158 @@ def test_a_huge_save_still_writes_every_field(kind: str, make_store: Make, run) 
             await store.aclose()
 
     run(main())
+
+
+async def dump(store: SessionStore) -> list[str]:
+    """Every key, field and value the store holds, as text: what a backup or MONITOR would show."""
+    if isinstance(store, ShardedStore):
+        return [text for node in store.nodes.values() for text in await dump(node)]
+    if isinstance(store, MemoryStore):
+        tables = (store._anonymous, store._signed_in, store._users)
+        records = [(key, record.fields) for table in tables for key, record in table.items()]
+        return [text for key, fields in records for text in (key, *fields, *fields.values())]
+    if isinstance(store, MemcachedStore):  # memcached cannot list its keys: read the records we know
+        return []
+    assert isinstance(store, RedisStore)
+    texts: list[str] = []
+    async for name in store.client.scan_iter(match=store.prefix + "*"):
+        texts.append(name.decode())
+        if await store.client.type(name) == b"hash":
+            for field, value in (await store.client.hgetall(name)).items():
+                texts += (field.decode(), value.decode())
+    return texts
+
+
+def test_a_store_dump_holds_no_usable_id(kind: str, make_store: Make, run) -> None:
+    """No key, field or value names a session id, and no dumped text signs anyone in (CVE-2019-16782)."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            cookies = [await request(manager, None, set_key("n", n)) for n in range(5)]
+            for n in range(3):
+                session = await manager.load(manager.open(None))
+                session.set_user(f"user{n}", user_agent="Firefox")
+                update = await manager.save(session)
+                assert update is not None
+                cookies.append(update.value)
+            ids = [manager.open(cookie).claim.id for cookie in cookies]
+            assert all(ids)
+            texts = await dump(manager.store)
+            if kind == "memcached":  # not listable: the records under their keys, and the ids as keys
+                keys = [(await manager.load(manager.open(c))).state.key for c in cookies]
+                texts = [str(await manager.store.load(key)) for key in keys if key is not None]
+                for session_id in ids:
+                    assert session_id is not None
+                    assert await manager.store.load(session_id) is None
+            assert texts
+            joined = "\n".join(texts)
+            assert not any(session_id and session_id in joined for session_id in ids)
+            signer = manager._signer
+            for text in set(texts):  # whoever holds the dump (and even the cookie secret) gets nothing
+                for candidate in {text, text.removeprefix(getattr(manager.store, "prefix", ""))}:
+                    forged = manager.open(signer.sign(candidate.strip("{}")).decode())
+                    assert (await manager.load(forged)).is_new
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_encrypted_sessions_round_trip_and_the_store_holds_no_data(kind: str, make_store: Make, run) -> None:
+    """With encrypt=True the data, its key names and the user are sealed; the cookie still opens them."""
+    secrets = {"card": "4111-1111-SECRET", "address": {"street": "Hidden Lane"}}
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET, encrypt=True)
+        try:
+            session = await manager.load(manager.open(None))
+            session.set_user("alice@example.org", user_agent="Firefox")
+            session.update(secrets)
+            update = await manager.save(session)
+            assert update is not None
+            assert update.value is not None
+            loaded = await manager.load(manager.open(update.value))
+            assert dict(loaded) == secrets
+            assert loaded.user_id == "alice@example.org"
+            loaded["card"] = "changed"
+            del loaded["address"]
+            await manager.save(loaded)
+            assert dict(await manager.load(manager.open(update.value))) == {"card": "changed"}
+
+            key = loaded.state.key
+            assert key is not None
+            record = await manager.store.load(key)
+            assert record is not None
+            texts = (*record, *record.values(), *await dump(manager.store))
+            for plain in ("4111", "Hidden", "changed", "card", "address", "alice"):
+                assert not any(plain in text for text in texts), plain
+
+            unsealed = SessionManager(manager.store, SECRET)  # a manager without encrypt reads it too
+            assert dict(await unsealed.load(unsealed.open(update.value))) == {"card": "changed"}
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_a_sealed_value_moved_to_another_record_does_not_open(make_store: Make, run) -> None:
+    """Someone who can write to the store cannot graft one session's sealed value onto another's."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store("redis"), SECRET, encrypt=True)
+        try:
+            first = await request(manager, None, set_key("role", "admin"))
+            second = await request(manager, None, set_key("role", "guest"))
+            a = await manager.load(manager.open(first))
+            b = await manager.load(manager.open(second))
+            assert a.state.key is not None
+            assert b.state.key is not None
+            fields_a = await manager.store.load(a.state.key)
+            assert fields_a is not None
+            moved = {name: text for name, text in fields_a.items() if name.startswith("e:")}
+            await manager.store.save(b.state.key, moved, (), ttl=60)
+            with pytest.raises(StoreError, match="does not open"):
+                await manager.load(manager.open(second))
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
+def test_anonymous_sessions_expire_sooner_in_the_store(kind: str, make_store: Make, run) -> None:
+    """An anonymous record lives anonymous_idle_timeout; a signed-in one the full idle_timeout."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET, idle_timeout=3600, anonymous_idle_timeout=120)
+        try:
+            anonymous = await manager.load(manager.open(await request(manager, None, set_key("a", 1))))
+            session = await manager.load(manager.open(None))
+            session.set_user("heidi")
+            update = await manager.save(session)
+            assert update is not None
+            signed_in = await manager.load(manager.open(update.value))
+            for loaded, expected in ((anonymous, 120), (signed_in, 3600)):
+                key = loaded.state.key
+                assert key is not None
+                assert await ttl_of(manager.store, key) == pytest.approx(expected, abs=2)
+        finally:
+            await manager.store.aclose()
+
+    if kind == "memcached":
+        pytest.skip("memcached does not tell a key's TTL; the planner's TTL is tested in test_plan.py")
+    run(main())
+
+
+async def ttl_of(store: SessionStore, key: str) -> float:
+    """Seconds the record at ``key`` has left, as the server sees it."""
+    if isinstance(store, ShardedStore):
+        node = store.node_of(key)
+        assert node is not None
+        return await ttl_of(store.nodes[node], key)
+    if isinstance(store, MemoryStore):
+        found = store._find(key)
+        assert found is not None
+        return found[1].expires_at - time.monotonic()
+    assert isinstance(store, RedisStore)
+    return float(await store.client.pttl(store.redis_key(key))) / 1000

@@ -271,3 +271,19 @@ def test_an_error_the_server_answers_is_a_store_error_not_unavailable(
                 assert isinstance(caught.value.__cause__, redis.exceptions.RedisError)
 
     run(main())
+
+
+def test_cluster_store_from_url(redis_cluster: RedisCluster, run) -> None:
+    """RedisClusterStore.from_url reaches the whole cluster through one node's URL (it used to raise)."""
+    host, port = redis_cluster.startup_nodes[0]
+    protocol = redis_client_options().get("protocol")
+    url = f"redis://{host}:{port}" + (f"?protocol={protocol}" if protocol else "")
+
+    async def main() -> None:
+        async with RedisClusterStore.from_url(url) as store:
+            manager = SessionManager(store, SECRET)
+            cookie = await new_session(manager, n=7)
+            assert (await manager.load(manager.open(cookie)))["n"] == 7
+            assert len(await store.health()) == len(redis_cluster.nodes)
+
+    run(main())

@@ -1,12 +1,18 @@
 """anemo.sessions against a hand-written Redis session of the kind the Tornado tutorial teaches.
 
 One case is one request's session work: check the signed cookie, load the session, read a key,
-and save, with or without a change. The peer keeps the session as one JSON blob under the signed
-id: ``GET`` and ``json.loads`` on every request, then ``json.dumps`` and ``SET EX`` on every
-request (a sliding expiry, and the whole blob even when nothing changed). Both use redis.asyncio
-with the same client options, on one redis-server started for the run, and Tornado's signed value
-for the peer's cookie. Times are CPU time of this process; the server's own work is not counted,
-but every round trip costs the client a command to encode and a reply to parse.
+and save, with or without a change. Ours keeps a session as one Redis hash under a keyed hash of
+its id, one JSON value per key: ``HGETALL`` and a decode per key on every request, and a write
+only when something changed, of the changed keys alone (one Lua script, ``EVALSHA``). The peer
+keeps the session as one JSON blob under the signed id: ``GET`` and ``json.loads`` on every
+request, then ``json.dumps`` and ``SET EX`` on every request (a sliding expiry, and the whole blob
+even when nothing changed). The "encrypted at rest" cases run ours with ``encrypt=True``: every
+value is sealed with AES-GCM under a key derived from the session id, so a load opens each of
+the ten values and a write seals the changed one; the peer is the same plain blob. Both use
+redis.asyncio with the same client options, on one redis-server started for the run, and
+Tornado's signed value for the peer's cookie. Times are CPU time of this process; the server's
+own work is not counted, but every round trip costs the client a command to encode and a reply
+to parse.
 """
 
 from __future__ import annotations
@@ -91,22 +97,35 @@ def _tutorial(client: Any, write: bool) -> Thunk:
 
 
 def suite() -> Suite:
-    """Read-only and one-key-writing requests on Redis, and the in-memory store for scale."""
+    """Read-only and one-key-writing requests on Redis, plain and encrypted, and MemoryStore for scale."""
     server = _server()
     client = _client(server)
     ours = SessionManager(RedisStore(_client(server)), SECRET)
+    sealed = SessionManager(RedisStore(_client(server)), SECRET, encrypt=True)
     bench = Suite("anemo.sessions: one request's session work, 10-key session (Redis on loopback)")
     bench.case(
         "read-only request",
         _ours(ours, write=False),
         {"tutorial GET+SET blob": _tutorial(client, write=False)},
-        note="round trips: 1 vs 2",
+        note="round trips: 1 (HGETALL) vs 2 (GET, SET)",
     )
     bench.case(
         "request that changes one key",
         _ours(ours, write=True),
         {"tutorial GET+SET blob": _tutorial(client, write=True)},
-        note="round trips: 2 (HGETALL, MULTI) vs 2",
+        note="round trips: 2 (HGETALL, EVALSHA) vs 2 (GET, SET)",
+    )
+    bench.case(
+        "read-only request, encrypted at rest",
+        _ours(sealed, write=False),
+        {"tutorial GET+SET blob": _tutorial(client, write=False)},
+        note="round trips: 1 (HGETALL) vs 2 (GET, SET); ours opens 10 AES-GCM values, the peer none",
+    )
+    bench.case(
+        "request that changes one key, encrypted at rest",
+        _ours(sealed, write=True),
+        {"tutorial GET+SET blob": _tutorial(client, write=True)},
+        note="round trips: 2 (HGETALL, EVALSHA) vs 2 (GET, SET); ours opens 10 values, seals 1",
     )
     memory = SessionManager(MemoryStore(), SECRET)
     bench.case("read-only request, MemoryStore", _ours(memory, write=False), {})

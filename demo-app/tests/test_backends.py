@@ -185,7 +185,8 @@ def test_a_dead_shard_gives_503_never_500(servers: Servers, make_live, new_clien
         clients.append(client)
     homes = {}
     for client in clients:
-        session_id = live.services.sessions.open(client.cookie("session")).id
+        session_id = live.services.sessions.open(client.cookie("session")).claim.id
+        assert session_id is not None
         homes[id(client)] = store.node_of(session_id)
     victim_name = max(set(homes.values()), key=list(homes.values()).count)
     victim = next(node for node in nodes if victim_name.endswith(str(node.port)))

@@ -23,8 +23,7 @@ class Account(BaseHandler):
             sessions, unsupported = [], exc.reason
         except StoreUnavailable:  # one shard down: the list would be short, so show none
             sessions, unsupported = [], self.locale.translate("a session store node is unavailable right now")
-        assert self.session.id is not None
-        current = manager.id_hash(self.session.id)
+        current = self.session.id_hash
         ended = self.get_query_argument("ended", None)
         self.render("account.html", sessions=sessions, current=current, unsupported=unsupported, ended=ended)
 

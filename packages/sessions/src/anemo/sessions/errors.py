@@ -9,6 +9,7 @@
     ├── InvalidSessionValue  (also TypeError)   a value or key a session cannot hold (not JSON, not str)
     ├── SessionTooLarge      (also ValueError)  a record past the manager's ``max_size``; nothing is written
     ├── SessionNotLoaded     (also RuntimeError) the session was used before it was loaded
+    │   └── SessionNotOpened (also AttributeError) ``self.session`` before SessionMixin.prepare() ran
     ├── NotSupported                            the store cannot do this (memcached: no user index)
     └── StoreError                              the store failed; ``address`` names the node
         ├── StoreUnavailable                    down, refusing, stalled or failing over
@@ -27,6 +28,7 @@ __all__ = [
     "InvalidSessionValue",
     "InvalidStoreURL",
     "SessionNotLoaded",
+    "SessionNotOpened",
     "SessionTooLarge",
     "NotSupported",
     "StoreError",
@@ -75,6 +77,20 @@ class SessionNotLoaded(SessionError, RuntimeError):
         "(outside Tornado, await manager.load(session))",
     ) -> None:
         super().__init__(reason)
+
+
+class SessionNotOpened(SessionNotLoaded, AttributeError):
+    """``self.session`` was read in a handler whose ``prepare()`` did not call ``super().prepare()``.
+
+    Also an ``AttributeError``, so ``getattr(handler, "session", None)`` still answers ``None``
+    (an error page rendered before ``prepare`` ran, for instance).
+    """
+
+    def __init__(self, handler: str) -> None:
+        super().__init__(
+            f"{handler}.session is not set: SessionMixin.prepare() did not run. "
+            "A handler that overrides prepare() must call `await super().prepare()` first"
+        )
 
 
 class SessionTooLarge(SessionError, ValueError):

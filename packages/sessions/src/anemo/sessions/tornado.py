@@ -40,7 +40,7 @@ from ._manager import CookieUpdate, SessionManager
 from ._session import Session
 from ._store import SessionStore
 from ._url import store_from_url
-from .errors import InvalidOption, InvalidOptionType, SessionNotLoaded, StoreUnavailable
+from .errors import InvalidOption, InvalidOptionType, SessionNotOpened, StoreUnavailable
 
 __all__ = ["SessionMixin", "session_manager"]
 
@@ -113,10 +113,7 @@ class SessionMixin(tornado.web.RequestHandler):
     def session(self) -> Session:
         """The request's session; set by :meth:`prepare`."""
         if self._session is None:
-            raise SessionNotLoaded(
-                f"{type(self).__name__}.session is not set: SessionMixin.prepare() did not run. "
-                "A handler that overrides prepare() must call `await super().prepare()` first"
-            )
+            raise SessionNotOpened(type(self).__name__)
         return self._session
 
     @property

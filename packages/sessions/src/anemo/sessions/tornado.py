@@ -15,6 +15,10 @@ Tornado's ``{key_version: secret}`` dict), ``session_store`` (a store or a URL f
 :class:`~anemo.sessions.SessionManager` option of that name) and ``session_cookie_options``
 (extra ``set_cookie`` arguments such as ``domain``), or a ready ``session_manager``. The cookie
 is HttpOnly, SameSite=Lax, and Secure over HTTPS.
+
+``session_xsrf = True`` protects every unsafe request (not GET, HEAD or OPTIONS) with a token
+kept in the session (see :class:`SessionMixin`); it replaces Tornado's ``xsrf_cookies``, and
+goes well with Tornado's ``cross_origin_protection``.
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from ._manager import CookieUpdate, SessionManager
 from ._session import Session
 from ._store import SessionStore
 from ._url import store_from_url
+from ._xsrf import is_token, mask, matches, new_token
 from .errors import InvalidOption, InvalidOptionType, SessionNotOpened, StoreUnavailable
 
 __all__ = ["SessionMixin", "session_manager"]
@@ -48,10 +53,27 @@ log = logging.getLogger("anemo.sessions")
 
 _managers: weakref.WeakKeyDictionary[tornado.web.Application, SessionManager] = weakref.WeakKeyDictionary()
 
+#: The session key that holds the CSRF token when ``session_xsrf`` is on.
+_XSRF_KEY = "_xsrf"
+_SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _session_xsrf(settings: dict[str, Any]) -> bool:
+    """Whether the ``session_xsrf`` setting is on; it and ``xsrf_cookies`` exclude each other."""
+    if not settings.get("session_xsrf"):
+        return False
+    if settings.get("xsrf_cookies"):
+        raise InvalidOption(
+            "the session_xsrf and xsrf_cookies settings exclude each other: session_xsrf keeps the "
+            "token in the session instead of a cookie; turn xsrf_cookies off"
+        )
+    return True
+
 
 def session_manager(application: tornado.web.Application) -> SessionManager:
     """The application's manager: its ``session_manager`` setting, or one built from its settings once."""
     settings = application.settings
+    _session_xsrf(settings)
     given = settings.get("session_manager")
     if given is not None:
         if not isinstance(given, SessionManager):
@@ -101,6 +123,10 @@ class SessionMixin(tornado.web.RequestHandler):
     anything else takes Tornado's 500 path (``log_exception``, then ``send_error``). A response
     that used the session carries ``Vary: Cookie``; one that sets or clears the session cookie,
     or shows a signed-in page, carries ``Cache-Control: private`` (``no-store`` when signed in).
+
+    With the ``session_xsrf`` setting, :meth:`prepare` loads the session of every unsafe request
+    (not GET, HEAD or OPTIONS) and calls :meth:`check_xsrf_cookie` before the handler runs;
+    :attr:`xsrf_token` (so ``xsrf_form_html()``) gives a fresh mask of the session's token.
     """
 
     session_autoload = True
@@ -126,6 +152,9 @@ class SessionMixin(tornado.web.RequestHandler):
         self._session = manager.open(self.get_cookie(manager.cookie_name))
         if self.session_autoload:
             await manager.load(self._session)
+        if self.request.method not in _SAFE_METHODS and _session_xsrf(self.settings):
+            await manager.load(self._session)  # a no-op once loaded
+            self.check_xsrf_cookie()
         result = super().prepare()
         if result is not None:
             await result
@@ -133,6 +162,36 @@ class SessionMixin(tornado.web.RequestHandler):
     async def load_session(self) -> Session:
         """The session, loaded (a no-op once it is)."""
         return await self.session_manager.load(self.session)
+
+    @property
+    def xsrf_token(self) -> bytes:
+        """With ``session_xsrf``: a fresh mask of the session's token, made on first use; else Tornado's."""
+        if not _session_xsrf(self.settings):
+            return super().xsrf_token
+        session = self.session
+        token = session.get(_XSRF_KEY)
+        if not is_token(token):
+            token = session[_XSRF_KEY] = new_token()
+        return mask(token).encode("ascii")
+
+    def check_xsrf_cookie(self) -> None:
+        """With ``session_xsrf``: 403 unless the ``_xsrf`` form field or the ``X-XSRFToken`` (or
+        ``X-CSRFToken``) header is a mask of the session's token; else Tornado's cookie check."""
+        if not _session_xsrf(self.settings):
+            super().check_xsrf_cookie()
+            return
+        submitted = (
+            self.get_body_argument("_xsrf", None)
+            or self.request.headers.get("X-Xsrftoken")
+            or self.request.headers.get("X-Csrftoken")
+        )
+        if not submitted:
+            raise tornado.web.HTTPError(403, "'_xsrf' form field or X-XSRFToken header missing")
+        token = self.session.get(_XSRF_KEY)
+        if token is None:
+            raise tornado.web.HTTPError(403, "no XSRF token in the session (no session, or it ended)")
+        if not matches(token, submitted):
+            raise tornado.web.HTTPError(403, "'_xsrf' does not match the session's token")
 
     def get_current_user(self) -> Any:
         session = self._session

@@ -75,7 +75,7 @@ def test_regenerate_writes_the_new_record_before_deleting_the_old() -> None:
     """A failure between the two steps leaves the old session whole; created is kept."""
     plan = plan_save(record(user="u"), changes(Intent.REGENERATE, texts={"a": "1"}, user="u"), NOW, POLICY)
     assert plan.steps == (Write(None, {"a": "1"}, frozenset(), 1800), Delete(KEY, "u"))
-    assert (plan.created, plan.cookie, plan.index) == (NOW - 100, "set", True)
+    assert (plan.created, plan.cookie, plan.add_to_index) == (NOW - 100, "set", True)
 
 
 def test_login_restarts_the_lifetime() -> None:
@@ -147,4 +147,4 @@ def test_every_plan_keeps_the_invariants(
         assert not creates
     assert 1 <= plan.ttl <= (1800 if user else 600)
     assert plan.ttl <= max(1, plan.created + POLICY.lifetime - NOW)
-    assert plan.index == (plan.cookie == "set" and user is not None)
+    assert plan.add_to_index == (plan.cookie == "set" and user is not None)

@@ -85,7 +85,8 @@ def test_size_cap_refuses_at_assignment_and_counts_in_place_edits() -> None:
     assert isinstance(caught.value, ValueError)
     assert caught.value.limit == 100
     assert "big" not in session
-    assert session.pending().size == len("small") + len('"x"')
+    session["more"] = "y"
+    assert session.pending().size == len("small") + len('"x"') + len("more") + len('"y"')
     session["list"] = []
     session["list"].extend(["z"] * 40)
     assert session.pending().size > 100  # the planner refuses it; see test_plan.py

@@ -51,8 +51,9 @@ class RecordKeys:
     def of(self, session_id: str, which: int = 0) -> str:
         """The record key of ``session_id`` under secret number ``which``."""
         digest = hmac.digest(self._keys[which], session_id.encode(), hashlib.sha256).hex()
-        route = route_of(session_id)
-        return f"{digest}{ROUTE_SEPARATOR}{route}" if route else digest
+        if ROUTE_SEPARATOR not in session_id:
+            return digest
+        return f"{digest}{ROUTE_SEPARATOR}{route_of(session_id)}"
 
     def every(self, session_id: str) -> list[str]:
         """The record keys ``session_id`` may have, one per secret."""

@@ -180,7 +180,8 @@ class SessionManager:
 
     async def _find(self, session_id: str) -> tuple[str, dict[str, str]] | None:
         """The record key and fields of ``session_id``: under the first secret's key, then older ones'."""
-        for key in self._keys.every(session_id):
+        for which in range(len(self._keys)):
+            key = self._keys.of(session_id, which)
             fields = await self.store.load(key)
             if fields:
                 return key, fields
@@ -237,7 +238,7 @@ class SessionManager:
         assert key is not None
         user, agent = session.user_id, session.user_agent
         session.settle(Loaded(session_id, key, plan.created, user, agent, now, sealed=layout.sealed))
-        if plan.index and user is not None and self.store.user_index is not None:
+        if plan.add_to_index and user is not None and self.store.user_index is not None:
             info = {"created": plan.created, "seen": now, "agent": agent}
             await self.store.user_index.index_add(self.user_key(user), key, info, ttl=self.policy.lifetime)
         value = self._signer.sign(session_id).decode("ascii")

@@ -8,7 +8,7 @@ order. Every rule of a session's life is here, in one screen, testable without a
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ._session import Changes, Intent, Loaded
 from .errors import SessionTooLarge
@@ -61,12 +61,11 @@ class Delete:
 Step = Write | Touch | Delete
 
 
-@dataclass(frozen=True, slots=True)
-class Plan:
-    """The steps in order, then: index the session under its user? and what to do with the cookie."""
+class Plan(NamedTuple):
+    """The steps in order, then: add the session to its user's index? and what to do with the cookie."""
 
     steps: tuple[Step, ...]
-    index: bool
+    add_to_index: bool
     cookie: Literal["set", "clear", "keep"]
     created: float
     ttl: float

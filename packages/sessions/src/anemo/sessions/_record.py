@@ -10,11 +10,11 @@ may be what a late write left after a delete) and is never adopted.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
-from ._json import decode_fields, encode_value
+from ._json import decode_fields, decode_value, encode_value
 from ._store import USER_FIELD
 
 __all__ = ["DATA", "CREATED", "AGENT", "SEALED", "Record", "Layout", "PLAIN", "read_record"]
@@ -67,8 +67,7 @@ class Layout:
 PLAIN = Layout()
 
 
-@dataclass(frozen=True, slots=True)
-class Record:
+class Record(NamedTuple):
     """A loaded record: its creation time, user, and each key's JSON text and value."""
 
     created: float
@@ -80,21 +79,33 @@ class Record:
 
 
 def read_record(address: str, fields: Mapping[str, str], sealer: Callable[[], Layout]) -> Record | None:
-    """The record in ``fields``, or ``None`` when it is not a session; decoded in one parser call."""
+    """The record in ``fields``, or ``None`` when it is not a session; its data decoded in one parser call."""
     sealed = SEALED in fields
-    clear = (sealer() if sealed else PLAIN).read(fields)
-    values = decode_fields(address, clear)
-    created = values.get(CREATED)
-    if isinstance(created, bool) or not isinstance(created, int | float):
+    clear = sealer().read(fields) if sealed else fields
+    created = _finite_number(clear.get(CREATED))
+    if created is None:
         return None
-    user, agent = values.get(USER_FIELD), values.get(AGENT)
-    texts = {name[len(DATA) :]: text for name, text in clear.items() if name.startswith(DATA)}
-    data = {name[len(DATA) :]: value for name, value in values.items() if name.startswith(DATA)}
+    texts = {name[2:]: text for name, text in clear.items() if name.startswith(DATA)}
+    user, agent = clear.get(USER_FIELD), clear.get(AGENT)
     return Record(
-        float(created),
-        user if isinstance(user, str) else None,
-        agent if isinstance(agent, str) else None,
+        created,
+        None if user is None else _string(address, user),
+        None if agent is None else _string(address, agent),
         texts,
-        data,
+        decode_fields(address, texts),
         sealed,
     )
+
+
+def _finite_number(text: str | None) -> float | None:
+    """A JSON number's value, or ``None`` for anything else (a missing field, a string, NaN)."""
+    try:
+        number = float(text) if text is not None else math.nan
+    except ValueError:
+        return None
+    return number if math.isfinite(number) else None
+
+
+def _string(address: str, text: str) -> str | None:
+    value = decode_value(address, text)
+    return value if isinstance(value, str) else None

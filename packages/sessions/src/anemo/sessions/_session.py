@@ -5,8 +5,7 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Iterable, Iterator, MutableMapping
-from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from ._ids import log_name
 from ._json import encode_value
@@ -30,8 +29,7 @@ class Intent(enum.Enum):
     END = "end"  # logout: the record goes; anything set afterwards starts a new session
 
 
-@dataclass(frozen=True, slots=True)
-class Loaded:
+class Loaded(NamedTuple):
     """What a session's record was when the request loaded it (or last saved it)."""
 
     #: The id of the live record, or ``None`` when there is none.
@@ -49,8 +47,7 @@ class Loaded:
     sealed: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
+class Claim(NamedTuple):
     """What the request's cookie claims, before the store is asked: an id and when it was signed."""
 
     id: str | None
@@ -59,8 +56,7 @@ class Claim:
     stale: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Changes:
+class Changes(NamedTuple):
     """What a request did to its session, as the save planner reads it."""
 
     intent: Intent | None
@@ -210,7 +206,7 @@ class Session(MutableMapping[str, Any]):
 
     def __delitem__(self, key: str) -> None:
         del self._data_loaded()[key]
-        self._size -= len(key) + len(self._texts.pop(key))
+        self._size = self._current_size() - len(key) - len(self._texts.pop(key))
         self._written.discard(key)
         self._removed.add(key)
         self._handed_out.discard(key)
@@ -246,10 +242,16 @@ class Session(MutableMapping[str, Any]):
             return "<Session not loaded>"
         return f"<Session {'new' if self.is_new else 'saved'}, {len(self._data)} keys>"
 
+    def _current_size(self) -> int:
+        """Characters of JSON over every key and value, counted once and then kept up to date."""
+        if self._size < 0:
+            self._size = sum(len(key) + len(text) for key, text in self._texts.items())
+        return self._size
+
     def _resize(self, key: str, text: str) -> None:
         """Account for ``key`` holding ``text``; refuse it when the data would pass ``max_size``."""
         before = self._texts.get(key)
-        size = self._size + len(text) - (len(before) if before is not None else -len(key))
+        size = self._current_size() + len(text) - (len(before) if before is not None else -len(key))
         if size > self._max_size:
             raise SessionTooLarge(size, self._max_size)
         self._size = size
@@ -299,7 +301,7 @@ class Session(MutableMapping[str, Any]):
         self._loaded = state
         self._texts = texts
         self._data = data
-        self._size = sum(len(key) + len(text) for key, text in texts.items())
+        self._size = -1  # counted at the first write: a read-only request never needs it
         self._max_size = max_size
         self._user = (state.user_id, state.user_agent)
 
@@ -309,7 +311,7 @@ class Session(MutableMapping[str, Any]):
             if key in self._data:
                 text = _encode(key, self._data[key])
                 if text != self._texts[key]:
-                    self._size += len(text) - len(self._texts[key])
+                    self._size = self._current_size() + len(text) - len(self._texts[key])
                     self._texts[key] = text
                     self._written.add(key)
         self._handed_out.clear()
@@ -318,7 +320,7 @@ class Session(MutableMapping[str, Any]):
             {key: self._texts[key] for key in self._written},
             frozenset(self._removed),
             self._texts,
-            self._size,
+            self._current_size() if self._written else 0,
             *self._user,
         )
 

@@ -22,7 +22,7 @@ from ._ids import RecordKeys, log_name
 from ._json import decode_value
 from ._plan import Delete, Plan, Policy, Touch, Write, plan_save
 from ._record import CREATED, PLAIN, Layout, read_record
-from ._session import DEFAULT_MAX_SIZE, Claim, Loaded, Session
+from ._session import DEFAULT_MAX_SIZE, Changes, Claim, Loaded, Session
 from ._store import SessionStore, UserIndex, check_count
 from .errors import InvalidOption, InvalidOptionType, NotSupported
 
@@ -205,23 +205,30 @@ class SessionManager:
         if not session.loaded:
             return None
         now = self._clock()
-        plan = plan_save(session.state, session.pending(), now, self.policy)
-        return await self._execute(session, plan, now)
+        changes = session.pending()
+        plan = plan_save(session.state, changes, now, self.policy)
+        if not plan.steps and plan.cookie == "keep":  # most read-only requests
+            session.settle(session.state)
+            return None
+        return await self._execute(session, changes, plan, now)
 
-    async def _execute(self, session: Session, plan: Plan, now: float) -> CookieUpdate | None:
+    async def _execute(
+        self, session: Session, changes: Changes, plan: Plan, now: float
+    ) -> CookieUpdate | None:
         """Carry out ``plan`` step by step, then settle the session on what the store now holds."""
         state = session.state
-        session_id, key = state.id, state.key
-        layout = self._sealer(session_id) if state.sealed else PLAIN
+        user, agent = changes.user_id, changes.user_agent
+        session_id, key, sealed = state.id, state.key, state.sealed
         for step in plan.steps:
             if isinstance(step, Write) and step.key is not None:
+                layout = self._sealer(session_id) if sealed else PLAIN
                 fields, removed = layout.fields(step.written, step.removed)
                 await self.store.save(step.key, fields, removed, ttl=step.ttl)
             elif isinstance(step, Write):
-                session_id = self.store.new_id()
+                session_id, sealed = self.store.new_id(), self.encrypt
                 key = self._keys.of(session_id)
-                layout = self._sealer(session_id) if self.encrypt else PLAIN
-                record = layout.record(step.written, plan.created, session.user_id, session.user_agent)
+                layout = self._sealer(session_id) if sealed else PLAIN
+                record = layout.record(step.written, plan.created, user, agent)
                 await self.store.save(key, record, (), ttl=step.ttl)
                 log.debug("session %s created", log_name(key))
             elif isinstance(step, Touch):
@@ -236,8 +243,7 @@ class SessionManager:
             return None
         assert session_id is not None
         assert key is not None
-        user, agent = session.user_id, session.user_agent
-        session.settle(Loaded(session_id, key, plan.created, user, agent, now, sealed=layout.sealed))
+        session.settle(Loaded(session_id, key, plan.created, user, agent, now, sealed=sealed))
         if plan.add_to_index and user is not None and self.store.user_index is not None:
             info = {"created": plan.created, "seen": now, "agent": agent}
             await self.store.user_index.index_add(self.user_key(user), key, info, ttl=self.policy.lifetime)

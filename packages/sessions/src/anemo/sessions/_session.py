@@ -19,6 +19,7 @@ MAX_KEY_LENGTH = 200
 DEFAULT_MAX_SIZE = 32 * 1024
 
 _MISSING: Any = object()
+_NOTHING: frozenset[str] = frozenset()
 
 
 class Intent(enum.Enum):
@@ -318,7 +319,7 @@ class Session(MutableMapping[str, Any]):
         return Changes(
             self._intent,
             {key: self._texts[key] for key in self._written},
-            frozenset(self._removed),
+            frozenset(self._removed) if self._removed else _NOTHING,
             self._texts,
             self._current_size() if self._written else 0,
             *self._user,

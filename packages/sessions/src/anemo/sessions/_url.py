@@ -1,11 +1,21 @@
-"""store_from_url: a store from one configuration string."""
+"""store_from_url: a store from one configuration string.
+
+Errors quote the URL with every user name and password replaced by ``***`` (and the value of every
+query option other than ``weight`` and ``protocol``, such as redis-py's ``?password=``). Where a
+password was not percent-encoded and the URL cannot say where it ends (an ``@`` outside every
+``user:password@host`` part), everything from the first ``://`` to the last ``@`` is hidden, and
+the URL is refused before any other part of it is read.
+"""
 
 from __future__ import annotations
 
+import functools
 import importlib
+import ipaddress
 import re
+from collections.abc import Callable
 from typing import Any
-from urllib.parse import parse_qs, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, unquote_plus, urlsplit, urlunsplit
 
 from ._memory import MemoryStore
 from ._sharded import ShardedStore
@@ -17,6 +27,16 @@ __all__ = ["store_from_url", "optional_module"]
 _EXTRA = {"redis": "redis", "pymemcache": "memcached"}
 _DB = re.compile(r"/?|/[0-9]{1,5}", re.ASCII)
 _MAX_URL = 4096
+#: urlsplit's scheme: a letter, then letters, digits, ``+``, ``-`` or ``.``.
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
+#: urlsplit drops tab, CR and LF wherever they are; no host, port or password has a control character.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_BRACKETED = re.compile(r"\[([^\[\]]*)\](?::(.*))?", re.DOTALL)
+_PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
+_SHOWN_OPTIONS = ("weight", "protocol")
+_ENCODE = "percent-encode / ? # @ , [ ] % in a user name or password (urllib.parse.quote(password, safe=''))"
+
+Span = tuple[int, int]
 
 
 def optional_module(name: str) -> Any:
@@ -33,29 +53,127 @@ def optional_module(name: str) -> Any:
         ) from exc
 
 
+def _sections(url: str) -> list[Span]:
+    """Where each node's URL lies, split as store_from_url splits it (a cluster URL is one)."""
+    if url.split("://", 1)[0].strip().lower() == "redis+cluster":
+        return [(0, len(url))]
+    sections, start = [], 0
+    for piece in url.split(","):
+        sections.append((start, start + len(piece)))
+        start += len(piece) + 1
+    return sections
+
+
+def _netloc(url: str, start: int, end: int) -> tuple[Span | None, int]:
+    """The ``//netloc`` of ``url[start:end]`` as urlsplit finds it, and where the rest begins."""
+    while start < end and url[start].isspace():
+        start += 1
+    colon = url.find(":", start, end)
+    if colon > start and _SCHEME.fullmatch(url, start, colon):
+        start = colon + 1
+    if not url.startswith("//", start, end):
+        return None, start
+    found = [i for i in (url.find(c, start + 2, end) for c in "/?#") if i >= 0]
+    stop = min(found, default=end)
+    return (start + 2, stop), stop
+
+
+def _hidden_values(url: str, start: int, end: int) -> list[Span]:
+    """The values of the query in ``url[start:end]`` whose option is not weight or protocol."""
+    fragment = url.find("#", start, end)
+    end = end if fragment < 0 else fragment
+    question = url.find("?", start, end)
+    if question < 0:
+        return []
+    spans, field = [], question + 1
+    while field <= end:
+        stop = url.find("&", field, end)
+        stop = end if stop < 0 else stop
+        equals = url.find("=", field, stop)
+        if equals >= 0 and unquote_plus(url[field:equals]) not in _SHOWN_OPTIONS:
+            spans.append((equals + 1, stop))
+        field = stop + 1
+    return spans
+
+
+def _secrets(url: str) -> tuple[list[Span], bool]:
+    """Where ``url`` may hold a secret, and whether an ``@`` lies outside every ``//netloc``."""
+    spans: list[Span] = []
+    explained = 0
+    for start, end in _sections(url):
+        netloc, rest = _netloc(url, start, end)
+        if netloc is not None:
+            at = url.rfind("@", *netloc)
+            if at >= 0:
+                spans.append((netloc[0], at))
+                explained += url.count("@", *netloc)
+        spans += _hidden_values(url, rest, end)
+    stray = explained != url.count("@")
+    if stray:  # a password with a reserved character: it may run from any :// to any @
+        last = url.rfind("@")
+        first = url.find("://", 0, last)
+        spans.append((first + 3 if first >= 0 else 0, last))
+    return spans, stray
+
+
 def _redacted(url: str) -> str:
-    return re.sub(r"//([^/@]*)@", "//***@", url)
+    """``url`` with every user name, password and unknown option's value replaced by ``***``."""
+    merged: list[list[int]] = []
+    for start, end in sorted(span for span in _secrets(url)[0] if span[0] < span[1]):
+        if merged and start <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], end)
+        else:
+            merged.append([start, end])
+    shown, parts = 0, []
+    for start, end in merged:
+        parts += [url[shown:start], "***"]
+        shown = end
+    return "".join(parts) + url[shown:]
 
 
 def _fail(url: str, part: str, reason: str) -> InvalidStoreURL:
     return InvalidStoreURL(_redacted(url), part, reason)
 
 
-def _host_port(url: str, netloc: str, default_port: int | None) -> tuple[str, int]:
-    parts = urlsplit(f"//{netloc}")
+def _split(url: str, text: str) -> SplitResult:
+    """urlsplit(text), whose ValueError (a lone bracket, a bad IPv6 address) names the part."""
     try:
-        port = parts.port
+        return urlsplit(text)
     except ValueError:
-        raise _fail(url, "port", "must be a number from 1 to 65535") from None
-    if not parts.hostname:
+        netloc, _ = _netloc(text, 0, len(text))
+        userinfo = text[netloc[0] : netloc[1]].rpartition("@")[0] if netloc else ""
+        if "[" in userinfo or "]" in userinfo:
+            raise _fail(url, "password", _ENCODE) from None
+        raise _fail(url, "host", "must be a name, an IPv4 address or an IPv6 one in brackets") from None
+
+
+def _host_port(url: str, netloc: str, default_port: int | None) -> tuple[str, int]:
+    hostinfo = netloc.rpartition("@")[2]
+    port_text = hostinfo.partition(":")[2]
+    if "[" in hostinfo or "]" in hostinfo:
+        bracketed = _BRACKETED.fullmatch(hostinfo)
+        if bracketed is None or not _is_ipv6(bracketed[1]):
+            raise _fail(url, "host", "an IPv6 address is written in brackets, as [::1]:6379")
+        port_text = bracketed[2] or ""
+    hostname = _split(url, f"//{netloc}").hostname
+    if port_text and not _PORT.fullmatch(port_text):
+        raise _fail(url, "port", "must be a number from 1 to 65535")
+    port = int(port_text) if port_text else default_port
+    if not hostname:
         raise _fail(url, "host", "is missing")
     if port is None:
-        if default_port is None:
-            raise _fail(url, "port", "is missing")
-        port = default_port
-    if port == 0:
+        raise _fail(url, "port", "is missing")
+    if not 0 < port <= 65535:
         raise _fail(url, "port", "must be a number from 1 to 65535")
-    return parts.hostname, port
+    return hostname, port
+
+
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _options(url: str, query: str, allowed: tuple[str, ...]) -> dict[str, str]:
@@ -63,7 +181,9 @@ def _options(url: str, query: str, allowed: tuple[str, ...]) -> dict[str, str]:
     options = parse_qs(query, keep_blank_values=True)
     unknown = sorted(set(options) - set(allowed))
     if unknown:
-        raise _fail(url, "query", f"unknown option {unknown[0]!r} (only {', '.join(allowed)})")
+        credentials = unknown[0] in ("password", "username")
+        hint = ": a password goes before the host, user:password@host" if credentials else ""
+        raise _fail(url, "query", f"unknown option {unknown[0]!r} (only {', '.join(allowed)}){hint}")
     return {name: values[-1] for name, values in options.items()}
 
 
@@ -88,9 +208,12 @@ def _protocol(url: str, options: dict[str, str]) -> dict[str, int]:
     return {"protocol": int(options["protocol"])}
 
 
-def _single(url: str, *, timeout: float, prefix: str) -> tuple[str, SessionStore, float]:
-    """One node: its name on a ring, its store, and its weight."""
-    parts = urlsplit(url)
+Node = tuple[str, float, Callable[[], SessionStore]]
+
+
+def _single(url: str, *, timeout: float, prefix: str) -> Node:
+    """One node, checked: its name on a ring, its weight, and how to build its store."""
+    parts = _split(url, url)
     scheme = parts.scheme.lower()
     if scheme in ("redis", "rediss"):
         host, port = _host_port(url, parts.netloc, 6379)
@@ -101,16 +224,33 @@ def _single(url: str, *, timeout: float, prefix: str) -> tuple[str, SessionStore
         protocol = _protocol(url, options)
         query = f"protocol={protocol['protocol']}" if protocol else ""
         bare = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
-        store = optional_module("_redis").RedisStore.from_url(bare, timeout=timeout, prefix=prefix)
-        return (f"{host}:{port}/{db}" if db else f"{host}:{port}"), store, _weight(url, options)
+        build = functools.partial(
+            optional_module("_redis").RedisStore.from_url, bare, timeout=timeout, prefix=prefix
+        )
+        return (f"{host}:{port}/{db}" if db else f"{host}:{port}"), _weight(url, options), build
     if scheme == "memcached":
         host, port = _host_port(url, parts.netloc, 11211)
         if parts.path not in ("", "/"):
             raise _fail(url, "path", "memcached has no databases: use memcached://host:port")
         weight = _weight(url, _options(url, parts.query, ("weight",)))
-        store = optional_module("_memcached").MemcachedStore(host, port, timeout=timeout, prefix=prefix)
-        return f"{host}:{port}", store, weight
+        cls = optional_module("_memcached").MemcachedStore
+        return f"{host}:{port}", weight, functools.partial(cls, host, port, timeout=timeout, prefix=prefix)
     raise _fail(url, "scheme", f"expected memory, redis, rediss, memcached or redis+cluster, got {scheme!r}")
+
+
+def _cluster(url: str, *, timeout: float, prefix: str) -> SessionStore:
+    parts = _split(url, url)
+    if parts.path not in ("", "/"):
+        raise _fail(url, "path", "a cluster URL is redis+cluster://host:port[,host:port...]")
+    protocol = _protocol(url, _options(url, parts.query, ("protocol",)))
+    netlocs = [netloc.strip() for netloc in parts.netloc.split(",")]
+    nodes = [_host_port(url, netloc, 6379) for netloc in netlocs if netloc]
+    if not nodes:
+        raise _fail(url, "host", "is missing")
+    cluster: SessionStore = optional_module("_redis").RedisClusterStore.from_nodes(
+        nodes, timeout=timeout, prefix=prefix, **protocol
+    )
+    return cluster
 
 
 def store_from_url(
@@ -119,55 +259,51 @@ def store_from_url(
     """A store described by ``url``.
 
     - ``memory://``: a :class:`MemoryStore` (one process).
-    - ``redis://[:password@]host:port/db``, ``rediss://...``: a :class:`RedisStore`.
+    - ``redis://[[user]:password@]host:port/db``, ``rediss://...``: a :class:`RedisStore`.
     - ``memcached://host:port``: a :class:`MemcachedStore`.
     - several of those two, comma-separated, each optionally ``?weight=N``: a :class:`ShardedStore`
       whose nodes are named ``host:port`` (``host:port/db`` for a Redis database other than 0).
     - ``redis+cluster://host:port[,host:port...]``: a :class:`RedisClusterStore`.
 
     A Redis URL may pick the RESP version with ``?protocol=2`` or ``?protocol=3`` (redis-py 8
-    defaults to 3, older releases to 2).
+    defaults to 3, older releases to 2). A password with ``/ ? # @ , [ ] %`` in it is
+    percent-encoded (``urllib.parse.quote(password, safe='')``).
 
     Every server store fails within ``timeout`` seconds. A malformed URL raises
-    :class:`InvalidStoreURL` (a ``ValueError``) naming the part that is wrong.
+    :class:`InvalidStoreURL` (a ``ValueError``) naming the part that is wrong, with every password
+    in it replaced by ``***``. Nothing is built (no client) unless the whole URL is right.
     """
     if not isinstance(url, str):
         raise InvalidOptionType(f"a store URL is a str, not {type(url).__name__}")
     url = url.strip()
     if len(url) > _MAX_URL:
-        raise _fail(url[:60] + "...", "url", f"longer than {_MAX_URL} characters")
+        shown = _redacted(url)[:60] + "..."
+        raise InvalidStoreURL(shown, "url", f"longer than {_MAX_URL} characters")
     if "://" not in url:
         raise _fail(
             url, "scheme", "missing: write it as scheme://..., for example memory:// or redis://host:6379/0"
         )
+    if _secrets(url)[1]:
+        raise _fail(url, "password", f"an @ outside user:password@host: {_ENCODE}")
+    pieces = [piece.strip() for piece in url.split(",")]
+    if any(_CONTROL.search(piece) for piece in pieces):
+        raise _fail(url, "url", "has a control character (tab, newline, NUL...) inside")
     scheme = url.split("://", 1)[0].lower()
     if scheme == "memory":
         if url.split("://", 1)[1] not in ("", "/"):
             raise _fail(url, "path", "memory:// takes no host or path")
         return MemoryStore()
     if scheme == "redis+cluster":
-        parts = urlsplit(url)
-        if parts.path not in ("", "/"):
-            raise _fail(url, "path", "a cluster URL is redis+cluster://host:port[,host:port...]")
-        protocol = _protocol(url, _options(url, parts.query, ("protocol",)))
-        nodes = [_host_port(url, netloc, 6379) for netloc in parts.netloc.split(",") if netloc]
-        if not nodes:
-            raise _fail(url, "host", "is missing")
-        cluster: SessionStore = optional_module("_redis").RedisClusterStore.from_nodes(
-            nodes, timeout=timeout, prefix=prefix, **protocol
-        )
-        return cluster
-    pieces = [piece.strip() for piece in url.split(",")]
+        return _cluster(url, timeout=timeout, prefix=prefix)
     if len(pieces) == 1:
-        return _single(url, timeout=timeout, prefix=prefix)[1]
-    nodes_by_name: dict[str, SessionStore] = {}
-    weights: dict[str, float] = {}
+        return _single(url, timeout=timeout, prefix=prefix)[2]()
+    nodes: dict[str, Node] = {}
     for piece in pieces:
         if not piece:
             raise _fail(url, "list", "an empty entry between commas")
-        name, store, weight = _single(piece, timeout=timeout, prefix=prefix)
-        if name in nodes_by_name:
-            raise _fail(url, "list", f"node {name} is listed twice")
-        nodes_by_name[name] = store
-        weights[name] = weight
-    return ShardedStore(nodes_by_name, weights=weights)
+        node = _single(piece, timeout=timeout, prefix=prefix)
+        if node[0] in nodes:
+            raise _fail(url, "list", f"node {node[0]} is listed twice")
+        nodes[node[0]] = node
+    stores = {name: build() for name, _, build in nodes.values()}
+    return ShardedStore(stores, weights={name: weight for name, weight, _ in nodes.values()})

@@ -4,7 +4,8 @@ Errors quote the URL with every user name and password replaced by ``***`` (and 
 query option other than ``weight`` and ``protocol``, such as redis-py's ``?password=``). Where a
 password was not percent-encoded and the URL cannot say where it ends (an ``@`` outside every
 ``user:password@host`` part), everything from the first ``://`` to the last ``@`` is hidden, and
-the URL is refused before any other part of it is read.
+the URL is refused before any other part of it is read. A password with ``,scheme://`` in it
+reads as two nodes: its last character is still hidden, but the start may show.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import SplitResult, parse_qs, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, unquote, unquote_plus, urlsplit, urlunsplit
 
 from ._memory import MemoryStore
 from ._sharded import ShardedStore
@@ -97,23 +98,29 @@ def _hidden_values(url: str, start: int, end: int) -> list[Span]:
 
 
 def _secrets(url: str) -> tuple[list[Span], bool]:
-    """Where ``url`` may hold a secret, and whether an ``@`` lies outside every ``//netloc``."""
+    """Where ``url`` may hold a secret, and whether it cannot tell where a password ends.
+
+    It cannot when an ``@`` lies outside every ``//netloc``, or starts the netloc of a node after
+    the first (``...:pass,//@host``: a password with a comma). Otherwise the character before every
+    ``@`` that can end a password is hidden, so no password, however it is written, shows whole.
+    """
     spans: list[Span] = []
     explained = 0
-    for start, end in _sections(url):
+    for index, (start, end) in enumerate(_sections(url)):
         netloc, rest = _netloc(url, start, end)
         if netloc is not None:
             at = url.rfind("@", *netloc)
             if at >= 0:
                 spans.append((netloc[0], at))
-                explained += url.count("@", *netloc)
+                if index == 0 or url[netloc[0]] != "@":
+                    explained += url.count("@", *netloc)
         spans += _hidden_values(url, rest, end)
-    stray = explained != url.count("@")
-    if stray:  # a password with a reserved character: it may run from any :// to any @
+    unclear = explained != url.count("@")
+    if unclear:  # the password may run from any :// to any @
         last = url.rfind("@")
         first = url.find("://", 0, last)
         spans.append((first + 3 if first >= 0 else 0, last))
-    return spans, stray
+    return spans, unclear
 
 
 def _redacted(url: str) -> str:
@@ -229,6 +236,8 @@ def _single(url: str, *, timeout: float, prefix: str) -> Node:
         )
         return (f"{host}:{port}/{db}" if db else f"{host}:{port}"), _weight(url, options), build
     if scheme == "memcached":
+        if "@" in parts.netloc:
+            raise _fail(url, "password", "memcached://host:port takes no user name or password")
         host, port = _host_port(url, parts.netloc, 11211)
         if parts.path not in ("", "/"):
             raise _fail(url, "path", "memcached has no databases: use memcached://host:port")
@@ -247,8 +256,13 @@ def _cluster(url: str, *, timeout: float, prefix: str) -> SessionStore:
     nodes = [_host_port(url, netloc, 6379) for netloc in netlocs if netloc]
     if not nodes:
         raise _fail(url, "host", "is missing")
+    credentials = {
+        name: unquote(value)
+        for name, value in (("username", parts.username), ("password", parts.password))
+        if value
+    }
     cluster: SessionStore = optional_module("_redis").RedisClusterStore.from_nodes(
-        nodes, timeout=timeout, prefix=prefix, **protocol
+        nodes, timeout=timeout, prefix=prefix, **protocol, **credentials
     )
     return cluster
 
@@ -284,7 +298,7 @@ def store_from_url(
             url, "scheme", "missing: write it as scheme://..., for example memory:// or redis://host:6379/0"
         )
     if _secrets(url)[1]:
-        raise _fail(url, "password", f"an @ outside user:password@host: {_ENCODE}")
+        raise _fail(url, "password", f"cannot tell where user:password@ ends: {_ENCODE}")
     pieces = [piece.strip() for piece in url.split(",")]
     if any(_CONTROL.search(piece) for piece in pieces):
         raise _fail(url, "url", "has a control character (tab, newline, NUL...) inside")

@@ -2,8 +2,8 @@
 
 The data key is derived from the session id, which the store never sees (it keeps a keyed hash
 of it). So a dump of the store, even with the server's secret, reveals no session data without
-the visitor's cookie. Each value is sealed together with its field's name, so a value moved to
-another field, or to another session's record, does not open. Key names are stored as keyed
+the visitor's cookie. Each value is sealed together with the name of the field it is stored in, so a
+value moved to another field, or to another session's record, does not open. Key names are stored as keyed
 hashes (``e:HASH``), so they do not show either.
 """
 
@@ -11,12 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 from collections.abc import Mapping
 
 from anemo.signedvalue import BadSignature
 
-from ._json import encode_value
 from ._record import AGENT, CREATED, DATA, SEALED, Layout
 from ._store import USER_FIELD
 from .errors import StoreError
@@ -55,7 +53,8 @@ class Sealer(Layout):
         return _SEALED_PREFIX + hmac.digest(self._names, name.encode(), hashlib.sha256)[:16].hex()
 
     def seal(self, name: str, text: str) -> str:
-        return encode_value(self._serializer.dumps([name, text]))
+        # A token (stores keep any text; only clear fields are JSON), naming the field it belongs in.
+        return self._serializer.dumps([self.stored(name), name, text])
 
     def read(self, fields: Mapping[str, str]) -> dict[str, str]:
         clear: dict[str, str] = {}
@@ -63,23 +62,23 @@ class Sealer(Layout):
             if stored == CREATED:
                 clear[stored] = value
             elif stored.startswith(_SEALED_PREFIX) or stored in _META:
-                name, text = self._open(value)
-                if self.stored(name) != stored:
+                field, name, text = self._open(value)
+                if field != stored:
                     raise StoreError(self._address, "a sealed session field was moved from another field")
                 clear[name] = text
             elif stored != SEALED:
                 raise StoreError(self._address, f"a sealed session record has a clear field {stored[:40]!r}")
         return clear
 
-    def _open(self, value: str) -> tuple[str, str]:
+    def _open(self, value: str) -> tuple[str, str, str]:
         try:
-            opened = self._serializer.loads(json.loads(value))
+            opened = self._serializer.loads(value)
         except (BadSignature, ValueError, TypeError) as exc:
             raise StoreError(
                 self._address, "a sealed session field does not open with this session's key"
             ) from exc
         if not (
-            isinstance(opened, list) and len(opened) == 2 and all(isinstance(part, str) for part in opened)
+            isinstance(opened, list) and len(opened) == 3 and all(isinstance(part, str) for part in opened)
         ):
-            raise StoreError(self._address, "a sealed session field is not a name and a value")
-        return opened[0], opened[1]
+            raise StoreError(self._address, "a sealed session field is not a field, a name and a value")
+        return opened[0], opened[1], opened[2]

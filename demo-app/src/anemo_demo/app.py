@@ -51,7 +51,7 @@ def make_app(services: Services) -> tornado.web.Application:
         (r"/profile", profile.Profile),
         (r"/profile/avatar", profile.AvatarUpload),
         (
-            r"/avatars/([0-9]+-[0-9a-f]{16}\.png)",
+            r"/avatars/([0-9a-f]{32}\.png)",
             tornado.web.StaticFileHandler,
             {"path": str(services.avatars)},
         ),
@@ -61,7 +61,12 @@ def make_app(services: Services) -> tornado.web.Application:
         (r"/async", infra.AsyncPage),
         (r"/async/work", infra.SlowWork),
         (r"/subdomain", infra.Subdomain),
-        (r"/captcha/([A-Za-z0-9_-]{22})", CaptchaImageHandler, {"service": services.captcha}),
+        (r"/favicon\.ico", tornado.web.RedirectHandler, {"url": "/static/favicon.svg", "permanent": True}),
+        (
+            r"/captcha/([A-Za-z0-9_-]{22})",
+            CaptchaImageHandler,
+            {"service": services.captcha, "executor": services.captcha_pictures},
+        ),
     ]
     app = tornado.web.Application(routes, **settings)
     # Host-based routing: api.localhost (any port) gets its own handlers, checked first.

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from anemo.captcha import CaptchaService
@@ -24,8 +25,18 @@ class Services:
     captcha: CaptchaService
     users: UserStore
     avatars: Path
+    #: Thumbnails run here, two at a time: an upload flood queues here and never delays captchas.
+    images: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="anemo-demo-images")
+    )
+    #: Captcha pictures are drawn here, on threads no other work can take.
+    captcha_pictures: ThreadPoolExecutor = field(
+        default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="anemo-demo-captcha")
+    )
 
     async def aclose(self) -> None:
+        self.images.shutdown(wait=False, cancel_futures=True)
+        self.captcha_pictures.shutdown(wait=False, cancel_futures=True)
         await self.sessions.store.aclose()
         store = self.captcha.store
         if isinstance(store, AsyncRedisStore):

@@ -15,6 +15,8 @@ import tornado.ioloop
 import tornado.netutil
 import tornado.process
 
+from anemo.sessions import redact_url
+
 from .app import make_app
 from .config import Config, ConfigError, parse_config
 from .services import make_services
@@ -32,7 +34,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     sockets = tornado.netutil.bind_sockets(config.port, config.address)
     port = sockets[0].getsockname()[1]
     print(
-        f"anemo demo: serving on http://{config.address}:{port}/ (sessions: {config.session_store})",
+        f"anemo demo: serving on http://{config.address}:{port}/ (sessions: {redact_url(config.session_store)})",
         flush=True,
     )
     parent = None

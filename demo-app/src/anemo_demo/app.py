@@ -12,8 +12,10 @@ from anemo.captcha.tornado import CaptchaImageHandler
 from anemo.tmpl.tornado import TornadoLoader
 
 from . import ui
+from .bodies import BodyLimitedApplication
 from .config import load_cookie_secret
 from .handlers import account, auth, cookies, home, hosts, infra, profile
+from .headers import SecurityHeaders
 from .services import Services
 
 __all__ = ["make_app", "HERE"]
@@ -37,6 +39,7 @@ def make_app(services: Services) -> tornado.web.Application:
         "session_manager": services.sessions,
         "services": services,
         "default_handler_class": infra.NotFound,
+        "static_handler_class": infra.StaticFiles,
     }
     settings["template_loader"] = TornadoLoader.from_settings(settings)
     routes: list[Any] = [
@@ -52,7 +55,7 @@ def make_app(services: Services) -> tornado.web.Application:
         (r"/profile/avatar", profile.AvatarUpload),
         (
             r"/avatars/([0-9a-f]{32}\.png)",
-            tornado.web.StaticFileHandler,
+            infra.StaticFiles,
             {"path": str(services.avatars)},
         ),
         (r"/hosts", hosts.Hosts),
@@ -68,7 +71,8 @@ def make_app(services: Services) -> tornado.web.Application:
             {"service": services.captcha, "executor": services.captcha_pictures},
         ),
     ]
-    app = tornado.web.Application(routes, **settings)
+    app = BodyLimitedApplication(routes, **settings)
+    app.add_transform(SecurityHeaders)
     # Host-based routing: api.localhost (any port) gets its own handlers, checked first.
     app.add_handlers(r"api\.localhost(:\d+)?$", [(r"/", infra.ApiHome)])
     return app

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,7 +14,10 @@ from anemo.sessions import SessionManager, SessionStore, store_from_url
 from .config import Config, load_cookie_secret
 from .users import UserStore
 
-__all__ = ["Services", "make_services"]
+__all__ = ["Services", "make_services", "SELF_CALLS"]
+
+#: Requests the async page makes to the app itself at once: Tornado's HTTP client's own limit.
+SELF_CALLS = 10
 
 
 @dataclass
@@ -33,6 +37,9 @@ class Services:
     captcha_pictures: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="anemo-demo-captcha")
     )
+
+    #: Taken by each request the async page makes to the app itself.
+    self_calls: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(SELF_CALLS))
 
     async def aclose(self) -> None:
         self.images.shutdown(wait=False, cancel_futures=True)

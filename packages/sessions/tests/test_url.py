@@ -18,6 +18,7 @@ from anemo.sessions import (
     RedisClusterStore,
     RedisStore,
     ShardedStore,
+    redact_url,
     store_from_url,
 )
 
@@ -155,6 +156,20 @@ def test_passwords_never_appear_in_errors(url: str, secrets: list[str]) -> None:
 def test_only_secrets_are_hidden(url: str, shown: str) -> None:
     """The error keeps the hosts, ports and known options, so the wrong node can still be found."""
     assert _refused(url).url == shown
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("redis://app:Xq7Wv5@10.0.0.1:6379/0", "redis://***@10.0.0.1:6379/0"),
+        ("redis://:pw1@h1:6379,redis://u:pw2@h2:6380/x", "redis://***@h1:6379,redis://***@h2:6380/x"),
+        ("redis://h:1/0?password=pw&weight=2", "redis://h:1/0?password=***&weight=2"),
+        ("memory://", "memory://"),
+    ],
+)
+def test_redact_url_hides_what_an_error_would(url: str, shown: str) -> None:
+    """``redact_url`` is the redaction the errors use, for a working URL too (start-up banners)."""
+    assert redact_url(url) == shown
 
 
 def test_cluster_nodes_may_be_spaced() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -19,16 +20,42 @@ __all__ = ["BaseHandler", "safe_next"]
 log = logging.getLogger("anemo_demo")
 
 
+#: A redirect target: printable ASCII only (no control character, space or backslash), at most 2 kB.
+_TARGET = re.compile(r"/[!-\[\]-~]{0,2047}", re.ASCII)
+
+
 def safe_next(target: str | None, default: str = "/account") -> str:
-    """A redirect target on this site only: a path, never ``//host`` or ``https://elsewhere``."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """A redirect target on this site only: a path, never ``//host`` or ``https://elsewhere``.
+
+    Anything else, including a control character that a ``Location`` header cannot carry, gives
+    ``default``: a crafted link must not be able to break the sign-in it leads to.
+    """
+    if not target or not _TARGET.fullmatch(target) or target.startswith("//"):
         return default
     parts = urlsplit(target)
     return default if parts.scheme or parts.netloc else target
 
 
 class BaseHandler(SessionMixin, JSONCookieMixin, tornado.web.RequestHandler):
-    """A page with ``self.session``, ``self.services`` and templated error pages."""
+    """A page with ``self.session``, ``self.services`` and templated error pages.
+
+    A page that only reads the session, or can start a new one, sets ``needs_stored_session =
+    False``: when the node holding the visitor's session is down, it serves them with a fresh
+    session (placed on a live node if it is saved) instead of a 503.
+    """
+
+    #: Whether the page must have the visitor's stored session (their sign-in, their data).
+    needs_stored_session = True
+
+    async def prepare(self) -> None:
+        try:
+            await super().prepare()
+        except StoreUnavailable as exc:
+            if self.needs_stored_session:
+                raise
+            log.warning("%s %s: serving a fresh session, %s", self.request.method, self.request.path, exc)
+            manager = self.session_manager
+            self._session = await manager.load(manager.open(None))
 
     @property
     def services(self) -> Services:
@@ -55,7 +82,7 @@ class BaseHandler(SessionMixin, JSONCookieMixin, tornado.web.RequestHandler):
         if self.settings.get("serve_traceback") and exc is not None and not isinstance(exc, StoreUnavailable):
             super().write_error(status_code, **kwargs)
             return
-        if isinstance(exc, StoreUnavailable):
+        if status_code == 503:
             self.set_header("Retry-After", "5")
         reason = exc.log_message if isinstance(exc, tornado.web.HTTPError) and exc.log_message else None
         if _wants_json(self):

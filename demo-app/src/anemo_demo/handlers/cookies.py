@@ -26,6 +26,8 @@ def tamper(value: str) -> str:
 
 
 class Cookies(BaseHandler):
+    needs_stored_session = False
+
     def read_demo(self) -> list[dict[str, Any]]:
         """Each kind of cookie: what the browser holds, and what the server makes of it."""
         secret = cookie_secrets(self.settings)[0]

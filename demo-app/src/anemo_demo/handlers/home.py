@@ -12,6 +12,8 @@ __all__ = ["Home", "Visits", "Bare"]
 class Home(BaseHandler):
     """Reads the session (the header shows who is signed in) and writes nothing."""
 
+    needs_stored_session = False
+
     def get(self) -> None:
         self.render("home.html", visits=self.session.get("visits", 0))
 

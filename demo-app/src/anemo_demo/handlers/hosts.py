@@ -1,14 +1,18 @@
 """The tutorial's hosts inventory as a list form, kept in the session as a draft until saved.
 
 Rows are ``hosts[0].host``, ``hosts[0].ip``, ... with a nested ``owner`` sub-form. Adding and
-removing rows posts the form (so it works without script) and keeps what was typed, in the
-session, as a draft; saving validates everything and keeps the inventory.
+removing rows posts the form (so it works without script); saving validates everything. A
+signed-in visitor's draft and inventory are kept in their session. An anonymous visitor's are
+not: the page works from what the form posts, so a script posting it cannot fill the session
+store with drafts of strangers.
 """
 
 from __future__ import annotations
 
 import re
 from typing import Any
+
+import tornado.web
 
 from anemo.formvalidate.tornado import form_from_handler
 
@@ -18,7 +22,10 @@ from .base import BaseHandler
 __all__ = ["Hosts"]
 
 ROW_FIELDS = ("host", "ip", "port", "phone")
+#: The most of each field a draft keeps: what a valid value can hold, so a draft stays a few kB.
+DRAFT_LENGTH = {"host": 255, "ip": 45, "port": 5, "phone": 32}
 _ROW_NAME = re.compile(r"hosts\[(0|[1-9][0-9]{0,2})\]\.(host|ip|port|phone)", re.ASCII)
+_ACTION = re.compile(r"add|save|remove-(0|[1-9][0-9]?)", re.ASCII)
 MAX_ROWS = 20
 
 
@@ -35,7 +42,8 @@ class Hosts(BaseHandler):
             match = _ROW_NAME.fullmatch(name)
             if match:
                 row = rows.setdefault(int(match.group(1)), dict.fromkeys(ROW_FIELDS, ""))
-                row[match.group(2)] = self.get_body_argument(name, "")[:255]
+                field = match.group(2)
+                row[field] = self.get_body_argument(name, "")[: DRAFT_LENGTH[field]]
         return owner, [rows[index] for index in sorted(rows)][:MAX_ROWS]
 
     def get(self) -> None:
@@ -55,27 +63,32 @@ class Hosts(BaseHandler):
 
     def post(self) -> None:
         action = self.get_body_argument("action", "save")
+        chosen = _ACTION.fullmatch(action)
+        if chosen is None:
+            raise tornado.web.HTTPError(400, "unknown action")
         owner, rows = self.rows_from_request()
+        kept = self.current_user is not None  # only a signed-in visitor's inventory is kept
         errors: dict[str, str] = {}
         saved = False
         if action == "add" and len(rows) < MAX_ROWS:
             rows.append(dict.fromkeys(ROW_FIELDS, ""))
-        elif action.startswith("remove-") and action[7:].isdigit() and int(action[7:]) < len(rows):
-            del rows[int(action[7:])]
+        elif chosen.group(1) is not None and int(chosen.group(1)) < len(rows):
+            del rows[int(chosen.group(1))]
         elif action == "save":
             form = form_from_handler(InventoryForm, self)
             if form.is_valid():
                 data = form.data
-                self.session["hosts"] = {
-                    "owner": {"name": data["owner"]["name"], "email": data["owner"]["email"]},
-                    "rows": [{name: _text(host[name]) for name in ROW_FIELDS} for host in data["hosts"]],
-                }
-                self.session.pop("hosts_draft", None)
+                owner = {"name": data["owner"]["name"], "email": data["owner"]["email"]}
+                rows = [{name: _text(host[name]) for name in ROW_FIELDS} for host in data["hosts"]]
                 saved = True
-                owner, rows = self.session["hosts"]["owner"], self.session["hosts"]["rows"]
+                if kept:
+                    self.session["hosts"] = {"owner": owner, "rows": rows}
+                    self.session.pop("hosts_draft", None)
             else:
                 errors = form.errors
                 self.set_status(400)
-        if not saved:
+        if kept and not saved:
             self.session["hosts_draft"] = {"owner": owner, "rows": rows}
-        self.render("hosts.html", owner=owner, rows=rows, errors=errors, saved=saved, draft=not saved)
+        self.render(
+            "hosts.html", owner=owner, rows=rows, errors=errors, saved=saved, draft=kept and not saved
+        )

@@ -3,18 +3,44 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import math
 import time
 from typing import Any
 
 import tornado.web
-from tornado.httpclient import AsyncHTTPClient
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from anemo.sessions import MemoryStore, NodeHealth, RedisClusterStore, RedisStore, ShardedStore
 
 from ..ring import ring_svg
 from .base import BaseHandler
 
-__all__ = ["Cluster", "AsyncPage", "SlowWork", "Subdomain", "ApiHome", "NotFound"]
+__all__ = [
+    "Cluster",
+    "AsyncPage",
+    "SlowWork",
+    "Subdomain",
+    "ApiHome",
+    "NotFound",
+    "StaticFiles",
+    "finite_number",
+]
+
+#: What a visitor who is not signed in sees instead of a store's error text.
+UNREACHABLE = "unreachable"
+
+
+def finite_number(text: str, low: float, high: float) -> float:
+    """``text`` as a number clamped to [low, high]; ValueError for anything not a finite number.
+
+    NaN and infinities never get through: ``asyncio.sleep(nan)`` corrupts the event loop's timer
+    heap and stalls every timer of the process.
+    """
+    number = float(text[:32])
+    if not math.isfinite(number):
+        raise ValueError(f"{text[:32]!r} is not a finite number")
+    return min(max(number, low), high)
 
 
 def store_kind(store: Any) -> str:
@@ -30,6 +56,10 @@ def store_kind(store: Any) -> str:
 
 
 class Cluster(BaseHandler):
+    """Where sessions live. Store addresses are for signed-in visitors; nobody sees raw errors."""
+
+    needs_stored_session = False
+
     async def get(self) -> None:
         store = self.services.sessions.store
         probe = getattr(store, "health", None)  # every built-in store has one; the protocol does not
@@ -38,8 +68,6 @@ class Cluster(BaseHandler):
         if isinstance(store, ShardedStore):
             nodes = list(store.nodes)
             owner = store.node_of(session_id) if session_id else None
-            key = session_id.partition("~")[0] if session_id else None
-            picture = ring_svg(nodes, store.ring, key, owner)
         else:
             nodes = [node.address for node in health] or [store_kind(store)]
             owner = None
@@ -47,16 +75,32 @@ class Cluster(BaseHandler):
                 owner = store.node_of(session_id)
             elif session_id:
                 owner = nodes[0]
-            picture = ring_svg(nodes, None, session_id, owner)
+        signed_in = self.current_user is not None
+        names = {name: name if signed_in else f"node {number}" for number, name in enumerate(nodes, 1)}
+        for node in health:  # a cluster's health lists nodes the ring does not (replicas)
+            names.setdefault(node.address, node.address if signed_in else f"node {len(names) + 1}")
+        shown = [_shown(node, names[node.address]) for node in health]
+        if owner is not None:
+            names.setdefault(owner, owner if signed_in else "node")
+        if isinstance(store, ShardedStore):
+            key = session_id.partition("~")[0] if session_id else None
+            picture = ring_svg(nodes, store.ring, key, owner, names)
+        else:
+            picture = ring_svg(nodes, None, session_id, owner, names)
         self.render(
             "cluster.html",
             kind=store_kind(store),
-            health=health,
-            nodes=nodes,
-            owner=owner,
+            health=shown,
+            nodes=[names[name] for name in nodes],
+            owner=names[owner] if owner is not None else None,
             picture=picture,
             has_session=session_id is not None,
         )
+
+
+def _shown(node: NodeHealth, name: str) -> NodeHealth:
+    """``node`` under the name the visitor may see, its error reduced to "unreachable"."""
+    return dataclasses.replace(node, address=name, error=None if node.reachable else UNREACHABLE)
 
 
 class SlowWork(BaseHandler):
@@ -66,24 +110,56 @@ class SlowWork(BaseHandler):
 
     async def get(self) -> None:
         try:
-            delay = min(max(float(self.get_query_argument("delay", "1")), 0.0), 3.0)
+            delay = finite_number(self.get_query_argument("delay", "1"), 0.0, 3.0)
         except ValueError:
-            raise tornado.web.HTTPError(400, "delay must be a number of seconds") from None
+            raise tornado.web.HTTPError(400, "delay must be a finite number of seconds") from None
         await asyncio.sleep(delay)
         self.write({"slept": delay})
 
 
 class AsyncPage(BaseHandler):
-    """Awaits a slow request to this same app; the process keeps serving others meanwhile."""
+    """Awaits a slow request to this same app; the process keeps serving others meanwhile.
+
+    The request goes to the address this connection came in on, never to one taken from the
+    request (a ``Host`` header would make the page a proxy to any local port). At most
+    :data:`~anemo_demo.services.SELF_CALLS` run at once; more wait their turn for a few seconds,
+    then get a 503 with ``Retry-After``.
+    """
+
+    needs_stored_session = False
 
     async def get(self) -> None:
         started = time.monotonic()
-        url = f"{self.request.protocol}://127.0.0.1:{self.request.host.rsplit(':', 1)[-1]}/async/work?delay=1"
-        response = await AsyncHTTPClient().fetch(url, request_timeout=10)
+        calls = self.services.self_calls
+        try:
+            async with asyncio.timeout(5):
+                await calls.acquire()
+        except TimeoutError:
+            raise _busy() from None
+        try:
+            response = await AsyncHTTPClient().fetch(self.own_url("/async/work?delay=1"), request_timeout=10)
+        except (HTTPClientError, OSError) as exc:
+            raise _busy() from exc
+        finally:
+            calls.release()
         self.render("async.html", elapsed=time.monotonic() - started, body=response.body.decode())
+
+    def own_url(self, path: str) -> str:
+        """``path`` on the socket address this request arrived at."""
+        stream = getattr(self.request.connection, "stream", None)
+        if stream is None:  # not over a socket of ours (a test harness): nowhere safe to call
+            raise _busy()
+        host, port = stream.socket.getsockname()[:2]  # an accepted socket's own address, never 0.0.0.0
+        return f"http://{f'[{host}]' if ':' in host else host}:{port}{path}"
+
+
+def _busy() -> tornado.web.HTTPError:
+    return tornado.web.HTTPError(503, "the slow work is busy: try again in a few seconds")
 
 
 class Subdomain(BaseHandler):
+    needs_stored_session = False
+
     def get(self) -> None:
         port = self.request.host.rsplit(":", 1)[-1] if ":" in self.request.host else "80"
         self.render("subdomain.html", api_url=f"http://api.localhost:{port}/")
@@ -94,6 +170,16 @@ class ApiHome(tornado.web.RequestHandler):
 
     def get(self) -> None:
         self.write({"host": self.request.host, "handlers": "api.localhost", "path": self.request.path})
+
+
+class StaticFiles(tornado.web.StaticFileHandler):
+    """Tornado's static files, with a 404 (not a 500) for a path the filesystem cannot hold."""
+
+    @classmethod
+    def get_absolute_path(cls, root: str, path: str) -> str:
+        if "\x00" in path:
+            raise tornado.web.HTTPError(404)
+        return super().get_absolute_path(root, path)
 
 
 class NotFound(BaseHandler):

@@ -19,7 +19,7 @@ from ._memory import MemoryStore
 from ._session import Session
 from ._sharded import ShardedStore
 from ._store import DEFAULT_TIMEOUT, NodeHealth, SessionStore, StoreBase, UserIndex
-from ._url import optional_module, store_from_url
+from ._url import optional_module, redact_url, store_from_url
 from .errors import (
     InvalidOption,
     InvalidOptionType,
@@ -61,6 +61,7 @@ __all__ = [
     "MemcachedStore",
     "ShardedStore",
     "store_from_url",
+    "redact_url",
     # errors
     "SessionError",
     "InvalidOption",

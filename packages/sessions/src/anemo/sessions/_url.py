@@ -23,7 +23,7 @@ from ._sharded import ShardedStore
 from ._store import DEFAULT_TIMEOUT, SessionStore
 from .errors import InvalidOptionType, InvalidStoreURL
 
-__all__ = ["store_from_url", "optional_module"]
+__all__ = ["store_from_url", "redact_url", "optional_module"]
 
 _EXTRA = {"redis": "redis", "pymemcache": "memcached"}
 _DB = re.compile(r"/?|/[0-9]{1,5}", re.ASCII)
@@ -123,8 +123,11 @@ def _secrets(url: str) -> tuple[list[Span], bool]:
     return spans, unclear
 
 
-def _redacted(url: str) -> str:
-    """``url`` with every user name, password and unknown option's value replaced by ``***``."""
+def redact_url(url: str) -> str:
+    """``url`` with every user name, password and unknown option's value replaced by ``***``.
+
+    For logs and start-up banners: the same redaction :func:`store_from_url`'s errors use.
+    """
     merged: list[list[int]] = []
     for start, end in sorted(span for span in _secrets(url)[0] if span[0] < span[1]):
         if merged and start <= merged[-1][1]:
@@ -139,7 +142,7 @@ def _redacted(url: str) -> str:
 
 
 def _fail(url: str, part: str, reason: str) -> InvalidStoreURL:
-    return InvalidStoreURL(_redacted(url), part, reason)
+    return InvalidStoreURL(redact_url(url), part, reason)
 
 
 def _split(url: str, text: str) -> SplitResult:
@@ -291,7 +294,7 @@ def store_from_url(
         raise InvalidOptionType(f"a store URL is a str, not {type(url).__name__}")
     url = url.strip()
     if len(url) > _MAX_URL:
-        shown = _redacted(url)[:60] + "..."
+        shown = redact_url(url)[:60] + "..."
         raise InvalidStoreURL(shown, "url", f"longer than {_MAX_URL} characters")
     if "://" not in url:
         raise _fail(

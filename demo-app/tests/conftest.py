@@ -7,7 +7,9 @@ text: it exists only here, in the test fixture that holds the service object, ne
 from __future__ import annotations
 
 import http.cookiejar
+import os
 import re
+import shutil
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -203,6 +205,55 @@ def solve_captcha() -> Callable[[LiveApp, str], dict[str, str]]:
 def register_user() -> Callable[..., Response]:
     """``register_user(live, client, username)``: register and log in through the real form."""
     return register
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    """Debian's headless Chromium, driven by Playwright (no browser download), one per module."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("chromium is not installed: apt-get install -y chromium (the test command does it)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def context_factory(browser, request) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
+    """``context_factory(locale="en-US")``: a fresh browser profile; pages screenshot on failure."""
+    contexts = []
+
+    def make(locale: str = "en-US") -> object:
+        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 800})
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
+    for number, context in enumerate(contexts):
+        if failed:
+            ARTIFACTS.mkdir(exist_ok=True)
+            for index, page in enumerate(context.pages):
+                page.screenshot(
+                    path=str(ARTIFACTS / f"{request.node.name}-{number}-{index}.png"), full_page=True
+                )
+        context.close()
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

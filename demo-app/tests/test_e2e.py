@@ -9,60 +9,14 @@ from __future__ import annotations
 import io
 import os
 import re
-import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
-playwright_api = pytest.importorskip("playwright.sync_api")
+pytest.importorskip("playwright.sync_api")
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not os.path.exists(CHROMIUM):
-        pytest.fail("chromium is not installed: apt-get install -y chromium (the test command does it)")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context_factory(browser, request) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
-    """``context_factory(locale="en-US")``: a fresh browser profile; pages screenshot on failure."""
-    contexts = []
-
-    def make(locale: str = "en-US") -> object:
-        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 800})
-        context.set_default_timeout(10_000)
-        contexts.append(context)
-        return context
-
-    yield make
-    failed = getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed
-    for number, context in enumerate(contexts):
-        if failed:
-            ARTIFACTS.mkdir(exist_ok=True)
-            for index, page in enumerate(context.pages):
-                page.screenshot(
-                    path=str(ARTIFACTS / f"{request.node.name}-{number}-{index}.png"), full_page=True
-                )
-        context.close()
 
 
 def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]

@@ -112,7 +112,9 @@ class SlowWork(BaseHandler):
         try:
             delay = finite_number(self.get_query_argument("delay", "1"), 0.0, 3.0)
         except ValueError:
-            raise tornado.web.HTTPError(400, "delay must be a finite number of seconds") from None
+            self.set_status(400)
+            self.finish({"error": "delay must be a finite number of seconds"})
+            return
         await asyncio.sleep(delay)
         self.write({"slept": delay})
 

@@ -181,3 +181,34 @@ def test_flows_on_sharded_sessions_and_the_ring(servers, make_live, context_fact
     owner = page.text_content("#session-home strong")
     assert owner in {f"127.0.0.1:{node.port}" for node in nodes}
     shot(page, "cluster")
+
+
+def test_no_page_can_frame_the_account_page(live, context_factory) -> None:  # type: ignore[no-untyped-def]
+    """``frame-ancestors 'none'``: a page that frames /account shows nothing of it."""
+    context = context_factory()
+    page = context.new_page()
+    register(live, page, "gina")
+    assert "gina" in page.text_content("#signed-in-as")
+    page.goto(live.url + "/cookies")  # even a page of the same site, which gets the cookies
+    page.evaluate(
+        """() => { const frame = document.createElement("iframe");
+                   frame.src = "/account"; document.body.append(frame); }"""
+    )
+    page.wait_for_timeout(1000)
+    framed = [frame for frame in page.frames if frame != page.main_frame]
+    assert framed
+    for frame in framed:
+        assert 'id="signed-in-as"' not in frame.content()
+
+
+def test_back_after_logout_does_not_show_the_account(live, context_factory) -> None:  # type: ignore[no-untyped-def]
+    """Signed-in pages are ``no-store``: Back after logging out asks the server again."""
+    page = context_factory().new_page()
+    register(live, page, "hank")
+    page.goto(live.url + "/account")
+    page.click("#logout")
+    page.wait_for_url(live.url + "/")
+    page.go_back()
+    page.wait_for_load_state()
+    assert page.locator("#signed-in-as").count() == 0
+    assert "/login" in page.url

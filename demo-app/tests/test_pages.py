@@ -38,7 +38,10 @@ def test_errors_are_template_pages_never_tracebacks(client) -> None:
     assert client.get("/logout").status == 405
     bad = client.get("/async/work?delay=soon")
     assert bad.status == 400
-    assert '<h1 id="status">400</h1>' in bad.body  # the template page, not Tornado's default
+    assert json.loads(bad.body) == {"error": "delay must be a finite number of seconds"}  # an API's error
+    unknown = client.post("/hosts", {"action": "explode"})
+    assert unknown.status == 400
+    assert '<h1 id="status">400</h1>' in unknown.body  # the template page, not Tornado's default
 
 
 def test_register_log_out_log_in(live, client, register_user, solve_captcha, new_client) -> None:
@@ -222,7 +225,7 @@ def test_bad_avatars_are_refused(live, client, register_user) -> None:
     assert list(live.services.avatars.iterdir()) == []
 
 
-def test_hosts_rows_added_removed_and_saved(client) -> None:
+def test_hosts_rows_added_removed_and_saved(live, client, register_user) -> None:
     def form(
         rows: list[dict[str, str]], action: str, owner: tuple[str, str] = ("Ops", "ops@example.com")
     ) -> dict[str, str]:
@@ -237,6 +240,9 @@ def test_hosts_rows_added_removed_and_saved(client) -> None:
     page = client.post("/hosts", form([web], "add")).body
     assert page.count('class="host-row"') == 2
     assert 'value="web"' in page
+    assert client.get("/hosts").body.count('class="host-row"') == 1  # nothing kept for a stranger
+    register_user(live, client, "hostkeeper")
+    client.post("/hosts", form([web], "add"))
     assert client.get("/hosts").body.count('class="host-row"') == 2  # the draft is in the session
     page = client.post("/hosts", form([web, bad], "save")).body
     assert 'data-for="hosts[1].ip"' in page
@@ -314,6 +320,9 @@ def test_subdomain_routing(client) -> None:
 def test_gigantic_and_garbled_posts_fail_cleanly(client) -> None:
     huge = {f"hosts[{n}].host": "x" for n in range(5000)}
     response = client.post("/hosts", {**huge, "action": "save"})
+    assert response.status == 413  # over the forms' body limit, refused before it is read
+    many = {f"hosts[{n}].host": "x" for n in range(2000)}
+    response = client.post("/hosts", {**many, "action": "save"})
     assert response.status in (200, 400)
     assert "Traceback" not in response.body
     garbled = client.request(

@@ -16,6 +16,11 @@ from .users import UserStore
 
 __all__ = ["Services", "make_services", "SELF_CALLS"]
 
+#: An anonymous visitor's session (a visit count, captcha bindings) ends after 15 idle minutes.
+ANONYMOUS_IDLE_TIMEOUT = 15 * 60
+#: The largest session: a signed-in visitor's full hosts draft is about 8 kB of JSON.
+MAX_SESSION_SIZE = 16 * 1024
+
 #: Requests the async page makes to the app itself at once: Tornado's HTTP client's own limit.
 SELF_CALLS = 10
 
@@ -54,7 +59,9 @@ class Services:
 def make_services(config: Config, *, session_store: SessionStore | None = None) -> Services:
     secret = load_cookie_secret(config)
     store = session_store if session_store is not None else store_from_url(config.session_store)
-    manager = SessionManager(store, secret)
+    manager = SessionManager(
+        store, secret, anonymous_idle_timeout=ANONYMOUS_IDLE_TIMEOUT, max_size=MAX_SESSION_SIZE
+    )
     redis_url = config.captcha_redis_url
     captcha_store = AsyncRedisStore.from_url(redis_url) if redis_url else None
     captcha = CaptchaService(captcha_store, key_prefix="anemo-demo.captcha:")

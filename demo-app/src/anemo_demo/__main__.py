@@ -33,10 +33,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     sockets = tornado.netutil.bind_sockets(config.port, config.address)
     port = sockets[0].getsockname()[1]
-    print(
-        f"anemo demo: serving on http://{config.address}:{port}/ (sessions: {redact_url(config.session_store)})",
-        flush=True,
-    )
+    where = redact_url(config.session_store)  # the banner ends up in logs: never a password
+    print(f"anemo demo: serving on http://{config.address}:{port}/ (sessions: {where})", flush=True)
     parent = None
     if config.processes > 1:
         parent = os.getpid()

@@ -10,15 +10,17 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
+import os
 import secrets
 import sqlite3
+import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-__all__ = ["User", "UserStore", "UsernameTaken", "hash_password", "check_password"]
+__all__ = ["User", "UserStore", "UsernameTaken", "UnknownUser", "hash_password", "check_password"]
 
 #: scrypt cost: 16 MiB and about 50 ms here, OWASP's recommended minimum (N=2**14 is below it).
 _N, _R, _P = 2**15, 8, 1
@@ -39,6 +41,10 @@ CREATE TABLE IF NOT EXISTS users (
 
 class UsernameTaken(Exception):
     """Registering a name somebody already has."""
+
+
+class UnknownUser(LookupError):
+    """No user has this id (the account was deleted while a session still named it)."""
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,14 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(computed, bytes.fromhex(digest))
 
 
+def _make_private(path: Path) -> None:
+    """Create ``path`` readable by its owner only (0600), or take a wider mode away from it:
+    it holds password hashes and e-mail addresses."""
+    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+    if stat.S_IMODE(path.stat().st_mode) & 0o077:
+        path.chmod(0o600)
+
+
 #: Checked against when a username is unknown, so a login takes as long either way.
 _DUMMY = hash_password(secrets.token_urlsafe(16))
 
@@ -87,6 +101,7 @@ class UserStore:
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            _make_private(self.path)  # SQLite gives its -wal and -shm files the same mode
             connection = sqlite3.connect(self.path, timeout=5)
             connection.execute("PRAGMA journal_mode=WAL")  # several processes read while one writes
             connection.execute(_SCHEMA)
@@ -151,6 +166,27 @@ class UserStore:
             await self._query("UPDATE users SET display_name = ? WHERE id = ?", display_name, user_id)
         if avatar is not None:
             await self._query("UPDATE users SET avatar = ? WHERE id = ?", avatar, user_id)
+
+    async def replace_avatar(self, user_id: int, avatar: str) -> str | None:
+        """Point the user at a new avatar file; the one it replaces (None if none), to delete.
+
+        Read and write are one transaction that holds the write lock from the start, so two
+        uploads at once (even from two processes) each learn a different file to delete and no
+        file is left behind. UnknownUser if there is no such user.
+        """
+
+        def run() -> str | None:
+            connection = self._connect()
+            with connection:
+                connection.execute("BEGIN IMMEDIATE")
+                row = connection.execute("SELECT avatar FROM users WHERE id = ?", (user_id,)).fetchone()
+                if row is None:
+                    raise UnknownUser(user_id)
+                connection.execute("UPDATE users SET avatar = ? WHERE id = ?", (avatar, user_id))
+            previous: str | None = row[0]
+            return previous
+
+        return await asyncio.get_running_loop().run_in_executor(self._db, run)
 
     def close(self) -> None:
         def close_connection() -> None:

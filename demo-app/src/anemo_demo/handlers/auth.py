@@ -1,31 +1,106 @@
-"""Register, log in, log out: captcha first, forms with inline errors, a new session id on login."""
+"""Register, log in, log out: captcha first, forms with inline errors, a new session id on login.
+
+Challenges are rate-limited per client address and bound to the session they were issued to, so
+a script can neither flood the challenge store out from under other visitors nor answer, from
+one client, challenges collected by others. Answers are limited per address and failed logins
+per account name (:mod:`anemo_demo.ratelimit`); past a limit the page answers 429 with
+``Retry-After``, and issues no challenge.
+"""
 
 from __future__ import annotations
 
-import tornado.web
+import base64
+import hashlib
+import hmac
+import math
 
 from anemo.captcha import Challenge
 from anemo.captcha.tornado import apasses_captcha
 from anemo.formvalidate import BaseForm
 from anemo.formvalidate.tornado import form_from_handler
+from anemo.signedvalue.tornado import cookie_secrets
 
 from ..forms import LoginForm, RegisterForm
+from ..ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, RateLimits, account_key, client_key, rate_limits
 from ..users import User, UsernameTaken
 from .base import BaseHandler, safe_next
 
-__all__ = ["Register", "Login", "Logout"]
+__all__ = ["Register", "Login", "Logout", "FLASH", "REGISTERED"]
 
 CAPTCHA_FAILED = {
     "en_US": "The characters typed do not match the picture. Please try the new one.",
     "zh_CN": "输入的字符与图片不符。请重试新的验证码。",
 }
+TOO_MANY = {
+    "en_US": "Too many requests from your network. Please try again in {seconds} s.",
+    "zh_CN": "来自你所在网络的请求过多。请在 {seconds} 秒后重试。",
+}
+LOCKED = {
+    "en_US": "Too many failed logins for this account. Please try again in {minutes} min.",
+    "zh_CN": "该账户登录失败次数过多。请在 {minutes} 分钟后重试。",
+}
+
+#: One-time session key: the next page shows the message it holds (translated), then drops it.
+FLASH = "flash"
+#: The message after registering (translated in locale/zh_CN.csv).
+REGISTERED = "Welcome! Your account is ready and you are signed in."
+
+#: Session key of the keyed hashes of the challenges issued to this session, newest last.
+_BOUND = "captcha"
+#: How many are kept: a form open in a few tabs still works, and anonymous state stays tiny.
+_KEEP = 3
 
 
 class _CaptchaPage(BaseHandler):
     template = ""
+    #: Its node down, a visitor gets a fresh session here: their challenges are bound to it, and
+    #: logging in makes a new session anyway.
+    needs_stored_session = False
+    #: Why a limit refused this request, in the visitor's language (set by :meth:`refuse`).
+    refusal = ""
+
+    @property
+    def limits(self) -> RateLimits:
+        return rate_limits(self.application)
+
+    @property
+    def client(self) -> str:
+        """Whom the per-client limits count (the address Tornado reports)."""
+        return client_key(self.request.remote_ip)
 
     def words(self, catalog: dict[str, str]) -> str:
         return catalog["zh_CN" if self.locale.code.startswith("zh") else "en_US"]
+
+    async def get(self) -> None:
+        if self.get_query_argument("captcha", None) == "new":
+            await self.new_picture()
+            return
+        await self.show(next_url=safe_next(self.get_query_argument("next", None)))
+
+    async def new_picture(self) -> None:
+        """A fresh challenge as JSON, for the form's "new picture" link (static/app.js)."""
+        self.set_header("Cache-Control", "no-store")
+        challenge = await self.challenge()
+        if challenge is None:
+            self.finish({"error": self.refusal, "status": 429})
+            return
+        self.finish({"id": challenge.id, "token": challenge.token, "image": f"/captcha/{challenge.id}"})
+
+    async def challenge(self) -> Challenge | None:
+        """A new challenge bound to this session; past the client's limit, None (and :meth:`refuse`)."""
+        wait = await self.limits.hit(CHALLENGES, self.client)
+        if wait:
+            self.refuse(wait, self.words(TOO_MANY).format(seconds=wait))
+            return None
+        challenge = await self.services.captcha.aissue()
+        self.bind(challenge.token)
+        return challenge
+
+    def refuse(self, wait: int, message: str) -> None:
+        """Answer 429 with Retry-After ``wait`` seconds; ``message`` says why and when."""
+        self.set_status(429)
+        self.set_header("Retry-After", str(wait))
+        self.refusal = message
 
     async def show(
         self,
@@ -36,7 +111,10 @@ class _CaptchaPage(BaseHandler):
         next_url: str = "/account",
     ) -> None:
         """The form page with a new challenge, the errors inline, the typed values kept."""
-        challenge: Challenge = await self.services.captcha.aissue()
+        challenge = await self.challenge()
+        if challenge is None:
+            self.show_refused(next_url)
+            return
         errors = dict(form.errors) if form is not None else {}
         if captcha_error:
             errors["captcha"] = self.words(CAPTCHA_FAILED)
@@ -44,25 +122,85 @@ class _CaptchaPage(BaseHandler):
         if errors or notice:
             self.set_status(400)
         self.render(
-            self.template, challenge=challenge, errors=errors, values=values, notice=notice, next_url=next_url
+            self.template,
+            challenge=challenge,
+            errors=errors,
+            values=values,
+            notice=notice,
+            next_url=next_url,
         )
+
+    def show_refused(self, next_url: str) -> None:
+        """The page of a refused request: why, when to come back, and no form (so no challenge)."""
+        self.render(
+            self.template,
+            challenge=None,
+            errors={},
+            values={},
+            notice=self.refusal,
+            next_url=next_url,
+        )
+
+    async def over_answer_limit(self, next_url: str) -> bool:
+        """Whether this client posted too many answers lately: then the 429 page is sent."""
+        wait = await self.limits.hit(ANSWERS, self.client)
+        if wait:
+            self.refuse(wait, self.words(TOO_MANY).format(seconds=wait))
+            self.show_refused(next_url)
+        return bool(wait)
 
     def log_in(self, user: User) -> None:
         self.session.set_user(str(user.id), user_agent=self.request.headers.get("User-Agent"))
         self.session["username"] = user.username
 
     async def captcha_passed(self) -> bool:
-        """Checked first, before and independently of anything else in the form."""
-        return await apasses_captcha(self, self.services.captcha)
+        """Checked first, before and independently of anything else in the form.
+
+        The challenge must have been issued to this session: one answered from another (a token
+        collected by one client, posted by another) fails, and is used up all the same.
+        """
+        issued_here = self.unbind(self.get_body_argument("captcha.challenge", ""))
+        passed = await apasses_captcha(self, self.services.captcha)
+        return passed and issued_here
+
+    # Binding challenges to the session: it keeps a short keyed hash of each token, never the
+    # token, so a dump of the session store holds nothing a form could carry.
+
+    def _tag(self, token: str) -> str:
+        """96 bits of HMAC-SHA256 of ``token``, under a key derived from the cookie secret."""
+        secret = cookie_secrets(self.settings)[0]
+        secret = secret.encode() if isinstance(secret, str) else secret
+        key = hmac.digest(secret, b"anemo-demo captcha binding", hashlib.sha256)
+        return base64.urlsafe_b64encode(hmac.digest(key, token.encode(), hashlib.sha256)[:12]).decode()
+
+    def _bound(self) -> list[str]:
+        tags = self.session.get(_BOUND)
+        return [tag for tag in tags if isinstance(tag, str)] if isinstance(tags, list) else []
+
+    def bind(self, token: str) -> None:
+        """Record that ``token`` was issued to this session (the newest few only)."""
+        self.session[_BOUND] = [*self._bound(), self._tag(token)][-_KEEP:]
+
+    def unbind(self, token: str) -> bool:
+        """Whether ``token`` was issued to this session; it is forgotten either way."""
+        tag = self._tag(token)
+        tags = self._bound()
+        found = any(hmac.compare_digest(tag, kept) for kept in tags)
+        if found:
+            rest = [kept for kept in tags if not hmac.compare_digest(tag, kept)]
+            if rest:
+                self.session[_BOUND] = rest
+            else:
+                del self.session[_BOUND]
+        return found
 
 
 class Register(_CaptchaPage):
     template = "register.html"
 
-    async def get(self) -> None:
-        await self.show()
-
     async def post(self) -> None:
+        if await self.over_answer_limit("/account"):
+            return
         passed = await self.captcha_passed()
         form = form_from_handler(RegisterForm, self)
         if not passed or not form.is_valid():
@@ -78,24 +216,31 @@ class Register(_CaptchaPage):
             )
             return
         self.log_in(user)
+        self.session[FLASH] = REGISTERED  # set after the login, which keeps only later keys
         self.redirect("/account")
 
 
 class Login(_CaptchaPage):
     template = "login.html"
 
-    async def get(self) -> None:
-        await self.show(next_url=safe_next(self.get_query_argument("next", None)))
-
     async def post(self) -> None:
         next_url = safe_next(self.get_body_argument("next", None))
+        if await self.over_answer_limit(next_url):
+            return
         passed = await self.captcha_passed()
         form = form_from_handler(LoginForm, self)
         if not passed or not form.is_valid():
             await self.show(form, captcha_error=not passed, next_url=next_url)
             return
+        account = account_key(form.data["username"])
+        wait = await self.limits.wait(FAILED_LOGINS, account)
+        if wait:  # refused even with the right password: else the limit would only slow guessing
+            self.refuse(wait, self.words(LOCKED).format(minutes=math.ceil(wait / 60)))
+            self.show_refused(next_url)
+            return
         user = await self.services.users.authenticate(form.data["username"], form.data["password"])
         if user is None:
+            await self.limits.hit(FAILED_LOGINS, account)
             wrong = {"en_US": "Wrong username or password.", "zh_CN": "用户名或密码错误。"}
             await self.show(None, notice=self.words(wrong), next_url=next_url)
             return
@@ -109,4 +254,12 @@ class Logout(BaseHandler):
         self.redirect("/")
 
     def get(self) -> None:
-        raise tornado.web.HTTPError(405)
+        """Signed in: a page with the Log out button; signed out: home, there is nothing to end.
+
+        A GET never signs out: a link, an image on another site or a browser's prefetch could
+        otherwise end anyone's session. The button posts with the XSRF token, like the header's.
+        """
+        if self.current_user is None:
+            self.redirect("/")
+            return
+        self.render("logout.html")

@@ -28,3 +28,34 @@ if (ajaxForm) {
     }
   });
 }
+
+// The captcha's "new picture" link: fetch a fresh challenge as JSON and swap the picture and its
+// token in place, so nothing typed in the form is lost. Without script the link reloads the form.
+const newPicture = document.getElementById("captcha-new");
+if (newPicture) {
+  newPicture.addEventListener("click", async (event) => {
+    event.preventDefault();
+    const response = await fetch(newPicture.dataset.new, {
+      headers: { Accept: "application/json" },
+      credentials: "same-origin",
+    });
+    const result = await response.json().catch(() => ({ error: response.statusText }));
+    let error = document.getElementById("captcha-new-error");
+    if (response.ok && result.token) {
+      document.getElementById("captcha-image").src = result.image;
+      document.getElementById("captcha-token").value = result.token;
+      const answer = document.getElementById("captcha-answer");
+      answer.value = "";
+      answer.focus();
+      if (error) error.remove();
+      return;
+    }
+    if (!error) {
+      error = document.createElement("p");
+      error.id = "captcha-new-error";
+      error.className = "error";
+      newPicture.closest(".captcha").append(error);
+    }
+    error.textContent = result.error || response.statusText;
+  });
+}

@@ -210,7 +210,9 @@ def test_a_declared_huge_body_gets_413_at_once(live, path: str) -> None:  # type
 def test_limits_fit_each_route(live, client) -> None:  # type: ignore[no-untyped-def]
     """A form just over its limit is refused; an avatar-sized upload reaches the profile page."""
     over = "x" * 64 * 1024  # the forms' limit
-    assert client.post("/login", {"username": over}).status == 413
+    refused = client.post("/login", {"username": over})
+    assert refused.status == 413
+    assert '<h1 id="status">413</h1>' in refused.body  # the site's error page
     upload = raw_request(
         live.port,
         "POST /profile HTTP/1.1\r\nHost: x\r\nContent-Length: 2100000\r\n"

@@ -40,6 +40,7 @@ def make_app(services: Services) -> tornado.web.Application:
         "services": services,
         "default_handler_class": infra.NotFound,
         "static_handler_class": infra.StaticFiles,
+        "body_too_large_class": infra.TooLarge,
     }
     settings["template_loader"] = TornadoLoader.from_settings(settings)
     routes: list[Any] = [

@@ -6,6 +6,7 @@ import tornado.web
 
 from anemo.sessions import NotSupported, StoreUnavailable
 
+from .auth import FLASH
 from .base import BaseHandler
 
 __all__ = ["Account", "SignOutOthers"]
@@ -25,7 +26,15 @@ class Account(BaseHandler):
             sessions, unsupported = [], self.locale.translate("a session store node is unavailable right now")
         current = self.session.id_hash
         ended = self.get_query_argument("ended", None)
-        self.render("account.html", sessions=sessions, current=current, unsupported=unsupported, ended=ended)
+        flash = self.session.pop(FLASH, None)  # shown once: set by the page that sent the visitor here
+        self.render(
+            "account.html",
+            sessions=sessions,
+            current=current,
+            unsupported=unsupported,
+            ended=ended,
+            flash=flash if isinstance(flash, str) else None,
+        )
 
 
 class SignOutOthers(BaseHandler):

@@ -13,6 +13,7 @@ from tornado.httpclient import AsyncHTTPClient, HTTPClientError
 
 from anemo.sessions import MemoryStore, NodeHealth, RedisClusterStore, RedisStore, ShardedStore
 
+from ..bodies import BodyTooLarge
 from ..ring import ring_svg
 from .base import BaseHandler
 
@@ -23,6 +24,7 @@ __all__ = [
     "Subdomain",
     "ApiHome",
     "NotFound",
+    "TooLarge",
     "StaticFiles",
     "finite_number",
 ]
@@ -182,6 +184,10 @@ class StaticFiles(tornado.web.StaticFileHandler):
         if "\x00" in path:
             raise tornado.web.HTTPError(404)
         return super().get_absolute_path(root, path)
+
+
+class TooLarge(BodyTooLarge, BaseHandler):
+    """The 413 as the site's error page (or JSON), sent before the body is read."""
 
 
 class NotFound(BaseHandler):

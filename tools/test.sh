@@ -9,9 +9,11 @@ cd "$(dirname "$0")/.."
 # What the tests use for real: Debian package -> a program or file it provides. The servers are
 # started by the fixtures; libmemcached-dev lets pylibmc build (libmemcached's own hashing is the
 # reference for anemo-hashring's compat mode); Chromium is the demo's end-to-end browser (Playwright
-# drives it; it never downloads a browser of its own).
+# drives it; it never downloads a browser of its own), and Noto CJK its font for the Chinese pages
+# (without it Chromium draws boxes).
 declare -A wanted=([redis-server]=redis-server [redis-tools]=redis-cli [memcached]=memcached
-                   [libmemcached-dev]=/usr/include/libmemcached/memcached.h [chromium]=/usr/bin/chromium)
+                   [libmemcached-dev]=/usr/include/libmemcached/memcached.h [chromium]=/usr/bin/chromium
+                   [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)
 missing=()
 for package in "${!wanted[@]}"; do
   provided=${wanted[$package]}

@@ -235,11 +235,12 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def context_factory(browser, request) -> Iterator[Callable[..., object]]:  # type: ignore[no-untyped-def]
-    """``context_factory(locale="en-US")``: a fresh browser profile; pages screenshot on failure."""
+    """``context_factory(locale="en-US", width=1100, height=800)``: a fresh browser profile; its
+    pages are screenshot into ``demo-app/test-artifacts/`` when the test fails."""
     contexts = []
 
-    def make(locale: str = "en-US") -> object:
-        context = browser.new_context(locale=locale, viewport={"width": 1100, "height": 800})
+    def make(locale: str = "en-US", width: int = 1100, height: int = 800) -> object:
+        context = browser.new_context(locale=locale, viewport={"width": width, "height": height})
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context
@@ -254,6 +255,42 @@ def context_factory(browser, request) -> Iterator[Callable[..., object]]:  # typ
                     path=str(ARTIFACTS / f"{request.node.name}-{number}-{index}.png"), full_page=True
                 )
         context.close()
+
+
+class BrowserForms:
+    """The sign-up and log-in forms filled in a browser page, the captcha read through the hook."""
+
+    password = "correct horse battery"
+
+    def answer_captcha(self, live: LiveApp, page: Any) -> None:
+        source = page.get_attribute("#captcha-image", "src")
+        match = re.fullmatch(r"/captcha/([A-Za-z0-9_-]{22})", source or "")
+        assert match, source
+        page.fill("#captcha-answer", live.answer(match.group(1)))
+
+    def register(self, live: LiveApp, page: Any, username: str) -> None:
+        page.goto(live.url + "/register")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=email]", f"{username}@example.com")
+        page.fill("input[name=password]", self.password)
+        page.fill("input[name=confirm]", self.password)
+        self.answer_captcha(live, page)
+        page.click("#register-form button[type=submit]")
+        page.wait_for_url(live.url + "/account")
+
+    def log_in(self, live: LiveApp, page: Any, username: str) -> None:
+        page.goto(live.url + "/login")
+        page.fill("input[name=username]", username)
+        page.fill("input[name=password]", self.password)
+        self.answer_captcha(live, page)
+        page.click("#login-form button[type=submit]")
+        page.wait_for_url(live.url + "/account")
+
+
+@pytest.fixture
+def in_browser() -> BrowserForms:
+    """``in_browser.register(live, page, name)``, ``.log_in(...)``, ``.answer_captcha(live, page)``."""
+    return BrowserForms()
 
 
 @pytest.hookimpl(tryfirst=True, hookwrapper=True)

@@ -260,10 +260,6 @@ def test_the_new_picture_link_in_a_browser(live, client, register_user, context_
     page.wait_for_url(live.url + "/account")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs handlers/account.py to pop the session's FLASH and account.html to show it",
-)
 def test_registering_says_so_on_the_next_page(live, client, register_user) -> None:  # type: ignore[no-untyped-def]
     assert register_user(live, client, "gina").location == "/account"
     account = client.get("/account").body

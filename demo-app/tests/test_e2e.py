@@ -27,47 +27,20 @@ def shot(page, name: str) -> None:  # type: ignore[no-untyped-def]
         page.screenshot(path=str(Path(directory) / f"{name}.png"))
 
 
-def answer_captcha(live, page) -> None:  # type: ignore[no-untyped-def]
-    """Type the captcha's text, read through the fixture's hook (the app has no such route)."""
-    source = page.get_attribute("#captcha-image", "src")
-    challenge_id = re.fullmatch(r"/captcha/([A-Za-z0-9_-]{22})", source).group(1)
-    page.fill("#captcha-answer", live.answer(challenge_id))
-
-
-def register(live, page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(live.url + "/register")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=email]", f"{username}@example.com")
-    page.fill("input[name=password]", PASSWORD)
-    page.fill("input[name=confirm]", PASSWORD)
-    answer_captcha(live, page)
-    page.click("#register-form button[type=submit]")
-    page.wait_for_url(live.url + "/account")
-
-
-def log_in(live, page, username: str) -> None:  # type: ignore[no-untyped-def]
-    page.goto(live.url + "/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", PASSWORD)
-    answer_captcha(live, page)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(live.url + "/account")
-
-
 def png_file(tmp_path: Path, name: str, colour: tuple[int, int, int]) -> Path:
     path = tmp_path / name
     Image.new("RGB", (200, 160), colour).save(path, format="PNG")
     return path
 
 
-def test_register_avatar_hosts_logout(live, context_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_register_avatar_hosts_logout(in_browser, live, context_factory, tmp_path) -> None:  # type: ignore[no-untyped-def]
     """The whole tour in one browser: register, avatar both ways, hosts rows, log out, log in."""
     page = context_factory().new_page()
     page.goto(live.url + "/")
     shot(page, "home")
     page.goto(live.url + "/register")
     shot(page, "register")
-    register(live, page, "alice")
+    in_browser.register(live, page, "alice")
     assert page.text_content("#signed-in-as") == "alice"
     assert page.locator("#sessions tr.session").count() == 1
     shot(page, "account")
@@ -130,7 +103,7 @@ def test_register_avatar_hosts_logout(live, context_factory, tmp_path) -> None: 
     assert page.locator("#login-link").count() == 1
     page.goto(live.url + "/account")
     assert page.url.startswith(live.url + "/login")
-    log_in(live, page, "alice")
+    in_browser.log_in(live, page, "alice")
     page.goto(live.url + "/profile")
     assert page.get_attribute("#avatar", "src") == second  # kept with the account
 
@@ -151,11 +124,11 @@ def test_errors_in_chinese_for_a_chinese_browser(live, context_factory) -> None:
     shot(page, "register-zh")
 
 
-def test_sign_out_another_session(live, context_factory) -> None:  # type: ignore[no-untyped-def]
+def test_sign_out_another_session(in_browser, live, context_factory) -> None:  # type: ignore[no-untyped-def]
     laptop = context_factory().new_page()
-    register(live, laptop, "bob")
+    in_browser.register(live, laptop, "bob")
     phone = context_factory().new_page()
-    log_in(live, phone, "bob")
+    in_browser.log_in(live, phone, "bob")
     laptop.reload()
     assert laptop.locator("#sessions tr.session").count() == 2
     laptop.click("#sign-out-others")
@@ -165,15 +138,15 @@ def test_sign_out_another_session(live, context_factory) -> None:  # type: ignor
     assert phone.url.startswith(live.url + "/login")  # signed out there
 
 
-def test_flows_on_sharded_sessions_and_the_ring(servers, make_live, context_factory) -> None:  # type: ignore[no-untyped-def]
+def test_flows_on_sharded_sessions_and_the_ring(in_browser, servers, make_live, context_factory) -> None:  # type: ignore[no-untyped-def]
     """Register and log in with sessions on three Redis shards; the cluster page draws the ring."""
     nodes = [servers.redis() for _ in range(3)]
     live = make_live(session_store=",".join(node.url for node in nodes), captcha_store="session")
     page = context_factory().new_page()
-    register(live, page, "carol")
+    in_browser.register(live, page, "carol")
     page.click("#logout")
     page.wait_for_url(live.url + "/")
-    log_in(live, page, "carol")
+    in_browser.log_in(live, page, "carol")
     page.goto(live.url + "/cluster")
     assert page.text_content("#store-kind") == "sharded"
     assert page.locator("#nodes tr.node").count() == 3
@@ -183,11 +156,11 @@ def test_flows_on_sharded_sessions_and_the_ring(servers, make_live, context_fact
     shot(page, "cluster")
 
 
-def test_no_page_can_frame_the_account_page(live, context_factory) -> None:  # type: ignore[no-untyped-def]
+def test_no_page_can_frame_the_account_page(in_browser, live, context_factory) -> None:  # type: ignore[no-untyped-def]
     """``frame-ancestors 'none'``: a page that frames /account shows nothing of it."""
     context = context_factory()
     page = context.new_page()
-    register(live, page, "gina")
+    in_browser.register(live, page, "gina")
     assert "gina" in page.text_content("#signed-in-as")
     page.goto(live.url + "/cookies")  # even a page of the same site, which gets the cookies
     page.evaluate(
@@ -201,10 +174,10 @@ def test_no_page_can_frame_the_account_page(live, context_factory) -> None:  # t
         assert 'id="signed-in-as"' not in frame.content()
 
 
-def test_back_after_logout_does_not_show_the_account(live, context_factory) -> None:  # type: ignore[no-untyped-def]
+def test_back_after_logout_does_not_show_the_account(in_browser, live, context_factory) -> None:  # type: ignore[no-untyped-def]
     """Signed-in pages are ``no-store``: Back after logging out asks the server again."""
     page = context_factory().new_page()
-    register(live, page, "hank")
+    in_browser.register(live, page, "hank")
     page.goto(live.url + "/account")
     page.click("#logout")
     page.wait_for_url(live.url + "/")

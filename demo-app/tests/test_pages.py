@@ -241,6 +241,9 @@ def test_hosts_rows_added_removed_and_saved(live, client, register_user) -> None
     assert page.count('class="host-row"') == 2
     assert 'value="web"' in page
     assert client.get("/hosts").body.count('class="host-row"') == 1  # nothing kept for a stranger
+    valid = client.post("/hosts", form([web], "save"))
+    assert valid.status == 200
+    assert 'id="valid"' in valid.body  # checked, and told why it is not kept
     register_user(live, client, "hostkeeper")
     client.post("/hosts", form([web], "add"))
     assert client.get("/hosts").body.count('class="host-row"') == 2  # the draft is in the session

@@ -65,7 +65,6 @@ def make_app(services: Services) -> tornado.web.Application:
         (r"/async", infra.AsyncPage),
         (r"/async/work", infra.SlowWork),
         (r"/subdomain", infra.Subdomain),
-        (r"/favicon\.ico", tornado.web.RedirectHandler, {"url": "/static/favicon.svg", "permanent": True}),
         (
             r"/captcha/([A-Za-z0-9_-]{22})",
             CaptchaImageHandler,

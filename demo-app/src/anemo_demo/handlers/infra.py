@@ -177,7 +177,17 @@ class ApiHome(tornado.web.RequestHandler):
 
 
 class StaticFiles(tornado.web.StaticFileHandler):
-    """Tornado's static files, with a 404 (not a 500) for a path the filesystem cannot hold."""
+    """Tornado's static files, with a 404 (not a 500) for a path the filesystem cannot hold.
+
+    Tornado routes ``/favicon.ico`` here too (ahead of the application's routes): it is sent on
+    to the SVG icon.
+    """
+
+    async def get(self, path: str, include_body: bool = True) -> None:
+        if path == "favicon.ico":
+            self.redirect(self.static_url("favicon.svg", include_version=False), permanent=True)
+            return
+        await super().get(path, include_body)
 
     @classmethod
     def get_absolute_path(cls, root: str, path: str) -> str:

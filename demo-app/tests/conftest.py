@@ -36,7 +36,9 @@ T = TypeVar("T")
 class LiveApp:
     """The demo served from a thread running its own event loop."""
 
-    def __init__(self, config: Config, session_store: SessionStore | None = None) -> None:
+    def __init__(
+        self, config: Config, session_store: SessionStore | None = None, captcha_store: Any = None
+    ) -> None:
         self.config = config
         self.sockets = tornado.netutil.bind_sockets(0, "127.0.0.1")
         self.port = self.sockets[0].getsockname()[1]
@@ -44,7 +46,7 @@ class LiveApp:
         self.services: Services
 
         async def start() -> None:
-            self.services = make_services(config, session_store=session_store)
+            self.services = make_services(config, session_store=session_store, captcha_store=captcha_store)
             self.server = tornado.httpserver.HTTPServer(make_app(self.services))
             self.server.add_sockets(self.sockets)
 
@@ -77,13 +79,16 @@ class LiveApp:
 
 @pytest.fixture
 def make_live(tmp_path: Path) -> Iterator[Callable[..., LiveApp]]:
-    """``make_live(**config)``: a running app with its own data directory; all stopped afterwards."""
+    """``make_live(session_store_object=None, captcha_store_object=None, **config)``: a running app
+    with its own data directory (and, if given, those stores); all stopped afterwards."""
     apps: list[LiveApp] = []
 
-    def make(session_store_object: SessionStore | None = None, **options: Any) -> LiveApp:
+    def make(
+        session_store_object: SessionStore | None = None, captcha_store_object: Any = None, **options: Any
+    ) -> LiveApp:
         options.setdefault("cookie_secret", SECRET)
         options.setdefault("data_dir", tmp_path / f"data-{len(apps)}")
-        app = LiveApp(Config(**options), session_store_object)
+        app = LiveApp(Config(**options), session_store_object, captcha_store_object)
         apps.append(app)
         return app
 

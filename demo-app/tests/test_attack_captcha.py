@@ -18,8 +18,7 @@ from typing import Any
 
 import pytest
 
-from anemo.captcha import CaptchaService, MemoryStore
-from anemo_demo import services
+from anemo.captcha import MemoryStore
 from anemo_demo.ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, client_key
 
 PASSWORD = "correct horse battery"
@@ -56,14 +55,9 @@ def client_at(new_client) -> Callable[..., Any]:  # type: ignore[no-untyped-def]
 
 
 @pytest.fixture
-def capped(monkeypatch: pytest.MonkeyPatch, make_live) -> Any:  # type: ignore[no-untyped-def]
+def capped(make_live) -> Any:  # type: ignore[no-untyped-def]
     """The demo with its memory challenge store capped at 1,000 entries, as in the finding."""
-
-    def capped_service(store: Any = None, **options: Any) -> CaptchaService:
-        return CaptchaService(store if store is not None else MemoryStore(max_entries=CAP), **options)
-
-    monkeypatch.setattr(services, "CaptchaService", capped_service)
-    return make_live()
+    return make_live(captcha_store_object=MemoryStore(max_entries=CAP))
 
 
 def flood(live: Any, path: str, count: int, address: str, language: str = "en-US") -> list[Any]:

@@ -7,7 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anemo.captcha import CaptchaService
+from anemo.captcha import AsyncChallengeStore, CaptchaService, ChallengeStore
 from anemo.captcha.redis import AsyncRedisStore
 from anemo.sessions import SessionManager, SessionStore, store_from_url
 
@@ -56,14 +56,22 @@ class Services:
         self.users.close()
 
 
-def make_services(config: Config, *, session_store: SessionStore | None = None) -> Services:
+def make_services(
+    config: Config,
+    *,
+    session_store: SessionStore | None = None,
+    captcha_store: ChallengeStore | AsyncChallengeStore | None = None,
+) -> Services:
+    """The services ``config`` names; ``session_store`` and ``captcha_store`` replace the
+    configured stores (tests give stores with other limits)."""
     secret = load_cookie_secret(config)
     store = session_store if session_store is not None else store_from_url(config.session_store)
     manager = SessionManager(
         store, secret, anonymous_idle_timeout=ANONYMOUS_IDLE_TIMEOUT, max_size=MAX_SESSION_SIZE
     )
     redis_url = config.captcha_redis_url
-    captcha_store = AsyncRedisStore.from_url(redis_url) if redis_url else None
+    if captcha_store is None and redis_url:
+        captcha_store = AsyncRedisStore.from_url(redis_url)
     captcha = CaptchaService(captcha_store, key_prefix="anemo-demo.captcha:")
     avatars = config.data_dir / "avatars"
     avatars.mkdir(parents=True, exist_ok=True)

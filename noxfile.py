@@ -264,6 +264,29 @@ def _wheel(dist: Path, package: str) -> Path:
     return wheel
 
 
+@nox.session(python="3.12")
+def docs(session: nox.Session) -> None:
+    """The documentation site (docs/): Sphinx, nitpicky, every warning an error; then its code blocks."""
+    _check_namespace(session)
+    session.install(
+        *_pinned(session), *(_with_extras(p) for p in PACKAGES), "-r", "docs/requirements.txt", f"{TESTING}[test]"
+    )
+    html = ROOT / "docs" / "_build" / "html"
+    session.run("sphinx-build", "-q", "-n", "-W", "--keep-going", "-E", "-b", "html", "docs", str(html))
+    session.chdir(ROOT / "docs")
+    session.run("pytest", "-W", "error", _junit(session), *session.posargs)
+
+
+@nox.session(python="3.12")
+def release(session: nox.Session) -> None:
+    """What tools/release.sh publishes, built and checked, then installed by name from a local index."""
+    _check_namespace(session)
+    session.install(*_pinned(session), "uv", "twine", "check-jsonschema", f"{TESTING}[test]")
+    session.run("bash", "tools/release.sh", external=True)
+    session.chdir(ROOT / "tools")
+    session.run("pytest", "-W", "error", _junit(session), *session.posargs)
+
+
 @nox.session(python=PYTHONS)
 def bench(session: nox.Session) -> None:
     """Benchmarks against the peers: ``nox -s bench-3.13 -- [NAME ...] [--repeat N] [--smoke]``."""

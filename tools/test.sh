@@ -10,10 +10,15 @@ cd "$(dirname "$0")/.."
 # started by the fixtures; libmemcached-dev lets pylibmc build (libmemcached's own hashing is the
 # reference for anemo-hashring's compat mode); Chromium is the demo's end-to-end browser (Playwright
 # drives it; it never downloads a browser of its own), and Noto CJK its font for the Chinese pages
-# (without it Chromium draws boxes).
+# (without it Chromium draws boxes). The -doc packages hold the Sphinx inventories (objects.inv) of
+# Python, Tornado, Pillow and cryptography, so the docs' links into them resolve with no network.
 declare -A wanted=([redis-server]=redis-server [redis-tools]=redis-cli [memcached]=memcached
                    [libmemcached-dev]=/usr/include/libmemcached/memcached.h [chromium]=/usr/bin/chromium
-                   [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc)
+                   [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+                   [python3.11-doc]=/usr/share/doc/python3.11/html/objects.inv
+                   [python-tornado-doc]=/usr/share/doc/python-tornado-doc/html/objects.inv
+                   [python-pil-doc]=/usr/share/doc/python-pil-doc/html/objects.inv
+                   [python-cryptography-doc]=/usr/share/doc/python-cryptography-doc/html/objects.inv)
 missing=()
 for package in "${!wanted[@]}"; do
   provided=${wanted[$package]}

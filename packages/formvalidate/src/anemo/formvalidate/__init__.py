@@ -47,7 +47,7 @@ from .errors import (
     ValidationError,
 )
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

@@ -21,7 +21,7 @@ from .errors import (
     UnknownNodeError,
 )
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

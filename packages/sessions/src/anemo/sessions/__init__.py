@@ -39,7 +39,7 @@ if TYPE_CHECKING:
     from ._memcached import MemcachedStore
     from ._redis import RedisClusterStore, RedisStore
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "__version__",

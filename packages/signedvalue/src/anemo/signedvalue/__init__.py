@@ -28,7 +28,7 @@ from .errors import (
     SignedValueError,
 )
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "Signer",

@@ -23,7 +23,7 @@ from .errors import (
     UnsafeCacheDirectory,
 )
 
-__version__ = "0.1.0.dev0"
+__version__ = "0.1.0"
 
 __all__ = [
     "STREAM_CHUNK_PIECES",

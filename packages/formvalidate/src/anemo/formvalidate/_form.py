@@ -25,7 +25,7 @@ class BaseForm(Context):
     ``files`` maps names to lists of uploads (objects with ``filename``, ``body`` and
     ``content_type``, like Tornado's ``HTTPFile``). ``locale`` (a code such as ``"zh_CN"`` or a
     Tornado ``Locale``) picks the message catalog. Validation runs on first use of
-    :meth:`is_valid`, :attr:`errors` or :attr:`data`, and never raises for bad input.
+    :meth:`is_valid`, :attr:`errors` or ``data``, and never raises for bad input.
     """
 
     def __init__(

@@ -38,6 +38,7 @@ extensions = [
 source_suffix = {".md": "markdown"}
 exclude_patterns = ["_build", "tests", "README.md", ".pytest_cache"]
 root_doc = "index"
+nitpicky = True  # as `sphinx-build -n`, on Read the Docs too
 
 html_theme = "furo"
 html_title = "anemo"
@@ -73,7 +74,9 @@ intersphinx_mapping = {
     "tornado": _inventory(
         "https://www.tornadoweb.org/en/stable", "/usr/share/doc/python-tornado-doc/html/objects.inv"
     ),
-    "PIL": _inventory("https://pillow.readthedocs.io/en/stable", "/usr/share/doc/python-pil-doc/html/objects.inv"),
+    "PIL": _inventory(
+        "https://pillow.readthedocs.io/en/stable", "/usr/share/doc/python-pil-doc/html/objects.inv"
+    ),
     "cryptography": _inventory(
         "https://cryptography.io/en/latest", "/usr/share/doc/python-cryptography-doc/html/objects.inv"
     ),
@@ -145,15 +148,18 @@ def _rewrite(included: str, docname: str, target: str, anchors: dict[tuple[str, 
     if re.match(r"[a-z]+:", target) or (target.startswith("#") and included not in split):
         return target
     path, _, anchor = target.partition("#")
-    path = posixpath.normpath(posixpath.join(posixpath.dirname(included), path or posixpath.basename(included)))
+    path = posixpath.join(posixpath.dirname(included), path or posixpath.basename(included))
+    path = posixpath.normpath(path)
     path = DIRECTORIES.get(path, path)
     here = posixpath.dirname(docname)
     if (path, anchor) in anchors:
         link = posixpath.relpath(anchors[path, anchor], here) + ".md"
     elif path in PAGES and not (anchor and path in split):
         link = posixpath.relpath(PAGES[path], here) + ".md"
-    elif path.startswith("docs/") or (path.endswith(".png") and (ROOT / path).is_file()):
-        return posixpath.relpath(posixpath.join("..", path) if not path.startswith("docs/") else path[5:], here)
+    elif path.startswith("docs/"):  # a file of the site itself, such as a screenshot
+        return posixpath.relpath(path.removeprefix("docs/"), here)
+    elif path.endswith(".png") and (ROOT / path).is_file():  # an image beside a README
+        return posixpath.relpath(posixpath.join("..", path), here)
     else:
         kind = "tree" if (ROOT / path).is_dir() else "blob"
         link = f"{GITHUB}/{kind}/main/{path}"
@@ -165,9 +171,7 @@ def _rewrite_links(app: Sphinx, relative_path: Path, parent_docname: str, conten
     included = (DOCS / relative_path).resolve().relative_to(ROOT).as_posix()
     docname = app.env.docname
     anchors = _anchors()
-    content[0] = _LINK.sub(
-        lambda m: m[1] + _rewrite(included, docname, m[2], anchors) + m[3], content[0]
-    )
+    content[0] = _LINK.sub(lambda m: m[1] + _rewrite(included, docname, m[2], anchors) + m[3], content[0])
 
 
 # --- References to our own API ---------------------------------------------------------------------
@@ -205,7 +209,7 @@ def _public_name(
     )
 
 
-def _data_docs(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:
+def _data_docs(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:  # noqa: PLR0917
     """A re-exported constant's ``#:`` comment lives in the private module that defines it."""
     if what != "data":
         return
@@ -224,7 +228,7 @@ def _data_docs(app: Sphinx, what: str, name: str, obj: object, options: Any, lin
 _MAPPING_METHODS = {name for name in dir(MutableMapping) if not name.startswith("_")}
 
 
-def _mapping_docs(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:
+def _mapping_docs(app: Sphinx, what: str, name: str, obj: object, options: Any, lines: list[str]) -> None:  # noqa: PLR0917
     """``Session.get`` and friends: point to :class:`dict` rather than repeat the ABC's terse text."""
     method = name.rpartition(".")[2]
     if what == "method" and method in _MAPPING_METHODS and getattr(obj, "__doc__", None) is None:
@@ -237,4 +241,3 @@ def setup(app: Sphinx) -> dict[str, object]:
     app.connect("include-read", _rewrite_links)
     app.connect("missing-reference", _public_name)
     return {"parallel_read_safe": True}
-

@@ -57,8 +57,9 @@ myst_enable_extensions = ["deflist"]
 autodoc_typehints = "description"
 autodoc_typehints_description_target = "all"
 autodoc_member_order = "bysource"
-autodoc_class_signature = "separated"
 autodoc_preserve_defaults = True
+# "separated": the constructor is its own entry; "mixed" loses the qualified names of its types.
+autodoc_class_signature = "separated"
 autodoc_default_options = {"show-inheritance": True}
 # Our signatures are real ones: never read one from a docstring (a mapping ABC's "D.get(k[,d]) -> ...").
 autodoc_docstring_signature = False

@@ -75,9 +75,9 @@ class RedisStore(StoreBase):
     """Sessions in Redis, over a ``redis.asyncio.Redis`` (or ``RedisCluster``) client.
 
     Use :meth:`from_url` to get a client that fails fast. A client passed in is used as it is:
-    give it ``socket_timeout``, ``socket_connect_timeout`` and no retries (``fail_fast_options()``
-    has them, with ``redis.asyncio.retry.Retry``), or redis-py's retries make a dead server take
-    seconds to fail. Each operation is one round trip, and each write is atomic (one Lua script);
+    give it ``socket_timeout``, ``socket_connect_timeout`` and no retries
+    (``retry=redis.asyncio.retry.Retry(NoBackoff(), 0)``), or redis-py's retries make a dead
+    server take seconds to fail. Each operation is one round trip, and each write is atomic (one Lua script);
     a failure raises :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled,
     failing over) or :class:`~anemo.sessions.StoreError` (an error the server answered with,
     such as out of memory under ``noeviction``).

@@ -400,7 +400,9 @@ def rebuild_problems(from_sdist: Path, from_tree: Path) -> list[str]:
     problems = []
     if b - a:
         names = sorted(line.split(",")[0] for line in b - a)
-        problems.append(f"the wheel built from the sdist lacks or changes {names[:5]}: is the sdist complete?")
+        problems.append(
+            f"the wheel built from the sdist lacks or changes {names[:5]}: is the sdist complete?"
+        )
     if a - b:
         names = sorted(line.split(",")[0] for line in a - b)
         problems.append(f"the wheel built from the sdist adds or changes {names[:5]}")
@@ -504,7 +506,9 @@ class LocalIndex:
     def __init__(self, directories: Sequence[Path], upstream: str = DEFAULT_UPSTREAM) -> None:
         self.projects = distribution_files(directories)
         self.files = {path.name: path for paths in self.projects.values() for path in paths}
-        self.digests = {name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in self.files.items()}
+        self.digests = {
+            name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in self.files.items()
+        }
         self.upstream = upstream.rstrip("/") + "/"
         #: Every path asked for, in order (the tests read it).
         self.requests: list[str] = []
@@ -533,7 +537,8 @@ class LocalIndex:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        assert self._server is not None and self._thread is not None
+        assert self._server is not None
+        assert self._thread is not None
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=10)
@@ -598,7 +603,7 @@ def make_venv(python: str, path: Path) -> Path:
 
 
 def pip_install(python: Path, requirements: Sequence[str], index_url: str, constraints: Path) -> None:
-    """``pip install`` into the venv of ``python`` from ``index_url`` only, third parties held to ``constraints``."""
+    """``pip install`` into the venv of ``python`` from ``index_url`` only, held to ``constraints``."""
     run(
         [
             python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check", "--no-input",
@@ -606,6 +611,18 @@ def pip_install(python: Path, requirements: Sequence[str], index_url: str, const
         ],
         env=pip_environment(),
     )  # fmt: skip
+
+
+def install_by_name(python: Path, requirements: Sequence[str], index: LocalIndex, constraints: Path) -> None:
+    """``pip install REQUIREMENTS`` by name from ``index``, refused first if an anemo name is missing.
+
+    The refusal is the first line of defence (a clear message naming the sibling); the index's
+    404 for an anemo name it does not hold is the second.
+    """
+    problems = closure_problems([Requirement.parse(text) for text in requirements], index.projects)
+    if problems:
+        raise ReleaseError(problems)
+    pip_install(python, requirements, index.url, constraints)
 
 
 def unpack(sdist: Path, into: Path) -> Path:
@@ -638,14 +655,13 @@ def check_install(check: InstallCheck) -> str:
     built, package = check.built, check.built.package
     work = check.scratch / f"install-{package.name}"
     work.mkdir()
-    problems = closure_problems([Requirement.parse(package.requirement())], check.index.projects)
-    if problems:
-        raise ReleaseError(problems)
     python = make_venv(check.python, work / "venv")
-    pip_install(python, [package.requirement()], check.index.url, check.constraints)
+    install_by_name(python, [package.requirement()], check.index, check.constraints)
     run([python, TOOLS / "check_wheel.py", package.name, built.wheel, "--sdist", built.sdist])
     test_needs = [str(r) for extra, r in package.requirements if extra in TEST_EXTRAS and not is_ours(r.name)]
-    pip_install(python, [*TEST_TOOLS, *test_needs, str(check.testing_wheel)], check.index.url, check.constraints)
+    pip_install(
+        python, [*TEST_TOOLS, *test_needs, str(check.testing_wheel)], check.index.url, check.constraints
+    )
     source = unpack(built.sdist, work)
     result = run([python, "-P", TOOLS / "readme_check.py", package.name], cwd=source, env=pip_environment())
     summary = [line for line in result.stdout.splitlines() if line.strip()][-1:]
@@ -693,7 +709,7 @@ def release(tag: str | None, upstream: str, python: str, dist: Path) -> None:
         for package in helpers:  # needed for the install check, never published
             build(package, siblings, scratch)
         (dist / ".gitignore").unlink(missing_ok=True)  # uv's; dist/ holds what is published, only
-        log(f"built {len(built)} sdists and wheels in {dist} (each wheel from its sdist, same files as from the tree)")
+        log(f"built {len(built)} sdists and wheels in {dist}: each wheel from its sdist, as from the tree")
         run([tool("twine"), "check", "--strict", *sorted(dist.iterdir())])
         log("twine check --strict: ok")
 
@@ -701,7 +717,7 @@ def release(tag: str | None, upstream: str, python: str, dist: Path) -> None:
         testing_wheel = next((scratch / "testing").glob("*.whl"))
         constraints = constraints_for(python)
         with LocalIndex([dist, siblings], upstream) as index:
-            log(f"installing each package by name from {index.url} (anemo-* from dist/ only, others from {upstream})")
+            log(f"installing by name from {index.url}: anemo-* from dist/ only, the rest from {upstream}")
             checks = [InstallCheck(b, index, python, constraints, testing_wheel, scratch) for b in built]
             failures: list[str] = []
             with concurrent.futures.ThreadPoolExecutor(max_workers=WORKERS) as pool:

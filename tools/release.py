@@ -11,11 +11,11 @@ Steps, each stopping the run with one line per problem:
 4. Install by name: ``dist/`` is served as a PEP 503 index on 127.0.0.1 (``LocalIndex``): an
    ``anemo-*`` name is answered from ``dist/`` only (404 when absent), any other name is redirected
    to the upstream index. Before pip runs, the ``anemo-*`` closure of the request must be in
-   ``dist/`` (``closure_problems``). Each package then goes into a fresh venv with ``pip install
-   "anemo-NAME[extras]"``, pip's configuration and ``PIP_*`` variables neutralised;
-   ``tools/check_wheel.py`` checks the sdist and wheel contents and imports every module there;
-   then the test tools go in and the README examples run from the unpacked sdist
-   (``tools/readme_check.py``), against the installed package.
+   ``dist/`` (``closure_problems``); both live in ``tools/release_index.py``. Each package then
+   goes into a fresh venv with ``pip install "anemo-NAME[extras]"``, pip's configuration and
+   ``PIP_*`` variables neutralised; ``tools/check_wheel.py`` checks the sdist and wheel contents
+   and imports every module there; then the test tools go in and the README examples run from the
+   unpacked sdist (``tools/readme_check.py``), against the installed package.
 
 ``--tag anemo-NAME-vX.Y.Z`` (the release workflow) checks that the tag names the package's current
 version and builds only that package into ``dist/``; the siblings it needs are built from the same
@@ -30,9 +30,6 @@ import argparse
 import concurrent.futures
 import contextlib
 import datetime
-import email.parser
-import hashlib
-import html
 import os
 import re
 import shutil
@@ -40,19 +37,18 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-import threading
 import time
 import tomllib
-import urllib.parse
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+from release_index import DEFAULT_UPSTREAM, LocalIndex, closure_problems
+from release_versions import Requirement, is_final, is_ours, normalize, satisfies
 
 ROOT = Path(__file__).resolve().parent.parent
 TOOLS = ROOT / "tools"
-DEFAULT_UPSTREAM = "https://pypi.org/simple/"
 #: Extras that hold test tools, not features a user installs.
 TEST_EXTRAS = frozenset({"test"})
 #: Test tools installed beside each package to run its README examples.
@@ -69,117 +65,6 @@ class ReleaseError(Exception):
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = list(problems)
-
-
-# -- Versions and ranges: the subset of PEP 440 anemo uses, so no third-party parser is needed --
-
-FINAL_VERSION = re.compile(r"\d+(?:\.\d+)*")
-CLAUSE = re.compile(r"(~=|===|==|!=|<=|>=|<|>)\s*(\S+)")
-
-
-def is_final(version: str) -> bool:
-    """Whether ``version`` is a plain final release ``X.Y.Z`` (no .dev, a, b, rc, post or local)."""
-    return FINAL_VERSION.fullmatch(version) is not None
-
-
-def _release(version: str) -> tuple[int, ...]:
-    if not is_final(version):
-        raise ValueError(f"{version!r} is not a final version")
-    return tuple(int(part) for part in version.split("."))
-
-
-def _padded(a: tuple[int, ...], b: tuple[int, ...]) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    width = max(len(a), len(b))
-    return a + (0,) * (width - len(a)), b + (0,) * (width - len(b))
-
-
-def satisfies(version: str, specifier: str) -> bool:
-    """Whether the final ``version`` is inside ``specifier`` (``">=0.1,<0.2"``; empty: anything).
-
-    Raises ``ValueError`` for a clause this subset cannot judge, such as a pre-release bound.
-    """
-    current = _release(version)
-    for clause in (part.strip() for part in specifier.split(",")):
-        if not clause:
-            continue
-        match = CLAUSE.fullmatch(clause)
-        if match is None:
-            raise ValueError(f"cannot read the version clause {clause!r}")
-        operator, target = match.groups()
-        if operator == "===":
-            ok = version == target
-        elif target.endswith(".*") and operator in ("==", "!="):
-            prefix = _release(target[:-2])
-            ok = (current + (0,) * len(prefix))[: len(prefix)] == prefix
-            ok = ok if operator == "==" else not ok
-        else:
-            if not is_final(target):
-                raise ValueError(f"{clause!r}: anemo ranges name final versions only")
-            have, bound = _padded(current, _release(target))
-            if operator == "~=":
-                prefix = _release(target)[:-1]
-                if not prefix:
-                    raise ValueError(f"{clause!r}: ~= needs at least two version parts")
-                ok = have >= bound and current[: len(prefix)] == prefix
-            else:
-                ok = {
-                    "==": have == bound,
-                    "!=": have != bound,
-                    "<=": have <= bound,
-                    ">=": have >= bound,
-                    "<": have < bound,
-                    ">": have > bound,
-                }[operator]
-        if not ok:
-            return False
-    return True
-
-
-# -- Requirements --
-
-REQUIREMENT = re.compile(
-    r"\s*(?P<name>[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*"
-    r"(?:\[(?P<extras>[^\]]*)\])?\s*(?P<rest>[^;]*?)\s*(?:;\s*(?P<marker>.*))?"
-)
-EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
-
-
-def normalize(name: str) -> str:
-    """The PEP 503 normalized form of a project name: ``Anemo_Hashring`` -> ``anemo-hashring``."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
-def is_ours(name: str) -> bool:
-    """Whether a project name belongs to anemo: only ``dist/`` may ever answer for it."""
-    normalized = normalize(name)
-    return normalized == "anemo" or normalized.startswith("anemo-")
-
-
-@dataclass(frozen=True)
-class Requirement:
-    """One requirement string, split into the parts the checks need."""
-
-    name: str
-    extras: frozenset[str] = frozenset()
-    specifier: str = ""
-    url: str = ""
-    marker: str = ""
-
-    @classmethod
-    def parse(cls, text: str) -> Requirement:
-        """Read ``name[extras] specifier ; marker`` (or ``name @ url``)."""
-        match = REQUIREMENT.fullmatch(text)
-        if match is None:
-            raise ValueError(f"cannot read the requirement {text!r}")
-        rest = match["rest"].strip()
-        url = rest[1:].strip() if rest.startswith("@") else ""
-        specifier = "" if url else rest.removeprefix("(").removesuffix(")").replace(" ", "")
-        extras = frozenset(e.strip() for e in (match["extras"] or "").split(",") if e.strip())
-        return cls(normalize(match["name"]), extras, specifier, url, (match["marker"] or "").strip())
-
-    def __str__(self) -> str:
-        extras = f"[{','.join(sorted(self.extras))}]" if self.extras else ""
-        return f"{self.name}{extras}{self.specifier}"
 
 
 # -- The repository: packages/NAME --
@@ -409,176 +294,6 @@ def rebuild_problems(from_sdist: Path, from_tree: Path) -> list[str]:
     return problems
 
 
-# -- The local index --
-
-
-def distribution_files(directories: Sequence[Path]) -> dict[str, list[Path]]:
-    """The sdists and wheels in ``directories``, by normalized project name."""
-    found: dict[str, list[Path]] = {}
-    for directory in directories:
-        for path in sorted(directory.iterdir()):
-            if path.name.endswith(".whl"):
-                project = path.name.split("-")[0]
-            elif path.name.endswith(".tar.gz"):
-                project = path.name.removesuffix(".tar.gz").rsplit("-", 1)[0]
-            else:
-                continue
-            found.setdefault(normalize(project), []).append(path)
-    return found
-
-
-def wheel_version(wheel: Path) -> str:
-    """The version part of a wheel's file name."""
-    return wheel.name.split("-")[1]
-
-
-def wheel_requirements(wheel: Path) -> list[tuple[str | None, Requirement]]:
-    """``(extra or None, requirement)`` for each Requires-Dist of a wheel's METADATA."""
-    with zipfile.ZipFile(wheel) as archive:
-        (name,) = (n for n in archive.namelist() if n.endswith(".dist-info/METADATA") and n.count("/") == 1)
-        metadata = email.parser.Parser().parsestr(archive.read(name).decode("utf-8"), headersonly=True)
-    result = []
-    for text in metadata.get_all("Requires-Dist") or []:
-        requirement = Requirement.parse(text)
-        extra = EXTRA_MARKER.search(requirement.marker)
-        result.append((extra[1] if extra else None, requirement))
-    return result
-
-
-def closure_problems(requested: Sequence[Requirement], served: Mapping[str, Sequence[Path]]) -> list[str]:
-    """Every ``anemo-*`` requirement reachable from ``requested`` that ``served`` cannot satisfy.
-
-    Walks the wheels' own metadata (what pip will read), extras included. Called before pip runs:
-    a missing sibling is refused here by name instead of being looked up anywhere else.
-    """
-    problems: list[str] = []
-    seen: set[tuple[str, frozenset[str]]] = set()
-    pending = [(requirement, "the request") for requirement in requested]
-    while pending:
-        requirement, needed_by = pending.pop(0)
-        if not is_ours(requirement.name) or (requirement.name, requirement.extras) in seen:
-            continue
-        seen.add((requirement.name, requirement.extras))
-        wheels = [path for path in served.get(requirement.name, []) if path.name.endswith(".whl")]
-        if not wheels:
-            problems.append(
-                f"refusing to install: {needed_by} needs {requirement}, which is not in dist/ "
-                f"(anemo-* names are only ever installed from dist/, never from another index)"
-            )
-            continue
-        if requirement.url:
-            problems.append(f"refusing to install: {needed_by} needs {requirement.name} from a URL")
-            continue
-        matching = [w for w in wheels if satisfies(wheel_version(w), requirement.specifier)]
-        if not matching:
-            held = ", ".join(wheel_version(w) for w in wheels)
-            problems.append(
-                f"refusing to install: {needed_by} needs {requirement}, but dist/ holds only {held}"
-            )
-            continue
-        newest = max(matching, key=lambda w: _release(wheel_version(w)))
-        for extra, dependency in wheel_requirements(newest):
-            if extra is None or extra in requirement.extras:
-                pending.append((dependency, f"{requirement.name} {wheel_version(newest)}"))
-    return problems
-
-
-def simple_page(title: str, links: Sequence[tuple[str, str]]) -> bytes:
-    """A PEP 503 page listing ``(href, text)`` links."""
-    anchors = "\n".join(f'<a href="{html.escape(href)}">{html.escape(text)}</a><br>' for href, text in links)
-    return (
-        '<!DOCTYPE html>\n<html><head><meta name="pypi:repository-version" content="1.0">'
-        f"<title>{html.escape(title)}</title></head>\n<body>\n{anchors}\n</body></html>\n"
-    ).encode()
-
-
-class LocalIndex:
-    """A PEP 503 simple index on 127.0.0.1 that answers ``anemo-*`` names from local files only.
-
-    - ``/simple/NAME/`` for an anemo name: the files in ``directories`` for that project, each
-      linked with its sha256; 404 when there are none. Upstream is never asked.
-    - ``/simple/NAME/`` for any other name: a 302 redirect to ``UPSTREAM/NAME/``.
-    - ``/files/FILE``: one of the served files, by name; nothing else on disk is reachable.
-
-    Use as a context manager; ``url`` is the index URL for ``pip --index-url``.
-    """
-
-    def __init__(self, directories: Sequence[Path], upstream: str = DEFAULT_UPSTREAM) -> None:
-        self.projects = distribution_files(directories)
-        self.files = {path.name: path for paths in self.projects.values() for path in paths}
-        self.digests = {
-            name: hashlib.sha256(path.read_bytes()).hexdigest() for name, path in self.files.items()
-        }
-        self.upstream = upstream.rstrip("/") + "/"
-        #: Every path asked for, in order (the tests read it).
-        self.requests: list[str] = []
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start the index first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}/simple/"
-
-    def __enter__(self) -> LocalIndex:
-        index = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                index.answer(self)
-
-            def log_message(self, format: str, *args: object) -> None:
-                """Quiet: the requests are kept in ``index.requests``."""
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="local-index", daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        assert self._server is not None
-        assert self._thread is not None
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join(timeout=10)
-
-    def answer(self, request: BaseHTTPRequestHandler) -> None:
-        """Answer one GET (see the class docstring)."""
-        path = urllib.parse.unquote(urllib.parse.urlsplit(request.path).path)
-        self.requests.append(path)
-        if path in ("/simple", "/simple/"):
-            links = [(f"/simple/{name}/", name) for name in sorted(self.projects)]
-            return self._send(request, 200, simple_page("anemo", links))
-        project = re.fullmatch(r"/simple/([A-Za-z0-9._-]+)/?", path)
-        if project:
-            name = normalize(project[1])
-            if not is_ours(name):
-                request.send_response(302)
-                request.send_header("Location", f"{self.upstream}{name}/")
-                request.send_header("Content-Length", "0")
-                request.end_headers()
-                return None
-            files = self.projects.get(name)
-            if not files:
-                return self._send(request, 404, b"not in dist/\n")
-            links = [(f"/files/{p.name}#sha256={self.digests[p.name]}", p.name) for p in files]
-            return self._send(request, 200, simple_page(f"Links for {name}", links))
-        served = re.fullmatch(r"/files/([^/]+)", path)
-        if served and served[1] in self.files:
-            return self._send(request, 200, self.files[served[1]].read_bytes(), "application/octet-stream")
-        return self._send(request, 404, b"not found\n")
-
-    @staticmethod
-    def _send(request: BaseHTTPRequestHandler, status: int, body: bytes, kind: str = "text/html") -> None:
-        request.send_response(status)
-        request.send_header("Content-Type", kind)
-        request.send_header("Content-Length", str(len(body)))
-        request.send_header("Cache-Control", "no-store")  # ports are reused across runs
-        request.end_headers()
-        request.wfile.write(body)
-
-
 # -- Installing by name --
 
 
@@ -709,7 +424,8 @@ def release(tag: str | None, upstream: str, python: str, dist: Path) -> None:
         for package in helpers:  # needed for the install check, never published
             build(package, siblings, scratch)
         (dist / ".gitignore").unlink(missing_ok=True)  # uv's; dist/ holds what is published, only
-        log(f"built {len(built)} sdists and wheels in {dist}: each wheel from its sdist, as from the tree")
+        names = ", ".join(p.project for p in selected)
+        log(f"built {names} into {dist}: each wheel from its sdist, as from the tree")
         run([tool("twine"), "check", "--strict", *sorted(dist.iterdir())])
         log("twine check --strict: ok")
 

@@ -17,7 +17,11 @@ from pathlib import Path
 
 import pytest
 import release
-from release import LocalIndex, ReleaseError, Requirement
+import release_index
+import release_versions
+from release import ReleaseError
+from release_index import LocalIndex
+from release_versions import Requirement
 
 ROOT = Path(__file__).resolve().parents[2]
 DATED = "## {version} - 2026-12-05\n\n### Added\n\n- Something a user sees.\n"
@@ -43,7 +47,7 @@ DATED = "## {version} - 2026-12-05\n\n### Added\n\n- Something a user sees.\n"
 )
 def test_satisfies(version: str, specifier: str, expected: bool) -> None:
     """The PEP 440 subset anemo's ranges use, without a third-party parser."""
-    assert release.satisfies(version, specifier) is expected
+    assert release_versions.satisfies(version, specifier) is expected
 
 
 @pytest.mark.parametrize(
@@ -51,8 +55,8 @@ def test_satisfies(version: str, specifier: str, expected: bool) -> None:
 )
 def test_only_plain_versions_are_final(version: str) -> None:
     """A .dev, pre-release, post or local version is never a released anemo version."""
-    assert not release.is_final(version)
-    assert release.is_final("0.2.0")
+    assert not release_versions.is_final(version)
+    assert release_versions.is_final("0.2.0")
 
 
 def test_requirements_are_read_with_extras_and_markers() -> None:
@@ -321,11 +325,13 @@ def test_the_index_answers_anemo_names_from_dist_only(
 
 def test_the_closure_check_names_a_missing_sibling(tmp_path: Path, ours: dict[str, Path]) -> None:
     """sessions needs hashring; without it in dist/ the request is refused, naming it."""
-    served = release.distribution_files([dist_of(tmp_path / "dist", [ours["sessions"], ours["signedvalue"]])])
-    (line,) = release.closure_problems([Requirement.parse("anemo-sessions[encrypt]")], served)
+    served = release_index.distribution_files(
+        [dist_of(tmp_path / "dist", [ours["sessions"], ours["signedvalue"]])]
+    )
+    (line,) = release_index.closure_problems([Requirement.parse("anemo-sessions[encrypt]")], served)
     assert "needs anemo-hashring<0.2,>=0.1, which is not in dist/" in line
-    full = release.distribution_files([dist_of(tmp_path / "full", list(ours.values()))])
-    assert release.closure_problems([Requirement.parse("anemo-sessions[encrypt]")], full) == []
+    full = release_index.distribution_files([dist_of(tmp_path / "full", list(ours.values()))])
+    assert release_index.closure_problems([Requirement.parse("anemo-sessions[encrypt]")], full) == []
 
 
 @pytest.fixture
@@ -349,8 +355,8 @@ def test_the_planted_package_would_win_if_the_public_index_were_asked(
     tmp_path: Path, public: FakePublicIndex, venv: Path
 ) -> None:
     """Control: pip aimed at the fake public index takes the planted 9.9.9: the tests below mean it."""
-    download = ["download", "--quiet", "--no-deps", "--index-url", public.url, "-d", tmp_path / "got"]
-    release.run([venv, "-m", "pip", *download, "anemo-hashring"], env=release.pip_environment())
+    download: list[str | Path] = [venv, "-m", "pip", "download", "-q", "--no-deps", "-d", tmp_path / "got"]
+    release.run([*download, "--index-url", public.url, "anemo-hashring"], env=release.pip_environment())
     assert [p.name for p in (tmp_path / "got").iterdir()] == ["anemo_hashring-9.9.9-py3-none-any.whl"]
 
 
@@ -366,7 +372,7 @@ def test_install_by_name_takes_ours_and_never_asks_upstream_for_anemo(
     assert public.anemo_requests() == []
     assert "/simple/tinydep/" in public.requests  # the relay works: only the anemo names stay home
     version = installed(venv, "import anemo.hashring as h; print(h.__version__, hasattr(h, 'PLANTED'))")
-    assert version == f"{release.wheel_version(ours['hashring'])} False"
+    assert version == f"{release_index.wheel_version(ours['hashring'])} False"
     assert installed(venv, "import tinydep; print(tinydep.VALUE)") == "1"
 
 

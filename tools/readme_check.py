@@ -23,7 +23,9 @@ def main(name: str) -> int:
     site = Path(sysconfig.get_paths()["purelib"]).resolve()
     if module is None or not Path(module.__file__ or "").resolve().is_relative_to(site):
         where = getattr(module, "__file__", "nowhere: the README never imported it")
-        print(f"readme_check: the README tests used anemo.{name} from {where}, not from {site}", file=sys.stderr)
+        print(
+            f"readme_check: the README tests used anemo.{name} from {where}, not from {site}", file=sys.stderr
+        )
         return 1
     return status
 

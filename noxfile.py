@@ -282,7 +282,7 @@ def release(session: nox.Session) -> None:
     """What tools/release.sh publishes, built and checked, then installed by name from a local index;
     then the release tooling's own tests (tools/tests: ranges, the index, the workflow)."""
     _check_namespace(session)
-    session.install(*_pinned(session), "uv", "twine", "check-jsonschema", "pytest")
+    session.install(*_pinned(session), "uv", "twine", "packaging", "check-jsonschema", "pytest")
     session.run("bash", "tools/release.sh", env={"PYTHON": str(Path(session.bin) / "python")}, external=True)
     session.chdir(ROOT / "tools")
     session.run("pytest", "-W", "error", _junit(session), *session.posargs)

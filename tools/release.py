@@ -21,7 +21,7 @@ Steps, each stopping the run with one line per problem:
 version and builds only that package into ``dist/``; the siblings it needs are built from the same
 commit into a temporary directory, served by the index for the install check, and never published.
 
-Standard library only: it runs before anything else is installed.
+Needs ``packaging`` (versions and requirements) and, on PATH, uv and twine.
 """
 
 from __future__ import annotations

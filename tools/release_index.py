@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-from release_versions import Requirement, is_ours, normalize, release_tuple, satisfies
+from release_versions import Requirement, is_ours, normalize, satisfies, version_key
 
 DEFAULT_UPSTREAM = "https://pypi.org/simple/"
 EXTRA_MARKER = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
@@ -89,7 +89,7 @@ def closure_problems(requested: Sequence[Requirement], served: Mapping[str, Sequ
                 f"refusing to install: {needed_by} needs {requirement}, but dist/ holds only {held}"
             )
             continue
-        newest = max(matching, key=lambda w: release_tuple(wheel_version(w)))
+        newest = max(matching, key=lambda w: version_key(wheel_version(w)))
         for extra, dependency in wheel_requirements(newest):
             if extra is None or extra in requirement.extras:
                 pending.append((dependency, f"{requirement.name} {wheel_version(newest)}"))

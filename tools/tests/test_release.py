@@ -43,10 +43,12 @@ DATED = "## {version} - 2026-12-05\n\n### Added\n\n- Something a user sees.\n"
         ("1.4.2", "==1.4.*", True),
         ("1.5.0", "!=1.5.*", False),
         ("2.0.0", "", True),
+        ("0.2.0rc1", ">=0.1,<0.2", False),
+        ("0.1.1rc1", ">=0.1,<0.2", True),
     ],
 )
 def test_satisfies(version: str, specifier: str, expected: bool) -> None:
-    """The PEP 440 subset anemo's ranges use, without a third-party parser."""
+    """Ranges as pip judges them (packaging), pre-releases of a sibling included."""
     assert release_versions.satisfies(version, specifier) is expected
 
 
@@ -65,7 +67,7 @@ def test_requirements_are_read_with_extras_and_markers() -> None:
     assert requirement.name == "anemo-signedvalue"
     assert requirement.extras == {"encrypt"}
     assert requirement.specifier == "<0.2,>=0.1"
-    assert requirement.marker == "extra == 'encrypt'"
+    assert requirement.marker == 'extra == "encrypt"'
     assert Requirement.parse("anemo-hashring @ https://example.invalid/x.whl").url
 
 
@@ -118,7 +120,7 @@ def test_a_bumped_sibling_outside_the_range_is_caught(tmp_path: Path) -> None:
     write_package(tmp_path, "hashring", "0.2.0")
     write_package(tmp_path, "sessions", "0.1.0", ["anemo-hashring>=0.1,<0.2"])
     (line,) = problems(tmp_path)
-    assert "anemo-sessions requires anemo-hashring>=0.1,<0.2" in line
+    assert "anemo-sessions requires anemo-hashring<0.2,>=0.1" in line
     assert "at 0.2.0, outside that range" in line
 
 

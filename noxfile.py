@@ -9,7 +9,10 @@ so a release upstream cannot change a run. ``nox -s lock`` rewrites them; ``upst
 - ``resp2``: the packages that talk to Redis, again on RESP2.
 - ``testing``: the server helper's own tests.
 - ``demo``: the demo app's HTTP, multi-process, failure and headless-Chromium tests.
-- ``lint``, ``typecheck``, ``wheels``: ruff, mypy --strict, and built wheels imported alone.
+- ``lint``, ``typecheck``: ruff, mypy --strict.
+- ``docs``: the Sphinx site, nitpicky, warnings as errors, and its examples.
+- ``release``: tools/release.sh: every sdist and wheel built and checked, then installed by name from a
+  local index (anemo-* names from dist/ only) in fresh venvs, README examples run against them.
 - ``bench``: the benchmarks under benchmarks/ (not part of the test command).
 - ``load``: the demo under wrk: bare Tornado, session-reading and session-writing pages.
 - ``dev``: one editable environment of everything in ``.venv``.
@@ -41,7 +44,7 @@ TOOLS = ["nox", "ruff", "mypy", "uv", "twine", "check-jsonschema"]
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
 nox.options.download_python = "never"
-nox.options.sessions = ["lint", "typecheck", "wheels", "tests", "resp2", "testing", "demo"]
+nox.options.sessions = ["lint", "typecheck", "docs", "release", "testing", "tests", "resp2", "demo"]
 # A missing interpreter must fail at once, not after uv tried to download one.
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 os.environ.setdefault("UV_NO_PROGRESS", "1")
@@ -237,40 +240,11 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python="3.12")
-def wheels(session: nox.Session) -> None:
-    """Build every sdist and wheel; install each wheel alone (plus its declared needs) and import it."""
-    _check_namespace(session)
-    session.install(*_pinned(session), "uv")
-    dist = Path(session.create_tmp()) / "dist"
-    for package in PACKAGES:
-        session.run("uv", "build", "--quiet", "--out-dir", str(dist), f"packages/{package}")
-    built = {package: _wheel(dist, package) for package in PACKAGES}
-    pins = _pinned(session)
-    for package in PACKAGES:
-        env = Path(session.create_tmp()) / f"wheel-{package}"
-        session.run("uv", "venv", "--quiet", "--python", str(session.python), str(env))
-        python = str(env / "bin" / "python")
-        extras = ",".join(extra for extra in _extras(package) if extra != "test")
-        wheel = f"{built[package]}[{extras}]" if extras else str(built[package])
-        siblings = [str(built[name]) for name in _siblings(package)]
-        session.run("uv", "pip", "install", "--quiet", "--python", python, *pins, wheel, *siblings)
-        session.run(
-            python, str(ROOT / "tools" / "check_wheel.py"), package, str(built[package]), external=True
-        )
-
-
-def _wheel(dist: Path, package: str) -> Path:
-    (wheel,) = dist.glob(f"anemo_{package}-*.whl")
-    return wheel
-
-
-@nox.session(python="3.12")
 def docs(session: nox.Session) -> None:
     """The documentation site (docs/): Sphinx, nitpicky, every warning an error; then its code blocks."""
     _check_namespace(session)
-    session.install(
-        *_pinned(session), *(_with_extras(p) for p in PACKAGES), "-r", "docs/requirements.txt", f"{TESTING}[test]"
-    )
+    packages = [_with_extras(p) for p in PACKAGES]
+    session.install(*_pinned(session), *packages, "-r", "docs/requirements.txt", f"{TESTING}[test]")
     html = ROOT / "docs" / "_build" / "html"
     session.run("sphinx-build", "-q", "-n", "-W", "--keep-going", "-E", "-b", "html", "docs", str(html))
     session.chdir(ROOT / "docs")

@@ -48,9 +48,9 @@ def _media_type(handler: RequestHandler) -> str:
 def form_from_handler(form_class: type[F], handler: RequestHandler, *, limits: Limits = DEFAULT_LIMITS) -> F:
     """A ``form_class`` over the handler's request, worded in ``handler.locale``.
 
-    JSON bodies become :meth:`~anemo.formvalidate.BaseForm.from_json` forms (a body that is not a JSON object, or
-    an array for a ``ListForm``, is a form error); such a body is the whole submission, without
-    the query arguments. Anything else reads query and body arguments and uploaded files.
+    JSON bodies become :meth:`~anemo.formvalidate.BaseForm.from_json` forms (a body that is not a
+    JSON object, or an array for a ``ListForm``, is a form error); such a body is the whole
+    submission, without the query arguments. Anything else reads query and body arguments and uploaded files.
     """
     locale = handler.locale
     if _media_type(handler) == "application/json":

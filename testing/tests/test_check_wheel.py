@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import subprocess
 import sys
+import tarfile
 import zipfile
 from pathlib import Path
 from types import ModuleType
@@ -31,29 +33,47 @@ def make_wheel(path: Path, files: list[str]) -> Path:
     return path
 
 
+LICENCE = "x-1.dist-info/licenses/LICENSE"
+TYPED = ["anemo/ring/__init__.py", "anemo/ring/py.typed"]
+
+
 def test_sound_wheel_has_no_problems(checker: ModuleType, tmp_path: Path) -> None:
-    """py.typed present, nothing outside anemo/NAME/: accepted."""
-    wheel = make_wheel(
-        tmp_path / "ok.whl", ["anemo/ring/__init__.py", "anemo/ring/py.typed", "x-1.dist-info/METADATA"]
-    )
-    assert checker.wheel_problems("ring", str(wheel)) == []
+    """py.typed and the licence present, nothing outside anemo/NAME/: accepted."""
+    files = ["anemo/ring/__init__.py", "anemo/ring/py.typed", "x-1.dist-info/METADATA", LICENCE]
+    assert checker.wheel_problems("ring", str(make_wheel(tmp_path / "ok.whl", files))) == []
 
 
 @pytest.mark.parametrize(
     ("files", "complaint"),
     [
-        (["anemo/__init__.py", "anemo/ring/__init__.py", "anemo/ring/py.typed"], "PEP 420"),
-        (["anemo/ring/__init__.py"], "lacks anemo/ring/py.typed"),
-        (["anemo/ring/__init__.py", "anemo/ring/py.typed", "ring/__init__.py"], "outside anemo/ring/"),
+        (["anemo/__init__.py", "anemo/ring/__init__.py", "anemo/ring/py.typed", LICENCE], "PEP 420"),
+        (["anemo/ring/__init__.py", LICENCE], "lacks anemo/ring/py.typed"),
+        ([*TYPED, "ring/__init__.py", LICENCE], "outside anemo/ring/"),
+        ([*TYPED, "x-1.dist-info/METADATA"], "lacks its licence"),
     ],
 )
 def test_broken_wheels_are_reported(
     checker: ModuleType, tmp_path: Path, files: list[str], complaint: str
 ) -> None:
-    """A namespace-breaking __init__, a missing py.typed or a stray top-level package fail."""
+    """A namespace-breaking __init__, a missing py.typed or licence, or a stray package fail."""
     problems = checker.wheel_problems("ring", str(make_wheel(tmp_path / "bad.whl", files)))
     assert len(problems) == 1
     assert complaint in problems[0]
+
+
+@pytest.mark.parametrize("missing", ["tests/", "LICENSE", "PKG-INFO"])
+def test_an_sdist_without_its_tests_or_licence_is_reported(
+    checker: ModuleType, tmp_path: Path, missing: str
+) -> None:
+    """Users rebuild and test from the sdist: it must hold the tests, the licence and metadata."""
+    members = {"tests/": "tests/test_ring.py", "LICENSE": "LICENSE", "PKG-INFO": "PKG-INFO"}
+    sdist = tmp_path / "anemo_ring-0.1.0.tar.gz"
+    with tarfile.open(sdist, "w:gz") as archive:
+        for wanted, member in members.items():
+            if wanted != missing:
+                info = tarfile.TarInfo(f"anemo_ring-0.1.0/{member}")
+                archive.addfile(info, io.BytesIO(b""))
+    assert checker.sdist_problems(str(sdist)) == [f"lacks {missing} (under anemo_ring-0.1.0/)"]
 
 
 def test_undeclared_sibling_import_fails(tmp_path: Path) -> None:

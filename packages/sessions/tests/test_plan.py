@@ -55,9 +55,14 @@ def test_a_read_inside_the_refresh_interval_does_nothing() -> None:
 
 
 def test_a_read_past_the_refresh_interval_touches_and_reissues() -> None:
-    """The sliding expiry: one touch, a fresh cookie, and the user's index entry refreshed."""
+    """The sliding expiry: one touch, a fresh cookie, and the user's index entry refreshed by the touch."""
     plan = plan_save(record(user="u", signed=NOW - 61), changes(texts={"a": "1"}, user="u"), NOW, POLICY)
-    assert plan == Plan((Touch(KEY, 1800),), True, "set", NOW - 100, 1800)
+    assert plan == Plan((Touch(KEY, 1800, indexed=True),), False, "set", NOW - 100, 1800)
+
+
+def test_an_anonymous_read_past_the_refresh_interval_touches_without_an_index() -> None:
+    plan = plan_save(record(signed=NOW - 61), changes(texts={"a": "1"}), NOW, POLICY)
+    assert plan == Plan((Touch(KEY, 600, indexed=False),), False, "set", NOW - 100, 600)
 
 
 def test_a_change_writes_only_what_changed() -> None:
@@ -147,4 +152,7 @@ def test_every_plan_keeps_the_invariants(
         assert not creates
     assert 1 <= plan.ttl <= (1800 if user else 600)
     assert plan.ttl <= max(1, plan.created + POLICY.lifetime - NOW)
-    assert plan.add_to_index == (plan.cookie == "set" and user is not None)
+    touches = [step for step in plan.steps if isinstance(step, Touch)]
+    indexed = plan.add_to_index or any(touch.indexed for touch in touches)
+    assert indexed == (plan.cookie == "set" and user is not None)  # by the touch, or after the writes
+    assert not (plan.add_to_index and touches)

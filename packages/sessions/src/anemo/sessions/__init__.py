@@ -18,7 +18,7 @@ from ._manager import CookieUpdate, SessionInfo, SessionManager
 from ._memory import MemoryStore
 from ._session import Session
 from ._sharded import ShardedStore
-from ._store import DEFAULT_TIMEOUT, NodeHealth, SessionStore, StoreBase, UserIndex
+from ._store import DEFAULT_TIMEOUT, IndexEntry, NodeHealth, SessionStore, StoreBase, UserIndex
 from ._url import optional_module, redact_url, store_from_url
 from .errors import (
     InvalidOption,
@@ -52,6 +52,7 @@ __all__ = [
     # stores
     "SessionStore",
     "StoreBase",
+    "IndexEntry",
     "UserIndex",
     "NodeHealth",
     "DEFAULT_TIMEOUT",

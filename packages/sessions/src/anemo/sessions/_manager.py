@@ -23,7 +23,7 @@ from ._json import decode_value
 from ._plan import Delete, Plan, Policy, Touch, Write, plan_save
 from ._record import CREATED, PLAIN, Layout, read_record
 from ._session import DEFAULT_MAX_SIZE, Changes, Claim, Loaded, Session
-from ._store import SessionStore, UserIndex, check_count
+from ._store import IndexEntry, SessionStore, UserIndex, check_count
 from .errors import InvalidOption, InvalidOptionType, NotSupported
 
 __all__ = ["SessionManager", "CookieUpdate", "SessionInfo"]
@@ -231,6 +231,10 @@ class SessionManager:
                 record = layout.record(step.written, plan.created, user, agent)
                 await self.store.save(key, record, (), ttl=step.ttl)
                 log.debug("session %s created", log_name(key))
+            elif isinstance(step, Touch) and step.indexed and user is not None:
+                info = self._index_info(plan, now, agent)
+                entry = IndexEntry(self.user_key(user), info, self.policy.lifetime)
+                await self.store.touch_indexed(step.key, entry, ttl=step.ttl)
             elif isinstance(step, Touch):
                 await self.store.touch(step.key, ttl=step.ttl)
             else:
@@ -245,10 +249,15 @@ class SessionManager:
         assert key is not None
         session.settle(Loaded(session_id, key, plan.created, user, agent, now, sealed=sealed))
         if plan.add_to_index and user is not None and self.store.user_index is not None:
-            info = {"created": plan.created, "seen": now, "agent": agent}
+            info = self._index_info(plan, now, agent)
             await self.store.user_index.index_add(self.user_key(user), key, info, ttl=self.policy.lifetime)
         value = self._signer.sign(session_id).decode("ascii")
         return CookieUpdate(self.cookie_name, value, max(1, int(plan.ttl)))
+
+    @staticmethod
+    def _index_info(plan: Plan, now: float, agent: str | None) -> dict[str, object]:
+        """What a user's index says of a session: created, last seen, user agent."""
+        return {"created": plan.created, "seen": now, "agent": agent}
 
     async def _delete(self, step: Delete) -> None:
         """Delete a record and, when it names a user, that user's index entry of it."""

@@ -44,10 +44,11 @@ class Write:
 
 @dataclass(frozen=True, slots=True)
 class Touch:
-    """Let the record live ``ttl`` seconds more."""
+    """Let the record live ``ttl`` seconds more; ``indexed``: and refresh its user's index entry."""
 
     key: str
     ttl: float
+    indexed: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +63,10 @@ Step = Write | Touch | Delete
 
 
 class Plan(NamedTuple):
-    """The steps in order, then: add the session to its user's index? and what to do with the cookie."""
+    """The steps in order, then: add the session to its user's index? and what to do with the cookie.
+
+    A touch that refreshes the index does it itself (``Touch.indexed``), in the same round trip.
+    """
 
     steps: tuple[Step, ...]
     add_to_index: bool
@@ -101,13 +105,10 @@ def _update(loaded: Loaded, key: str, changes: Changes, now: float, policy: Poli
     """The same record: write what changed, or slide its expiry once the cookie is due a refresh."""
     ttl = policy.ttl(loaded.created_at, now, changes.user_id)
     due = loaded.cookie_signed_at is None or now - loaded.cookie_signed_at >= policy.refresh_interval
-    step: Step
+    index = due and changes.user_id is not None
     if changes.written or changes.removed:
-        step = Write(key, changes.written, changes.removed, ttl)
-    elif due:
-        step = Touch(key, ttl)
-    else:
-        return Plan((), False, "keep", loaded.created_at, ttl)
-    return Plan(
-        (step,), due and changes.user_id is not None, "set" if due else "keep", loaded.created_at, ttl
-    )
+        write = Write(key, changes.written, changes.removed, ttl)
+        return Plan((write,), index, "set" if due else "keep", loaded.created_at, ttl)
+    if due:
+        return Plan((Touch(key, ttl, index),), False, "set", loaded.created_at, ttl)
+    return Plan((), False, "keep", loaded.created_at, ttl)

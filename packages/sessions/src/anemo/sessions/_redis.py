@@ -12,9 +12,11 @@ Nothing here needs more than Redis 6.2 (no HEXPIRE, no HGETEX).
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import itertools
 import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any, Self
+from typing import Any, NamedTuple, Self
 
 import redis.asyncio
 import redis.exceptions
@@ -25,7 +27,7 @@ from redis.backoff import NoBackoff
 from anemo.hashring import redis_node_name
 
 from ._json import decode_value, encode_value
-from ._store import DEFAULT_TIMEOUT, NodeHealth, StoreBase, UserIndex, check_timeout, probe
+from ._store import DEFAULT_TIMEOUT, IndexEntry, NodeHealth, StoreBase, UserIndex, check_timeout, probe
 from .errors import InvalidOption, StoreError, StoreUnavailable
 
 __all__ = ["RedisStore", "RedisClusterStore", "fail_fast_options"]
@@ -63,8 +65,32 @@ if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, 3, 2 + 2 * n)) end
 if #ARGV > 2 + 2 * n then redis.call('HDEL', KEYS[1], unpack(ARGV, 3 + 2 * n)) end
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 """
+#: A user's index entry added or replaced, the index's TTL extended but never shortened, and with
+#: a second key, that record touched first (no entry for a record that is gone).
+#: KEYS = index[, record]; ARGV = index ttl in ms, record key, info[, record ttl in ms].
+_INDEX = """
+if KEYS[2] and redis.call('PEXPIRE', KEYS[2], ARGV[4]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], ARGV[2], ARGV[3])
+if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return 1
+"""
 #: Lua's unpack() is bounded by its C stack: bigger saves go through MULTI instead.
 _SCRIPT_ARGUMENTS = 4000
+
+
+class _Script(NamedTuple):
+    """A Lua script's text and SHA1: run by EVALSHA, and by EVAL when the server has not cached it."""
+
+    text: str
+    sha: str
+
+
+def _script(text: str) -> _Script:
+    # The name Redis gives a script, not a MAC.
+    return _Script(text, hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest())
+
+
+_SAVE_SCRIPT, _INDEX_SCRIPT = _script(_SAVE), _script(_INDEX)
 
 
 def _milliseconds(ttl: float) -> int:
@@ -77,8 +103,8 @@ class RedisStore(StoreBase):
     Use :meth:`from_url` to get a client that fails fast. A client passed in is used as it is:
     give it ``socket_timeout``, ``socket_connect_timeout`` and no retries
     (``retry=redis.asyncio.retry.Retry(NoBackoff(), 0)``), or redis-py's retries make a dead
-    server take seconds to fail. Each operation is one round trip, and each write is atomic (one Lua script);
-    a failure raises :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled,
+    server take seconds to fail. Each operation is one round trip, and each write is atomic (one Lua
+    script); a failure raises :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled,
     failing over) or :class:`~anemo.sessions.StoreError` (an error the server answered with,
     such as out of memory under ``noeviction``).
     """
@@ -86,10 +112,11 @@ class RedisStore(StoreBase):
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
         self.client = client
         self.prefix = prefix
-        self._save_script = client.register_script(_SAVE)
         #: How errors and ``health()`` name the server.
         self.address = address if address is not None else redis_node_name(client)
         self.user_index: UserIndex | None = self
+        #: Where :meth:`_command` borrows connections: a plain client's pool (None: the client's own path).
+        self._pool = client.connection_pool if getattr(client, "connection", True) is None else None
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX) -> Self:
@@ -106,6 +133,39 @@ class RedisStore(StoreBase):
         except redis.exceptions.RedisError as exc:
             raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
 
+    async def _command(self, *args: Any) -> Any:
+        """Send one command and return its reply: one round trip, errors mapped to ours.
+
+        On a plain client the command goes out on a connection borrowed from the client's pool,
+        as redis-py's own pipelines do, without ``execute_command``'s per-command retry loop and
+        tracing: retries are off for a store anyway, and that wrapper was about a tenth of a round
+        trip's client CPU. The connection drops itself on any error mid-reply, so a borrowed one
+        goes back to the pool clean. A cluster client, or one pinned to a single connection,
+        runs the command itself.
+        """
+        try:
+            if self._pool is None:
+                return await self.client.execute_command(*args)
+            connection = await self._pool.get_connection()
+            try:
+                await connection.send_command(*args)
+                return await connection.read_response()
+            finally:
+                await self._pool.release(connection)
+        except _UNAVAILABLE as exc:
+            raise StoreUnavailable(self.address, f"{type(exc).__name__}: {exc}") from exc
+        except redis.exceptions.RedisError as exc:
+            raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
+
+    async def _run(self, script: _Script, keys: Sequence[str], args: Sequence[str | int]) -> Any:
+        """Run a Lua script by its SHA1, sending its text only when the server does not have it yet."""
+        try:
+            return await self._command("EVALSHA", script.sha, len(keys), *keys, *args)
+        except StoreError as exc:
+            if not isinstance(exc.__cause__, redis.exceptions.NoScriptError):
+                raise
+        return await self._command("EVAL", script.text, len(keys), *keys, *args)
+
     def redis_key(self, key: str) -> str:
         """The Redis key of a record: ``PREFIX{KEY}`` (a hash tag: one slot per record on a cluster)."""
         return f"{self.prefix}{{{key}}}"
@@ -114,14 +174,15 @@ class RedisStore(StoreBase):
         return f"{self.prefix}user:{{{user_key}}}"
 
     async def load(self, key: str) -> dict[str, str] | None:
-        with self._errors():
-            raw: dict[bytes, bytes] = await self.client.hgetall(self.redis_key(key))
+        raw = await self._command("HGETALL", self.redis_key(key))
         if not raw:
             return None
+        # A flat list of names and values on RESP2, a map on RESP3.
+        pairs = iter(raw) if isinstance(raw, list) else itertools.chain.from_iterable(raw.items())
         try:
-            return {name.decode(): value.decode() for name, value in raw.items()}
-        except UnicodeDecodeError as exc:
-            raise StoreError(self.address, "a session field is not UTF-8") from exc
+            return {name.decode(): value.decode() for name, value in zip(pairs, pairs, strict=True)}
+        except (UnicodeDecodeError, AttributeError, ValueError) as exc:
+            raise StoreError(self.address, "a session field is not UTF-8 text") from exc
 
     async def save(
         self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float
@@ -132,8 +193,7 @@ class RedisStore(StoreBase):
             for field, text in changed.items():
                 arguments += (field, text)
             arguments += removed
-            with self._errors():
-                await self._save_script(keys=[name], args=arguments)
+            await self._run(_SAVE_SCRIPT, (name,), arguments)
             return
         with self._errors():
             async with self.client.pipeline(transaction=True) as pipe:
@@ -145,21 +205,22 @@ class RedisStore(StoreBase):
                 await pipe.execute()
 
     async def touch(self, key: str, *, ttl: float) -> None:
-        with self._errors():
-            await self.client.pexpire(self.redis_key(key), _milliseconds(ttl))
+        await self._command("PEXPIRE", self.redis_key(key), _milliseconds(ttl))
+
+    async def touch_indexed(self, key: str, entry: IndexEntry, *, ttl: float) -> None:
+        """One script: the record touched, then its index entry refreshed (none if the record is gone)."""
+        await self._run(
+            _INDEX_SCRIPT,
+            (self._user_key(entry.user_key), self.redis_key(key)),
+            (_milliseconds(entry.ttl), key, encode_value(dict(entry.info)), _milliseconds(ttl)),
+        )
 
     async def delete(self, key: str) -> None:
-        with self._errors():
-            await self.client.delete(self.redis_key(key))
+        await self._command("DEL", self.redis_key(key))
 
     async def index_add(self, user_key: str, record_key: str, info: Mapping[str, Any], *, ttl: float) -> None:
-        name = self._user_key(user_key)
-        with self._errors():
-            async with self.client.pipeline(transaction=True) as pipe:
-                pipe.hset(name, record_key, encode_value(dict(info)))
-                pipe.pexpire(name, _milliseconds(ttl), nx=True)  # a new index gets its TTL
-                pipe.pexpire(name, _milliseconds(ttl), gt=True)  # an old one is never shortened
-                await pipe.execute()
+        arguments = (_milliseconds(ttl), record_key, encode_value(dict(info)))
+        await self._run(_INDEX_SCRIPT, (self._user_key(user_key),), arguments)
 
     async def index_list(self, user_key: str) -> dict[str, dict[str, Any]]:
         with self._errors():
@@ -222,6 +283,9 @@ class RedisClusterStore(RedisStore):
         """A store on the cluster reached through ``redis://host:port`` (any node), failing fast."""
         client = RedisCluster.from_url(url, **fail_fast_options(timeout))
         return cls(client, prefix=prefix)
+
+    #: The record and the user's index are in different slots: two round trips, not one script.
+    touch_indexed = StoreBase.touch_indexed
 
     def node_of(self, key: str) -> str:
         """``host:port`` of the master that holds the record's slot (as the client last saw it)."""

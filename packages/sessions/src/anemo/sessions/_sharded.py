@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from anemo.hashring import HashRing
 
 from ._ids import ROUTE_SEPARATOR, new_session_id, route_of
-from ._store import NodeHealth, SessionStore, StoreBase, UserIndex
+from ._store import IndexEntry, NodeHealth, SessionStore, StoreBase, UserIndex
 from .errors import InvalidOption, StoreError, StoreUnavailable
 
 __all__ = ["ShardedStore"]
@@ -125,6 +125,12 @@ class ShardedStore(StoreBase):
         node = self.node_of(key)
         if node is not None:
             await self._on(node, self.nodes[node].touch(key, ttl=ttl))
+
+    async def touch_indexed(self, key: str, entry: IndexEntry, *, ttl: float) -> None:
+        """On the record's node, which also holds its index entry."""
+        node = self.node_of(key)
+        if node is not None:
+            await self._on(node, self.nodes[node].touch_indexed(key, entry, ttl=ttl))
 
     async def delete(self, key: str) -> None:
         node = self.node_of(key)

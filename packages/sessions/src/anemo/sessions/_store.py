@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Awaitable, Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any, Protocol, Self, runtime_checkable
+from typing import Any, NamedTuple, Protocol, Self, runtime_checkable
 
 from ._ids import new_session_id
 from .errors import InvalidOption, StoreError
@@ -24,6 +24,7 @@ __all__ = [
     "StoreBase",
     "UserIndex",
     "NodeHealth",
+    "IndexEntry",
     "DEFAULT_TIMEOUT",
     "USER_FIELD",
     "check_timeout",
@@ -59,6 +60,14 @@ class NodeHealth:
     reachable: bool
     latency: float | None = None
     error: str | None = None
+
+
+class IndexEntry(NamedTuple):
+    """A session's entry in its user's index: where (``user_key``), what (``info``), how long (``ttl``)."""
+
+    user_key: str
+    info: Mapping[str, Any]
+    ttl: float
 
 
 @runtime_checkable
@@ -102,6 +111,12 @@ class SessionStore(Protocol):
     async def touch(self, key: str, *, ttl: float) -> None:
         """Let the record live ``ttl`` seconds more without writing its data."""
 
+    async def touch_indexed(self, key: str, entry: IndexEntry, *, ttl: float) -> None:
+        """``touch``, then add or refresh the record's entry in its user's index: one round trip where it can.
+
+        Called only on stores with a ``user_index``, when a signed-in visitor's cookie is re-issued.
+        """
+
     async def delete(self, key: str) -> None:
         """Remove the record; a no-op when it does not exist."""
 
@@ -119,6 +134,16 @@ class StoreBase:
 
     def new_id(self) -> str:
         return new_session_id()
+
+    async def touch(self, key: str, *, ttl: float) -> None:
+        """Every store defines it; declared here for :meth:`touch_indexed`."""
+        raise NotImplementedError
+
+    async def touch_indexed(self, key: str, entry: IndexEntry, *, ttl: float) -> None:
+        """Two steps here; a store whose server can do both in one round trip overrides this."""
+        await self.touch(key, ttl=ttl)
+        if self.user_index is not None:
+            await self.user_index.index_add(entry.user_key, key, entry.info, ttl=entry.ttl)
 
     async def aclose(self) -> None:
         """Nothing to release here; stores with connections override it."""

@@ -58,7 +58,8 @@ def test_a_read_is_one_round_trip_and_a_write_one_more(shared_redis: RedisServer
             session = await manager.load(manager.open(None))
             session["n"] = 0
             update = await manager.save(session)  # the save script reaches the server's cache here
-            assert update is not None and update.value is not None
+            assert update is not None
+            assert update.value is not None
             cookie = update.value
             await store.client.config_resetstat()
             await one_request(manager, cookie)
@@ -66,7 +67,12 @@ def test_a_read_is_one_round_trip_and_a_write_one_more(shared_redis: RedisServer
             await store.client.config_resetstat()
             await one_request(manager, cookie, n=1)
             calls = await tally(store)
-            assert calls == {"cmdstat_hgetall": 1, "cmdstat_evalsha": 1, "cmdstat_hset": 1, "cmdstat_pexpire": 1}
+            assert calls == {
+                "cmdstat_hgetall": 1,
+                "cmdstat_evalsha": 1,
+                "cmdstat_hset": 1,
+                "cmdstat_pexpire": 1,
+            }
             assert round_trips(calls) == 2
         finally:
             await store.aclose()
@@ -89,7 +95,8 @@ def test_a_signed_in_refresh_is_two_round_trips(shared_redis: RedisServer, run) 
             session.set_user("ada", user_agent="Firefox")
             session["n"] = 0
             update = await manager.save(session)
-            assert update is not None and update.value is not None
+            assert update is not None
+            assert update.value is not None
             clock.now += manager.policy.refresh_interval  # the cookie is due
             await store.client.config_resetstat()
             cookie = await one_request(manager, update.value)
@@ -120,7 +127,9 @@ def test_a_refresh_of_an_ended_session_adds_no_index_entry(shared_redis: RedisSe
             assert await store.index_list("user-key") == {}
             await store.save("live", {"m:created": "1"}, (), ttl=60)
             await store.touch_indexed("live", entry, ttl=120)
-            assert await store.index_list("user-key") == {"live": {"created": 1.0, "seen": 2.0, "agent": None}}
+            assert await store.index_list("user-key") == {
+                "live": {"created": 1.0, "seen": 2.0, "agent": None}
+            }
             assert 60_000 < await store.client.pttl(store.redis_key("live")) <= 120_000
         finally:
             await store.aclose()

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from anemo.sessions import InvalidSessionValue, Session, SessionNotLoaded, SessionTooLarge
+from anemo.sessions import InvalidSessionValue, Session, SessionNotLoaded, SessionTooLarge, StoreError
 from anemo.sessions._json import encode_value
 from anemo.sessions._session import Loaded
 
@@ -15,7 +15,7 @@ from anemo.sessions._session import Loaded
 def loaded(max_size: int = 10_000, **data: object) -> Session:
     session = Session()
     texts = {key: encode_value(value) for key, value in data.items()}
-    session.attach(Loaded("x" * 43, "k" * 64, 0.0), texts, dict(data), max_size)
+    session.attach(Loaded("x" * 43, "k" * 64, 0.0), texts, max_size, "test")
     return session
 
 
@@ -107,3 +107,17 @@ def test_no_pickle_anywhere_in_the_package() -> None:
     source = pathlib.Path(anemo.sessions.__file__).parent
     for path in source.glob("*.py"):
         assert not re.search(r"\b(pickle|marshal|shelve)\b", path.read_text()), path.name
+
+
+def test_values_are_decoded_when_first_read_and_a_bad_one_fails_alone() -> None:
+    """A request pays only for the keys it reads; a field that is not JSON fails the read of that key."""
+    session = Session()
+    session.attach(Loaded("x" * 43, "k" * 64, 0.0), {"a": "[1,2]", "b": "{not json"}, 10_000, "test-store")
+    assert session["a"] == [1, 2]
+    assert session["a"] is session["a"]  # decoded once, then kept
+    with pytest.raises(StoreError, match=r"test-store.*not JSON"):
+        session["b"]
+    assert sorted(session) == ["a", "b"]
+    assert "b" in session
+    del session["b"]  # a bad value can still be replaced or removed
+    assert session.pending().removed == {"b"}

@@ -152,7 +152,9 @@ class SessionManager:
             return session
         claim, now = session.claim, self._clock()
         if claim.id is None:
-            session.attach(Loaded(None, None, now, stale_cookie=claim.stale), {}, {}, self.policy.max_size)
+            session.attach(
+                Loaded(None, None, now, stale_cookie=claim.stale), {}, self.policy.max_size, self._address
+            )
             return session
         found = await self._find(claim.id)
         record = (
@@ -173,9 +175,9 @@ class SessionManager:
                 claim.signed_at,
                 sealed=record.sealed,
             )
-            session.attach(state, record.texts, record.data, self.policy.max_size)
+            session.attach(state, record.texts, self.policy.max_size, self._address)
             return session
-        session.attach(Loaded(None, None, now, stale_cookie=True), {}, {}, self.policy.max_size)
+        session.attach(Loaded(None, None, now, stale_cookie=True), {}, self.policy.max_size, self._address)
         return session
 
     async def _find(self, session_id: str) -> tuple[str, dict[str, str]] | None:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
-from ._json import decode_fields, decode_value, encode_value
+from ._json import decode_value, encode_value
 from ._store import USER_FIELD
 
 __all__ = ["DATA", "CREATED", "AGENT", "SEALED", "Record", "Layout", "PLAIN", "read_record"]
@@ -68,18 +68,17 @@ PLAIN = Layout()
 
 
 class Record(NamedTuple):
-    """A loaded record: its creation time, user, and each key's JSON text and value."""
+    """A loaded record: its creation time, user, and each key's JSON text (decoded when read)."""
 
     created: float
     user: str | None
     agent: str | None
     texts: dict[str, str]
-    data: dict[str, Any]
     sealed: bool
 
 
 def read_record(address: str, fields: Mapping[str, str], sealer: Callable[[], Layout]) -> Record | None:
-    """The record in ``fields``, or ``None`` when it is not a session; its data decoded in one parser call."""
+    """The record in ``fields``, or ``None`` when it is not a session; its values are left as JSON."""
     sealed = SEALED in fields
     clear = sealer().read(fields) if sealed else fields
     created = _finite_number(clear.get(CREATED))
@@ -92,7 +91,6 @@ def read_record(address: str, fields: Mapping[str, str], sealer: Callable[[], La
         None if user is None else _string(address, user),
         None if agent is None else _string(address, agent),
         texts,
-        decode_fields(address, texts),
         sealed,
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any, NamedTuple
 
 from ._ids import log_name
-from ._json import encode_value
+from ._json import decode_value, encode_value
 from .errors import InvalidSessionValue, SessionNotLoaded, SessionTooLarge
 
 __all__ = ["Session", "Intent", "Claim", "Loaded", "Changes", "MAX_KEY_LENGTH", "DEFAULT_MAX_SIZE"]
@@ -90,16 +90,18 @@ class Session(MutableMapping[str, Any]):
 
     Made by :meth:`SessionManager.open` without touching the store, filled by ``await
     manager.load(session)``, written by ``await manager.save(session)``, which writes only the
-    keys set or deleted since the load. A value is encoded to JSON once, when it is set, and the
-    session keeps a copy of that JSON, so what a request reads back is what the next request will
-    load (a tuple reads back as a list). A list or dict read out of the session and changed in
-    place counts as changed too. A value JSON cannot hold raises
+    keys set or deleted since the load. A loaded value is decoded from its JSON the first time the
+    request reads it, so a request pays only for the keys it uses. A value is encoded to JSON
+    once, when it is set, and the session keeps a copy of that JSON, so what a request reads back
+    is what the next request will load (a tuple reads back as a list). A list or dict read out of
+    the session and changed in place counts as changed too. A value JSON cannot hold raises
     :class:`~anemo.sessions.InvalidSessionValue` (a ``TypeError``) at assignment, and data past
     the manager's ``max_size`` raises :class:`~anemo.sessions.SessionTooLarge` (a ``ValueError``).
     """
 
     __slots__ = (
         "_accessed",
+        "_address",
         "_data",
         "_handed_out",
         "_intent",
@@ -119,8 +121,10 @@ class Session(MutableMapping[str, Any]):
         self._loaded: Loaded | None = None
         self._accessed = False
         self._max_size = DEFAULT_MAX_SIZE
-        self._data: dict[str, Any] = {}
+        self._address = ""
+        #: Every key's JSON text; ``_data`` holds the values decoded so far.
         self._texts: dict[str, str] = {}
+        self._data: dict[str, Any] = {}
         self._size = 0
         self._written: set[str] = set()
         self._removed: set[str] = set()
@@ -183,65 +187,69 @@ class Session(MutableMapping[str, Any]):
 
     # The mapping.
 
-    def _data_loaded(self) -> dict[str, Any]:
+    def _texts_loaded(self) -> dict[str, str]:
         if self._loaded is None:
             raise SessionNotLoaded
         self._accessed = True
-        return self._data
+        return self._texts
 
     def __getitem__(self, key: str) -> Any:
-        value = self._data_loaded()[key]
+        try:
+            value = self._data[key]
+        except KeyError:
+            value = self._data[key] = decode_value(self._address, self._texts_loaded()[key])
+        self._accessed = True
         if isinstance(value, list | dict):
             self._handed_out.add(key)  # changed in place? compared with its JSON at save
         return value
 
     def __setitem__(self, key: str, value: Any) -> None:
-        data = self._data_loaded()
+        texts = self._texts_loaded()
         text = _encode(_check_key(key), value)
         self._resize(key, text)
-        data[key] = json.loads(text)
-        self._texts[key] = text
+        self._data[key] = json.loads(text)
+        texts[key] = text
         self._written.add(key)
         self._removed.discard(key)
         self._handed_out.discard(key)
 
     def __delitem__(self, key: str) -> None:
-        del self._data_loaded()[key]
-        self._size = self._current_size() - len(key) - len(self._texts.pop(key))
+        text = self._texts_loaded().pop(key)
+        self._data.pop(key, None)
+        self._size = self._current_size() - len(key) - len(text)
         self._written.discard(key)
         self._removed.add(key)
         self._handed_out.discard(key)
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._data_loaded())
+        return iter(self._texts_loaded())
 
     def __len__(self) -> int:
-        return len(self._data_loaded())
+        return len(self._texts_loaded())
 
     def __contains__(self, key: object) -> bool:
-        return key in self._data_loaded()
+        return key in self._texts_loaded()
 
     def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self._data_loaded() else default
+        return self[key] if key in self._texts_loaded() else default
 
     def pop(self, key: str, default: Any = _MISSING) -> Any:
-        data = self._data_loaded()
-        if key not in data:
+        if key not in self._texts_loaded():
             if default is _MISSING:
                 raise KeyError(key)
             return default
-        value = data[key]
+        value = self[key]
         del self[key]
         return value
 
     def clear(self) -> None:
-        for key in list(self._data_loaded()):
+        for key in list(self._texts_loaded()):
             del self[key]
 
     def __repr__(self) -> str:
         if self._loaded is None:
             return "<Session not loaded>"
-        return f"<Session {'new' if self.is_new else 'saved'}, {len(self._data)} keys>"
+        return f"<Session {'new' if self.is_new else 'saved'}, {len(self._texts)} keys>"
 
     def _current_size(self) -> int:
         """Characters of JSON over every key and value, counted once and then kept up to date."""
@@ -276,7 +284,7 @@ class Session(MutableMapping[str, Any]):
         if not isinstance(user_id, str) or not user_id or len(user_id) > MAX_KEY_LENGTH:
             raise InvalidSessionValue("user_id", f"user ids are str of 1 to {MAX_KEY_LENGTH} characters")
         kept = set(keep)
-        for key in [key for key in self._data if key not in kept]:
+        for key in [key for key in self._texts if key not in kept]:
             del self[key]
         self._user = (user_id, user_agent[:MAX_KEY_LENGTH] if user_agent else None)
         self._intent = Intent.LOG_IN
@@ -297,11 +305,12 @@ class Session(MutableMapping[str, Any]):
         """The record as loaded or last saved; :class:`SessionNotLoaded` before the load."""
         return self._state()
 
-    def attach(self, state: Loaded, texts: dict[str, str], data: dict[str, Any], max_size: int) -> None:
-        """Put the loaded record in place: its state, and each key's JSON text and value."""
+    def attach(self, state: Loaded, texts: dict[str, str], max_size: int, address: str) -> None:
+        """Put the loaded record in place: its state and each key's JSON text (``address``: the store's)."""
         self._loaded = state
         self._texts = texts
-        self._data = data
+        self._data = {}
+        self._address = address
         self._size = -1  # counted at the first write: a read-only request never needs it
         self._max_size = max_size
         self._user = (state.user_id, state.user_agent)

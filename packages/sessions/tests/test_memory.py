@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
 from anemo.sessions import MemoryStore
+from anemo.sessions._memory import _SWEEP
 from anemo.sessions._store import USER_FIELD
 from anemo_testing import Clock
 
@@ -130,6 +131,62 @@ def test_len_counts_records_and_delete_removes_them(clock: Clock) -> None:
     assert present(store, "anonymous", "signed in") == {"anonymous"}
 
 
+# -- what a record holds ------------------------------------------------------------------------------
+
+#: Names and texts as a third-party caller may pass them: any code point, NULs and lone surrogates too.
+ANY_TEXT = st.text(st.characters(codec=None), max_size=12) | st.sampled_from(["", "\0", "a\0b", "\ud800"])
+ANY_FIELDS = st.dictionaries(ANY_TEXT, ANY_TEXT, max_size=5)
+
+
+@given(first=ANY_FIELDS, then=ANY_FIELDS)
+def test_fields_come_back_exactly_as_saved(first: dict[str, str], then: dict[str, str]) -> None:
+    """Every name and text round-trips unchanged (NULs, surrogates, empty strings), across a merge too."""
+    store = MemoryStore(clock=Clock())
+    save(store, "k", first)
+    assert load(store, "k") == first
+    removed = [name for name in list(first)[:2] if name not in then]  # which wins is not in the protocol
+    save(store, "k", then, removed)
+    expected = {name: text for name, text in first.items() if name not in removed} | then
+    assert load(store, "k") == expected
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"a": "1"}, {"a\0": "1"}, {"a": '["\0"]'}],
+    ids=["plain", "NUL in a name", "NUL in a text"],
+)
+def test_a_merge_keeps_other_fields_whichever_way_the_record_is_kept(fields: dict[str, str]) -> None:
+    """A record with a NUL (kept as JSON) merges like any other, and becomes plain again once it is gone."""
+    store = MemoryStore(clock=Clock())
+    save(store, "k", {**fields, "b": "2"})
+    save(store, "k", {"c": '"3"'}, ["b"])
+    assert load(store, "k") == {**fields, "c": '"3"'}
+    save(store, "k", {"d": "4"}, list(fields))
+    assert load(store, "k") == {"c": '"3"', "d": "4"}
+
+
+def test_a_record_whose_fields_are_all_removed_stays_empty(clock: Clock) -> None:
+    """Removing every field leaves an empty record (not an absent one) that a later save fills again."""
+    store = MemoryStore(clock=clock)
+    save(store, "k", {"a": "1"})
+    save(store, "k", {}, ["a"])
+    assert load(store, "k") == {}
+    assert len(store) == 1
+    save(store, "k", {"b": "2"})
+    assert load(store, "k") == {"b": "2"}
+
+
+def test_a_load_hands_out_a_copy(clock: Clock) -> None:
+    """Changing the dict a load returned changes nothing in the store."""
+    store = MemoryStore(clock=clock)
+    save(store, "k", {"a": "1"})
+    loaded = load(store, "k")
+    assert loaded is not None
+    loaded["a"] = "2"
+    loaded["b"] = "3"
+    assert load(store, "k") == {"a": "1"}
+
+
 # -- the size bound and eviction order --------------------------------------------------------------
 
 
@@ -234,6 +291,38 @@ def test_expired_records_are_swept_before_a_live_one_is_evicted(clock: Clock) ->
     save(store, "visitor 3")
     assert len(store) == 3
     assert present(store, "visitor 1", "visitor 2", "visitor 3") == {"visitor 1", "visitor 2", "visitor 3"}
+
+
+@given(order=st.permutations(range(5)))
+def test_evictions_follow_the_order_of_last_use(order: list[int]) -> None:
+    """Records used in some order are evicted in exactly that order, one per new record."""
+    store = MemoryStore(max_sessions=5, clock=Clock())
+    for key in range(5):
+        save(store, str(key))
+    for key in order:
+        done(store.touch(str(key), ttl=TTL))
+    for evicted, key in enumerate(order):
+        save(store, f"new {evicted}")
+        assert load_quietly(store, str(key)) is False
+        assert all(load_quietly(store, str(later)) for later in order[evicted + 1 :])
+
+
+def load_quietly(store: MemoryStore, key: str) -> bool:
+    """Whether ``key`` is held and live, without marking it as used."""
+    table = store._signed_in if key in store._signed_in else store._anonymous
+    return key in table and table[key].expires_at > store._clock()
+
+
+def test_one_write_sweeps_a_bounded_number_of_expired_records(clock: Clock) -> None:
+    """A new record drops at most a few expired ones (never a scan of the whole store); later writes go on."""
+    store = MemoryStore(clock=clock)
+    for key in range(3 * _SWEEP):
+        save(store, f"old {key}", ttl=1)
+    clock.advance(1)
+    save(store, "new 1")
+    assert len(store) == 3 * _SWEEP - _SWEEP + 1
+    save(store, "new 2")
+    assert len(store) == 3 * _SWEEP - 2 * _SWEEP + 2
 
 
 @pytest.mark.xfail(
@@ -414,8 +503,8 @@ class Model:
 
 KEY_NAMES = list("abcde")
 KEYS = st.sampled_from(KEY_NAMES)
-FIELDS = st.sampled_from(["x", "y", USER_FIELD])
-TEXTS = st.sampled_from(["1", '"v"', "null", '{"k": []}'])
+FIELDS = st.sampled_from(["x", "y", "z\0", USER_FIELD])  # a NUL makes the store keep the record as JSON
+TEXTS = st.sampled_from(["1", '"v"', "null", '{"k": []}', "\0"])
 TTLS = st.integers(1, 8)
 
 

@@ -84,7 +84,7 @@ def read_record(address: str, fields: Mapping[str, str], sealer: Callable[[], La
     created = _finite_number(clear.get(CREATED))
     if created is None:
         return None
-    texts = {name[2:]: text for name, text in clear.items() if name.startswith(DATA)}
+    texts = {name[2:]: text for name, text in clear.items() if name[:2] == DATA}
     user, agent = clear.get(USER_FIELD), clear.get(AGENT)
     return Record(
         created,

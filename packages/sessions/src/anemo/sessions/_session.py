@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any, NamedTuple
 
@@ -207,7 +206,7 @@ class Session(MutableMapping[str, Any]):
         texts = self._texts_loaded()
         text = _encode(_check_key(key), value)
         self._resize(key, text)
-        self._data[key] = json.loads(text)
+        self._data.pop(key, None)  # read back from its JSON, as the next request will
         texts[key] = text
         self._written.add(key)
         self._removed.discard(key)

@@ -56,9 +56,9 @@ class _Record:
 
     __slots__ = ("expires_at", "text")
 
-    def __init__(self, expires_at: float, fields: Mapping[str, str]) -> None:
+    def __init__(self, expires_at: float, text: str) -> None:
         self.expires_at = expires_at
-        self.text = _pack(fields)
+        self.text = text
 
     @property
     def fields(self) -> dict[str, str]:
@@ -118,14 +118,15 @@ class MemoryStore(StoreBase):
             self._make_room()
             fields = dict(changed)
         else:
-            table, record = found
-            del table[key]
-            fields = record.fields
+            fields = found[1].fields
             fields.update(changed)
         for name in removed:
             fields.pop(name, None)
+        record = _Record(self._clock() + ttl, _pack(fields))
         table = self._signed_in if USER_FIELD in fields else self._anonymous
-        table[key] = _Record(self._clock() + ttl, fields)
+        if found is not None and found[0] is not table:  # signed in or out: it changes class
+            del found[0][key]
+        table[key] = record  # in place when it was there: _find made it the most recently used
 
     async def touch(self, key: str, *, ttl: float) -> None:
         found = self._find(key)
@@ -142,7 +143,7 @@ class MemoryStore(StoreBase):
         if index is None:
             for other in list(itertools.islice(self._users, _SWEEP)):  # forget idle users' indexes
                 _live(self._users, other, now)
-            index = self._users[user_key] = _Record(0.0, {})
+            index = self._users[user_key] = _Record(0.0, _pack({}))
         entries = index.fields
         entries[record_key] = encode_value(dict(info))
         index.text = _pack(entries)

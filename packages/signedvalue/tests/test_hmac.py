@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anemo.signedvalue._hmac import PreparedHMAC, prepared_hmac
+from anemo.signedvalue._hmac import PreparedHMAC, prepared_hmacs
 
 
 @pytest.mark.parametrize("algorithm", ["sha1", "sha256"])
@@ -34,14 +34,16 @@ def test_prepared_state_is_not_consumed() -> None:
 def test_cache_encodes_str_secrets_as_utf8() -> None:
     """A str secret and its UTF-8 bytes give the same MAC."""
     message = b"message"
-    from_str = prepared_hmac("sécret", "sha256").mac(message).digest()
-    assert from_str == prepared_hmac("sécret".encode(), "sha256").mac(message).digest()
+    cache = prepared_hmacs("sha256")
+    from_str = cache["sécret"].mac(message).digest()
+    assert from_str == cache["sécret".encode()].mac(message).digest()
+    assert cache["sécret"] is cache["sécret"]
 
 
 def test_empty_secret_is_refused() -> None:
     """An empty secret cannot be prepared."""
     with pytest.raises(ValueError, match="empty"):
-        prepared_hmac("", "sha256")
+        prepared_hmacs("sha256")[""]
 
 
 def test_one_prepared_key_serves_many_threads() -> None:

@@ -1,8 +1,8 @@
 """Compact token encoding: unpadded URL-safe base64, decoded strictly, and the timestamp header.
 
 Decoding accepts only the one canonical spelling of each byte string. Python's base64 decoder
-skips foreign characters and ignores the unused low bits of the last character, so without the
-check several different tokens would carry the same signed bytes.
+ignores the unused low bits of the last character (and, unless strict, skips foreign characters),
+so without the checks several different tokens would carry the same signed bytes.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ from .errors import InvalidOption
 __all__ = ["urlsafe_encode", "urlsafe_decode", "pack_header", "unpack_header", "HEADER_SIZE"]
 
 _TO_URLSAFE = bytes.maketrans(b"+/", b"-_")
-_FROM_URLSAFE = bytes.maketrans(b"-_", b"+/")
+# "+", "/" and "=" are not URL-safe digits: they become "*", which the strict decoder refuses.
+_FROM_URLSAFE = bytes.maketrans(b"-_+/=", b"+/***")
+# By length mod 4: the padding to restore, and the last characters whose unused low bits are zero
+# (none for 1: no byte string encodes to that length).
+_PADDING = (b"", b"", b"==", b"=")
+_CANONICAL_LAST = (b"", b"", b"AQgw", b"AEIMQUYcgkosw048")
 
 #: One format byte, then the signing time in whole seconds since the epoch (40 bits: until 36812).
 HEADER_SIZE = 6
@@ -29,11 +34,13 @@ def urlsafe_encode(raw: bytes) -> bytes:
 
 def urlsafe_decode(token: bytes) -> bytes | None:
     """The bytes whose canonical unpadded URL-safe base64 is ``token``, or None."""
+    tail = len(token) % 4
+    if tail and token[-1] not in _CANONICAL_LAST[tail]:
+        return None
     try:
-        raw = binascii.a2b_base64(token.translate(_FROM_URLSAFE) + b"=" * (-len(token) % 4))
+        return binascii.a2b_base64(token.translate(_FROM_URLSAFE) + _PADDING[tail], strict_mode=True)
     except binascii.Error:
         return None
-    return raw if urlsafe_encode(raw) == token else None
 
 
 def pack_header(format_byte: int, timestamp: float) -> bytes:

@@ -7,13 +7,13 @@ short messages signed values are.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 
+from ._cache import BuildingCache
 from ._keys import as_bytes
 from .errors import InvalidOption
 
-__all__ = ["PreparedHMAC", "prepared_hmac"]
+__all__ = ["PreparedHMAC", "prepared_hmacs"]
 
 _INNER_PAD = bytes(byte ^ 0x36 for byte in range(256))
 _OUTER_PAD = bytes(byte ^ 0x5C for byte in range(256))
@@ -41,10 +41,16 @@ class PreparedHMAC:
         return outer
 
 
-@functools.lru_cache(maxsize=128)
-def prepared_hmac(secret: str | bytes, algorithm: str) -> PreparedHMAC:
-    """The prepared HMAC of a secret as given (``str`` is UTF-8 encoded), cached per secret."""
-    key = as_bytes(secret, "secret")
-    if not key:
-        raise InvalidOption("the secret must not be empty")
-    return PreparedHMAC(key, algorithm)
+def prepared_hmacs(algorithm: str) -> BuildingCache[str | bytes, PreparedHMAC]:
+    """Prepared HMACs by secret as given (``str`` is UTF-8 encoded): ``cache[secret].mac(...)``.
+
+    Looking up an empty secret raises InvalidOption. At most 128 secrets are kept.
+    """
+
+    def prepare(secret: str | bytes) -> PreparedHMAC:
+        key = as_bytes(secret, "secret")
+        if not key:
+            raise InvalidOption("the secret must not be empty")
+        return PreparedHMAC(key, algorithm)
+
+    return BuildingCache(prepare, maxsize=128)

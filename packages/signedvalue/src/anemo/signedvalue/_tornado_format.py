@@ -19,15 +19,15 @@ Fixed, compatibly (each side reads what the other writes):
 from __future__ import annotations
 
 import binascii
-import functools
 import hmac
 import logging
 import re
 import time
 from collections.abc import Callable, Mapping
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 
-from ._hmac import prepared_hmac
+from ._cache import BuildingCache
+from ._hmac import prepared_hmacs
 from ._keys import as_bytes
 from .errors import InvalidOption
 
@@ -52,8 +52,16 @@ _FUTURE_LIMIT = 31 * _DAY
 # Plain decimal: ASCII digits, no sign, no leading zero, at most 20 of them.
 _DECIMAL = rb"(0|[1-9][0-9]{0,19})"
 _BASE64 = rb"([A-Za-z0-9+/]*={0,2})"
+# A plain decimal field "len:digits|" (before its "|") whose length is checked by the match itself:
+# one branch per length asserts that many digits ahead, so no int() of the length is needed.
+_SIZED_DECIMAL = rb"(?:1:(?=[0-9]\|)|%b)([0-9]+)" % b"|".join(
+    rb"%d:(?=[1-9][0-9]{%d}\|)" % (size, size - 1) for size in range(2, 21)
+)
 
 log = logging.getLogger("anemo.signedvalue")
+
+_SHA256 = prepared_hmacs("sha256")
+_SHA1 = prepared_hmacs("sha1")
 
 
 def create_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and all)
@@ -76,25 +84,20 @@ def create_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
     if version is None or version == 2:
         if not isinstance(secret, (str, bytes)):
             secret = _versioned_secret(secret, key_version)
-        key_version = key_version or 0
-        if key_version.__class__ is not int or key_version < 0:
-            raise InvalidOption(f"key_version must be a non-negative int, not {key_version!r}")
-        version_field = b"%d" % key_version
-        to_sign = b"2|%d:%b|%d:%b|%b|%d:%b|" % (
-            len(version_field),
-            version_field,
+        to_sign = b"%b%d:%b|%b|%d:%b|" % (
+            _v2_start(key_version) if key_version else _V2_START,
             len(stamp),
             stamp,
-            _v2_name(name)[0],
+            _V2_NAMES[name].field,
             len(value64),
             value64,
         )
-        return to_sign + prepared_hmac(secret, "sha256").mac(to_sign).hexdigest().encode("ascii")
+        return to_sign + _SHA256[secret].mac(to_sign).hexdigest().encode("ascii")
     if version == 1:
         if not isinstance(secret, (str, bytes)):
             raise InvalidOption("version 1 signed values do not support a dict of secrets (key versions)")
         signed = as_bytes(name, "name") + value64 + stamp
-        signature = prepared_hmac(secret, "sha1").mac(signed).hexdigest()
+        signature = _SHA1[secret].mac(signed).hexdigest()
         return b"%b|%b|%b" % (value64, stamp, signature.encode("ascii"))
     raise InvalidOption(f"Unsupported version {version!r}")
 
@@ -114,28 +117,44 @@ def decode_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
     """
     if min_version is not None and min_version > 2:
         raise InvalidOption(f"Unsupported min_version {min_version!r}")
-    raw = value if value.__class__ is bytes else _value_bytes(value)
+    raw = value if isinstance(value, bytes) else _value_bytes(value)
     if raw is None:
         return None
-    layout = _v2_name(name)[1].match(raw)
-    if layout is None:
-        if (min_version or DEFAULT_SIGNED_VALUE_MIN_VERSION) > 1 or _version_of(raw) != 1:
+    layout = _V2_NAMES[name].layout.match(raw)
+    if layout is not None:
+        key_version, stamp, value_length, value64 = layout.groups()
+        if int(value_length) != len(value64):
             return None
-        return _decode_v1(secret, as_bytes(name, "name"), raw, max_age_days, clock or time.time)
-    version_length, key_version, stamp_length, stamp, value_length, value64 = layout.groups()
-    if int(version_length) != len(key_version) or int(stamp_length) != len(stamp):
+        if not isinstance(secret, (str, bytes)):
+            secret = secret.get(int(key_version), b"")
+        if not secret:
+            return None
+        signature_start = layout.end()
+        expected = _SHA256[secret].mac(raw[:signature_start]).hexdigest()
+        if not hmac.compare_digest(raw[signature_start:], expected.encode("ascii")):
+            return None
+        version = 2
+    elif (min_version or DEFAULT_SIGNED_VALUE_MIN_VERSION) > 1 or _version_of(raw) != 1:
         return None
-    if int(value_length) != len(value64):
+    else:
+        verified = _verify_v1(secret, as_bytes(name, "name"), raw)
+        if verified is None:
+            return None
+        value64, stamp = verified
+        version = 1
+    timestamp = int(stamp)
+    now = (clock or time.time)()
+    if timestamp < now - max_age_days * _DAY:
         return None
-    if not isinstance(secret, (str, bytes)):
-        secret = secret.get(int(key_version), b"")
-    if not secret:
+    if timestamp > now + _FUTURE_LIMIT:
+        # In version 1 the signature runs value and timestamp together, so trailing base64 digits
+        # can be moved into the timestamp: a far-future date is the mark of that forgery.
+        log.warning("Cookie timestamp in future; possible tampering (signed value version %d)", version)
         return None
-    signature_start = layout.end()
-    expected = prepared_hmac(secret, "sha256").mac(raw[:signature_start]).hexdigest()
-    if not hmac.compare_digest(raw[signature_start:], expected.encode("ascii")):
+    try:
+        return binascii.a2b_base64(value64)
+    except binascii.Error:
         return None
-    return _current_value(value64, int(stamp), max_age_days, (clock or time.time)(), 2)
 
 
 def get_signature_key_version(value: str | bytes) -> int | None:
@@ -147,12 +166,12 @@ def get_signature_key_version(value: str | bytes) -> int | None:
     head = _V2_HEAD.match(raw, 2)
     if head is None:
         return None
-    version_length, key_version, stamp_length, stamp, name_length = head.groups()
+    key_version, _, name_length = head.groups()
     name_end = head.end() + int(name_length)
     if name_end > len(raw):  # also keeps a 20-digit length from overflowing match()'s position
         return None
     tail = _V2_TAIL.match(raw, name_end)
-    if tail is None or int(version_length) != len(key_version) or int(stamp_length) != len(stamp):
+    if tail is None:
         return None
     value_length, value64 = tail.groups()
     return int(key_version) if int(value_length) == len(value64) else None
@@ -191,54 +210,56 @@ def _version_of(raw: bytes) -> int:
 
 
 # Version 2 after its "2|": key version and timestamp with their lengths, then the name's length.
-_V2_HEAD = re.compile(rb"%b:%b\|%b:%b\|%b:" % (_DECIMAL, _DECIMAL, _DECIMAL, _DECIMAL, _DECIMAL))
+_V2_HEAD = re.compile(rb"%b\|%b\|%b:" % (_SIZED_DECIMAL, _SIZED_DECIMAL, _DECIMAL))
 # Version 2 after the name: "|", the base64 value with its length, "|", then the signature.
 _V2_TAIL = re.compile(rb"\|%b:%b\|" % (_DECIMAL, _BASE64))
 
 
-@functools.lru_cache(maxsize=256)
-def _v2_name(name: str | bytes) -> tuple[bytes, re.Pattern[bytes]]:
-    """The name's version-2 field (``len:name``), and the whole layout of values under that name.
+def _v2_start(key_version: int) -> bytes:
+    """The start of a version-2 value up to its timestamp: ``2|len:key_version|``."""
+    if key_version.__class__ is not int or key_version < 0:
+        raise InvalidOption(f"key_version must be a non-negative int, not {key_version!r}")
+    digits = b"%d" % key_version
+    return b"2|%d:%b|" % (len(digits), digits)
+
+
+_V2_START = _v2_start(0)
+
+
+class _V2Name(NamedTuple):
+    """A name's version-2 field (``len:name``), and the whole layout of values under that name."""
+
+    field: bytes
+    layout: re.Pattern[bytes]
+
+
+def _v2_name(name: str | bytes) -> _V2Name:
+    """The field and layout of ``name``, compiled once per name.
 
     With the name fixed, decoding is a single match: an appended pattern per name is cheaper than
     walking the fields by their lengths.
     """
     name = as_bytes(name, "name")
     field = b"%d:%b" % (len(name), name)
-    head = rb"2\|%b:%b\|%b:%b\|" % (_DECIMAL, _DECIMAL, _DECIMAL, _DECIMAL)
-    return field, re.compile(head + re.escape(field) + _V2_TAIL.pattern)
+    head = rb"2\|%b\|%b\|" % (_SIZED_DECIMAL, _SIZED_DECIMAL)
+    return _V2Name(field, re.compile(head + re.escape(field) + _V2_TAIL.pattern))
 
 
-def _decode_v1(
-    secret: TornadoSecret, name: bytes, raw: bytes, max_age_days: float, clock: Callable[[], float]
-) -> bytes | None:
+_V2_NAMES = BuildingCache(_v2_name, maxsize=256)
+
+
+def _verify_v1(secret: TornadoSecret, name: bytes, raw: bytes) -> tuple[bytes, bytes] | None:
+    """The base64 value and plain decimal timestamp of a genuine version-1 value, or None."""
     parts = raw.split(b"|")
     if len(parts) != 3 or not isinstance(secret, (str, bytes)) or not secret:
         return None
     value64, stamp, signature = parts
-    expected = prepared_hmac(secret, "sha1").mac(name + value64 + stamp).hexdigest()
+    expected = _SHA1[secret].mac(name + value64 + stamp).hexdigest()
     if not hmac.compare_digest(signature, expected.encode("ascii")):
         return None
     if _PLAIN_DECIMAL.fullmatch(stamp) is None:
         return None
-    return _current_value(value64, int(stamp), max_age_days, clock(), 1)
+    return value64, stamp
 
 
 _PLAIN_DECIMAL = re.compile(_DECIMAL)
-
-
-def _current_value(
-    value64: bytes, timestamp: int, max_age_days: float, now: float, version: int
-) -> bytes | None:
-    """The decoded value of a genuine signed value, unless it is too old or dated in the future."""
-    if timestamp < now - max_age_days * _DAY:
-        return None
-    if timestamp > now + _FUTURE_LIMIT:
-        # In version 1 the signature runs value and timestamp together, so trailing base64 digits
-        # can be moved into the timestamp: a far-future date is the mark of that forgery.
-        log.warning("Cookie timestamp in future; possible tampering (signed value version %d)", version)
-        return None
-    try:
-        return binascii.a2b_base64(value64)
-    except binascii.Error:
-        return None

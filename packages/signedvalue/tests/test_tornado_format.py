@@ -125,6 +125,12 @@ def test_non_ascii_name_counts_bytes() -> None:
         b"2|1:0|1:a|3:key|8:dmFsdWU=|",
         b"2|1:0|10:1300000000|3:key|9:dmFsdWU=|",
         b"2|1:0|10:1300000000|3:key|8:dmFsdWU=",
+        b"2|2:0|10:1300000000|3:key|8:dmFsdWU=|",
+        b"2|1:00|10:1300000000|3:key|8:dmFsdWU=|",
+        b"2|2:00|10:1300000000|3:key|8:dmFsdWU=|",
+        b"2|1:0|9:1300000000|3:key|8:dmFsdWU=|",
+        b"2|1:0|11:1300000000|3:key|8:dmFsdWU=|",
+        b"2|1:0|21:100000000000000000000|3:key|8:dmFsdWU=|",
     ],
 )
 def test_lengths_and_numbers_must_be_plain_decimal(prefix: bytes) -> None:
@@ -136,6 +142,28 @@ def test_genuine_control_for_the_strictness_cases() -> None:
     """The well-formed prefix those cases vary does decode, so each case fails for its own flaw."""
     prefix = b"2|1:0|10:1300000000|3:key|8:dmFsdWU=|"
     assert decode_signed_value(SECRET, "key", v2(SECRET, prefix), clock=at(PRESENT)) == b"value"
+
+
+@given(
+    key_version=st.integers(0, 10**19),
+    timestamp=st.integers(0, PRESENT),
+    field=st.sampled_from([0, 1]),
+    delta=st.integers(-3, 3).filter(bool),
+)
+def test_wrong_length_fields_are_refused(key_version: int, timestamp: int, field: int, delta: int) -> None:
+    """A key version or timestamp whose length field is off by any amount is refused, genuine MAC or not."""
+    numbers = [b"%d" % key_version, b"%d" % timestamp]
+    lengths = [len(number) for number in numbers]
+    lengths[field] += delta
+    prefix = b"2|%d:%b|%d:%b|3:key|8:dmFsdWU=|" % (lengths[0], numbers[0], lengths[1], numbers[1])
+    assert decode_signed_value({key_version: SECRET}, "key", v2(SECRET, prefix), clock=at(PRESENT)) is None
+    assert get_signature_key_version(v2(SECRET, prefix)) is None
+    lengths[field] -= delta
+    genuine = b"2|%d:%b|%d:%b|3:key|8:dmFsdWU=|" % (lengths[0], numbers[0], lengths[1], numbers[1])
+    forever = 100_000  # days: every timestamp drawn is still current
+    decoded = decode_signed_value({key_version: SECRET}, "key", v2(SECRET, genuine), forever, at(PRESENT))
+    assert decoded == b"value"
+    assert get_signature_key_version(v2(SECRET, genuine)) == key_version
 
 
 def test_v1_timestamp_must_be_plain_decimal() -> None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import redis.asyncio
+
 from anemo.sessions import IndexEntry, RedisStore, SessionManager
 from anemo_testing import RedisServer
 
@@ -98,6 +100,8 @@ def test_a_signed_in_refresh_is_two_round_trips(shared_redis: RedisServer, run) 
             assert update is not None
             assert update.value is not None
             clock.now += manager.policy.refresh_interval  # the cookie is due
+            index = f"rt-refresh:user:{{{manager.user_key('ada')}}}"
+            await store.client.pexpire(index, 1000)  # so the refresh has an index life to extend
             await store.client.config_resetstat()
             cookie = await one_request(manager, update.value)
             calls = await tally(store)
@@ -110,6 +114,7 @@ def test_a_signed_in_refresh_is_two_round_trips(shared_redis: RedisServer, run) 
                 "cmdstat_pttl": 1,
             }
             assert cookie != update.value  # re-issued
+            assert await store.client.pttl(index) > 1000 * manager.policy.lifetime - 60_000
             [info] = await manager.sessions_of("ada")
             assert info.last_seen == clock.now
         finally:
@@ -152,5 +157,27 @@ def test_scripts_survive_a_script_flush(shared_redis: RedisServer, run) -> None:
             assert await store.index_list("u") == {"k": {"seen": 1}}
         finally:
             await store.aclose()
+
+    run(main())
+
+
+def test_a_single_connection_client_and_a_pooled_one_keep_the_same_records(
+    shared_redis: RedisServer, run
+) -> None:
+    """A client pinned to one connection runs the commands itself; both see one store."""
+
+    async def main() -> None:
+        pinned = redis.asyncio.Redis.from_url(shared_redis.url, single_connection_client=True)
+        pooled = RedisStore.from_url(shared_redis.url, prefix="rt-pinned:")
+        one = RedisStore(pinned, prefix="rt-pinned:")
+        try:
+            await one.save("k", {"m:created": "1", "d:a": "[1]"}, (), ttl=60)
+            assert await pooled.load("k") == {"m:created": "1", "d:a": "[1]"}
+            await pooled.save("k", {"d:b": "2"}, ("d:a",), ttl=60)
+            assert await one.load("k") == {"m:created": "1", "d:b": "2"}
+            assert pinned.connection is not None  # the pinned connection did the work
+        finally:
+            await one.aclose()
+            await pooled.aclose()
 
     run(main())

@@ -47,6 +47,15 @@ _UNAVAILABLE = (
 )
 
 
+_FAILURES = (*_UNAVAILABLE, redis.exceptions.RedisError)
+
+
+def _store_error(address: str, exc: Exception) -> StoreError:
+    """Ours for a redis-py failure: StoreUnavailable when the server or network failed, else StoreError."""
+    kind = StoreUnavailable if isinstance(exc, _UNAVAILABLE) else StoreError
+    return kind(address, f"{type(exc).__name__}: {exc}")
+
+
 def fail_fast_options(timeout: float) -> dict[str, Any]:
     """redis.asyncio client options under which a dead or stalled server fails within ``timeout``.
 
@@ -100,13 +109,14 @@ def _milliseconds(ttl: float) -> int:
 class RedisStore(StoreBase):
     """Sessions in Redis, over a ``redis.asyncio.Redis`` (or ``RedisCluster``) client.
 
-    Use :meth:`from_url` to get a client that fails fast. A client passed in is used as it is:
-    give it ``socket_timeout``, ``socket_connect_timeout`` and no retries
-    (``retry=redis.asyncio.retry.Retry(NoBackoff(), 0)``), or redis-py's retries make a dead
-    server take seconds to fail. Each operation is one round trip, and each write is atomic (one Lua
-    script); a failure raises :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled,
-    failing over) or :class:`~anemo.sessions.StoreError` (an error the server answered with,
-    such as out of memory under ``noeviction``).
+    Use :meth:`from_url` to get a client that fails fast. A client passed in needs
+    ``socket_timeout`` and ``socket_connect_timeout``, or a stalled server holds requests for as
+    long as the OS lets it. Its ``retry`` setting does not apply to the session commands, which
+    go out once on connections borrowed from its pool (see :meth:`_command`). Each operation is
+    one round trip, and each write is atomic (one Lua script); a failure raises
+    :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled, failing over) or
+    :class:`~anemo.sessions.StoreError` (an error the server answered with, such as out of memory
+    under ``noeviction``).
     """
 
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
@@ -116,7 +126,7 @@ class RedisStore(StoreBase):
         self.address = address if address is not None else redis_node_name(client)
         self.user_index: UserIndex | None = self
         #: Where :meth:`_command` borrows connections: a plain client's pool (None: the client's own path).
-        self._pool = client.connection_pool if getattr(client, "connection", True) is None else None
+        self._pool = None if getattr(client, "single_connection_client", True) else client.connection_pool
 
     @classmethod
     def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX) -> Self:
@@ -128,10 +138,8 @@ class RedisStore(StoreBase):
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except _UNAVAILABLE as exc:
-            raise StoreUnavailable(self.address, f"{type(exc).__name__}: {exc}") from exc
-        except redis.exceptions.RedisError as exc:
-            raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
+        except _FAILURES as exc:
+            raise _store_error(self.address, exc) from exc
 
     async def _command(self, *args: Any) -> Any:
         """Send one command and return its reply: one round trip, errors mapped to ours.
@@ -152,10 +160,8 @@ class RedisStore(StoreBase):
                 return await connection.read_response()
             finally:
                 await self._pool.release(connection)
-        except _UNAVAILABLE as exc:
-            raise StoreUnavailable(self.address, f"{type(exc).__name__}: {exc}") from exc
-        except redis.exceptions.RedisError as exc:
-            raise StoreError(self.address, f"{type(exc).__name__}: {exc}") from exc
+        except _FAILURES as exc:
+            raise _store_error(self.address, exc) from exc
 
     async def _run(self, script: _Script, keys: Sequence[str], args: Sequence[str | int]) -> Any:
         """Run a Lua script by its SHA1, sending its text only when the server does not have it yet."""
@@ -173,16 +179,18 @@ class RedisStore(StoreBase):
     def _user_key(self, user_key: str) -> str:
         return f"{self.prefix}user:{{{user_key}}}"
 
-    async def load(self, key: str) -> dict[str, str] | None:
-        raw = await self._command("HGETALL", self.redis_key(key))
-        if not raw:
-            return None
+    async def _hash(self, name: str) -> dict[str, str]:
+        """A hash's fields as text (empty when it does not exist), from one ``HGETALL``."""
+        raw = await self._command("HGETALL", name)
         # A flat list of names and values on RESP2, a map on RESP3.
         pairs = iter(raw) if isinstance(raw, list) else itertools.chain.from_iterable(raw.items())
         try:
-            return {name.decode(): value.decode() for name, value in zip(pairs, pairs, strict=True)}
+            return {field.decode(): value.decode() for field, value in zip(pairs, pairs, strict=True)}
         except (UnicodeDecodeError, AttributeError, ValueError) as exc:
             raise StoreError(self.address, "a session field is not UTF-8 text") from exc
+
+    async def load(self, key: str) -> dict[str, str] | None:
+        return await self._hash(self.redis_key(key)) or None
 
     async def save(
         self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float
@@ -223,22 +231,19 @@ class RedisStore(StoreBase):
         await self._run(_INDEX_SCRIPT, (self._user_key(user_key),), arguments)
 
     async def index_list(self, user_key: str) -> dict[str, dict[str, Any]]:
-        with self._errors():
-            raw: dict[bytes, bytes] = await self.client.hgetall(self._user_key(user_key))
-        return {key.decode(): decode_value(self.address, info) for key, info in raw.items()}
+        entries = await self._hash(self._user_key(user_key))
+        return {key: decode_value(self.address, info) for key, info in entries.items()}
 
     async def index_remove(self, user_key: str, record_keys: Collection[str]) -> None:
         if record_keys:
-            with self._errors():
-                await self.client.hdel(self._user_key(user_key), *record_keys)
+            await self._command("HDEL", self._user_key(user_key), *record_keys)
 
     async def health(self) -> list[NodeHealth]:
         """The server's reachability and PING round trip."""
         return [await probe(self.address, self._ping)]
 
     async def _ping(self) -> None:
-        with self._errors():
-            await self.client.ping()
+        await self._command("PING")
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -12,6 +12,9 @@ import uuid
 import pytest
 from PIL import Image
 
+from anemo.signedvalue.tornado import JSONCookieMixin
+from anemo_demo.handlers.base import BaseHandler
+
 PASSWORD = "correct horse battery"
 
 
@@ -24,6 +27,46 @@ def test_every_page_renders(client) -> None:
         assert "Built with anemo" in response.body, path
         assert re.search(r"/static/style\.css\?v=[0-9a-f]+", response.body), "static_url versions files"
     assert 'aria-current="page">Hosts' in client.get("/hosts").body  # the UI module marks the page
+
+
+def test_a_page_builds_its_template_namespace_once(client, monkeypatch) -> None:
+    """The Nav UI module renders without building the namespace (and checking the prefs cookie) again."""
+    client.post("/cookies", {"action": "prefs", "theme": "dark"})
+    built: list[str] = []
+    verified: list[str] = []
+    namespace, read_cookie = BaseHandler.get_template_namespace, JSONCookieMixin.get_signed_json_cookie
+
+    def counted_namespace(self: BaseHandler) -> dict[str, object]:
+        built.append(self.request.path)
+        return namespace(self)
+
+    def counted_cookie(self: JSONCookieMixin, name: str, **options: float) -> object:
+        verified.append(name)
+        return read_cookie(self, name, **options)
+
+    monkeypatch.setattr(BaseHandler, "get_template_namespace", counted_namespace)
+    monkeypatch.setattr(JSONCookieMixin, "get_signed_json_cookie", counted_cookie)
+    for path in ("/", "/visits", "/hosts", "/cookies"):
+        built.clear()
+        verified.clear()
+        page = client.get(path).body
+        assert "<nav>" in page, path
+        assert 'data-theme="dark"' in page, path
+        assert built == [path], path
+        assert verified.count("prefs") == 1, path
+
+
+def test_nav_marks_the_page_in_the_visitors_language(live, client, new_client) -> None:
+    """The nav is kept per language and current page: each visitor still gets their own."""
+    chinese = new_client(live)
+    chinese.language = "zh-CN"
+    for _ in range(2):
+        assert 'class="current" aria-current="page">Home</a>' in client.get("/").body
+        assert 'aria-current="page">Hosts' in client.get("/hosts").body
+        assert 'href="/hosts">Hosts</a>' in client.get("/").body
+        assert '<a href="/hosts" class="current"' not in client.get("/nowhere/hosts").body
+        assert "Home</a>" not in chinese.get("/").body
+        assert 'aria-current="page">Hosts' not in chinese.get("/").body
 
 
 def test_errors_are_template_pages_never_tracebacks(client) -> None:

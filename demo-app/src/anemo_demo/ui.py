@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any
 
+import tornado.locale
 import tornado.web
 
 __all__ = ["MODULES", "METHODS", "Nav", "ago"]
@@ -20,10 +22,28 @@ LINKS = (
 
 
 class Nav(tornado.web.UIModule):
-    """The site's navigation, the current page marked (``{% module Nav() %}``)."""
+    """The site's navigation, the current page marked (``{% module Nav() %}``).
+
+    Its markup depends only on the visitor's language and on which link, if any, is the page
+    shown, so each such pair is rendered once and kept (a template changed on disk is a new
+    template object, so ``debug`` reloads still show). ``UIModule.render_string`` is not used: it
+    would build the handler's whole template namespace again (the signed prefs cookie verified,
+    the session read) when the page's own render has just built it.
+    """
 
     def render(self) -> str:
-        return self.render_string("modules/nav.html", links=LINKS, current=self.request.path).decode()
+        path = self.request.path
+        template = self.handler.settings["template_loader"].load("modules/nav.html")
+        return _nav(template, self.locale, path if path in _HREFS else None)
+
+
+_HREFS = frozenset(href for href, _label in LINKS)
+
+
+@functools.lru_cache(maxsize=64)
+def _nav(template: Any, locale: tornado.locale.Locale, current: str | None) -> str:
+    html: bytes = template.generate(_=locale.translate, locale=locale, links=LINKS, current=current)
+    return html.decode()
 
 
 def ago(handler: tornado.web.RequestHandler, timestamp: float) -> str:

@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import math
 import time
-from typing import Any
+from typing import Any, ClassVar
 
 import tornado.web
 from tornado.httpclient import AsyncHTTPClient, HTTPClientError
@@ -180,8 +180,29 @@ class StaticFiles(tornado.web.StaticFileHandler):
     """Tornado's static files, with a 404 (not a 500) for a path the filesystem cannot hold.
 
     Tornado routes ``/favicon.ico`` here too (ahead of the application's routes): it is sent on
-    to the SVG icon.
+    to the SVG icon. The versioned URLs ``static_url()`` makes are kept until :meth:`reset`, as
+    Tornado keeps the versions: Tornado finds a file's version again (an absolute path, a lock)
+    for every ``static_url()`` of every page; a page here has three.
     """
+
+    #: (static_path, static_url_prefix, path, include_version) -> URL; cleared when it holds 256.
+    _urls: ClassVar[dict[tuple[str, str, str, bool], str]] = {}
+
+    @classmethod
+    def reset(cls) -> None:
+        """Forget versions and URLs (Tornado calls it on every request with ``static_hash_cache=False``)."""
+        super().reset()
+        cls._urls = {}
+
+    @classmethod
+    def make_static_url(cls, settings: dict[str, Any], path: str, include_version: bool = True) -> str:
+        key = (settings["static_path"], settings.get("static_url_prefix", "/static/"), path, include_version)
+        url = cls._urls.get(key)
+        if url is None:
+            if len(cls._urls) >= 256:
+                cls._urls = {}
+            url = cls._urls[key] = super().make_static_url(settings, path, include_version)
+        return url
 
     async def get(self, path: str, include_body: bool = True) -> None:
         if path == "favicon.ico":

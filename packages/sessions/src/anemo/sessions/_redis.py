@@ -112,7 +112,7 @@ class RedisStore(StoreBase):
     Use :meth:`from_url` to get a client that fails fast. A client passed in needs
     ``socket_timeout`` and ``socket_connect_timeout``, or a stalled server holds requests for as
     long as the OS lets it. Its ``retry`` setting does not apply to the session commands, which
-    go out once on connections borrowed from its pool (see :meth:`_command`). Each operation is
+    go out once on connections borrowed from its pool, not through ``execute_command``. Each operation is
     one round trip, and each write is atomic (one Lua script); a failure raises
     :class:`~anemo.sessions.StoreUnavailable` (server down, refusing, stalled, failing over) or
     :class:`~anemo.sessions.StoreError` (an error the server answered with, such as out of memory

@@ -136,7 +136,7 @@ class StoreBase:
         return new_session_id()
 
     async def touch(self, key: str, *, ttl: float) -> None:
-        """Every store defines it; declared here for :meth:`touch_indexed`."""
+        """Every store defines it; declared here for ``touch_indexed``."""
         raise NotImplementedError
 
     async def touch_indexed(self, key: str, entry: IndexEntry, *, ttl: float) -> None:

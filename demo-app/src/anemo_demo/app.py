@@ -12,6 +12,7 @@ from anemo.captcha.tornado import CaptchaImageHandler
 from anemo.tmpl.tornado import TornadoLoader
 
 from . import ui
+from .accesslog import access_log_function
 from .bodies import BodyLimitedApplication
 from .config import load_cookie_secret
 from .handlers import account, auth, cookies, home, hosts, infra, profile
@@ -41,6 +42,7 @@ def make_app(services: Services) -> tornado.web.Application:
         "default_handler_class": infra.NotFound,
         "static_handler_class": infra.StaticFiles,
         "body_too_large_class": infra.TooLarge,
+        "log_function": access_log_function(every_request=config.access_log),
     }
     settings["template_loader"] = TornadoLoader.from_settings(settings)
     routes: list[Any] = [

@@ -33,6 +33,8 @@ class Config:
     captcha_store: str = "memory"
     processes: int = 1
     data_dir: Path = Path(".anemo-demo")
+    #: A log line for every request; otherwise only for errors and slow requests (accesslog.py).
+    access_log: bool = False
 
     @property
     def captcha_redis_url(self) -> str | None:
@@ -72,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--processes", type=int, help="processes to fork (default 1); more need Redis stores")
     parser.add_argument("--data-dir", help="where the SQLite users file, avatars and the secret go")
+    parser.add_argument(
+        "--access-log",
+        action="store_true",
+        default=None,
+        help="log every request (default: only errors and slow requests; a reverse proxy in front "
+        "keeps the full access log)",
+    )
     return parser
 
 
@@ -89,6 +98,7 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
         "captcha_store",
         "processes",
         "data_dir",
+        "access_log",
     ):
         value = getattr(args, name)
         if value is None:
@@ -99,17 +109,23 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
         config = Config(
             address=str(raw.get("address", Config.address)),
             port=int(raw.get("port", Config.port)),  # type: ignore[call-overload]
-            debug=str(raw.get("debug", "")).lower() in ("1", "true", "yes", "on"),
+            debug=_flag(raw.get("debug")),
             cookie_secret=str(raw["cookie_secret"]) if "cookie_secret" in raw else None,
             session_store=str(raw.get("session_store", Config.session_store)),
             captcha_store=str(raw.get("captcha_store", Config.captcha_store)),
             processes=int(raw.get("processes", 1)),  # type: ignore[call-overload]
             data_dir=Path(str(raw.get("data_dir", Config.data_dir))),
+            access_log=_flag(raw.get("access_log")),
         )
     except ValueError as exc:
         raise ConfigError(f"a number was expected: {exc}") from None
     _check(config)
     return config
+
+
+def _flag(value: object) -> bool:
+    """An on/off option: True from the command line, or 1/true/yes/on in the environment."""
+    return str(value).lower() in ("1", "true", "yes", "on")
 
 
 def _check(config: Config) -> None:

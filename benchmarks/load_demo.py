@@ -113,7 +113,7 @@ def wrk(url: str, cookie: str, duration: int, connections: int) -> dict[str, flo
         ["wrk", "-t1", f"-c{connections}", f"-d{duration}s", "--latency", "-H", f"Cookie: {cookie}", url],
         capture_output=True, text=True, timeout=duration + 30, check=True,
     ).stdout  # fmt: skip
-    rate, p99 = re.search(r"Requests/sec:\s+([\d.]+)", output), re.search(r"99%\s+(\S+)", output)
+    rate, p99 = re.search(r"Requests/sec:\s+([\d.]+)", output), re.search(r"^\s*99%\s+(\S+)", output, re.M)
     if rate is None or p99 is None:
         raise SystemExit(f"wrk {url}: no rate or latency in its output:\n{output}")
     errors = 0

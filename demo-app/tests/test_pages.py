@@ -14,6 +14,7 @@ from PIL import Image
 
 from anemo.signedvalue.tornado import JSONCookieMixin
 from anemo_demo.handlers.base import BaseHandler
+from anemo_demo.handlers.infra import StaticFiles
 
 PASSWORD = "correct horse battery"
 
@@ -27,6 +28,21 @@ def test_every_page_renders(client) -> None:
         assert "Built with anemo" in response.body, path
         assert re.search(r"/static/style\.css\?v=[0-9a-f]+", response.body), "static_url versions files"
     assert 'aria-current="page">Hosts' in client.get("/hosts").body  # the UI module marks the page
+
+
+def test_static_urls_are_kept_until_reset(tmp_path) -> None:
+    """A versioned URL is made once; ``reset()`` (every request in debug mode) makes it again."""
+    (tmp_path / "app.js").write_text("one")
+    settings = {"static_path": str(tmp_path)}
+    first = StaticFiles.make_static_url(settings, "app.js")
+    assert first.startswith("/static/app.js?v=")
+    (tmp_path / "app.js").write_text("two")
+    assert StaticFiles.make_static_url(settings, "app.js") == first
+    assert StaticFiles.make_static_url(settings, "app.js", include_version=False) == "/static/app.js"
+    StaticFiles.reset()
+    second = StaticFiles.make_static_url(settings, "app.js")
+    assert second.startswith("/static/app.js?v=")
+    assert second != first
 
 
 def test_a_page_builds_its_template_namespace_once(client, monkeypatch) -> None:

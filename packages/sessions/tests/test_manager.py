@@ -205,3 +205,29 @@ def test_options_are_checked() -> None:
         SessionManager(store, "s", lifetime=float("nan"))
     with pytest.raises(ValueError, match="secret"):
         SessionManager(store, [])
+
+
+def test_begin_save_leaves_nothing_to_await_when_nothing_is_due(clock, run) -> None:
+    """A read inside the refresh interval settles at once; a change, or a due refresh, is left to await."""
+
+    async def main() -> None:
+        manager = make(clock)
+        _, cookie = await start(manager, n=1)
+        reader = await manager.load(manager.open(cookie))
+        assert reader["n"] == 1
+        assert manager.begin_save(reader) is None
+        writer = await manager.load(manager.open(cookie))
+        writer["n"] = 2
+        steps = manager.begin_save(writer)
+        assert steps is not None
+        assert await steps is None  # written; the cookie is not due yet
+        clock.advance(manager.policy.refresh_interval)
+        due = await manager.load(manager.open(cookie))
+        steps = manager.begin_save(due)
+        assert steps is not None
+        update = await steps
+        assert update is not None
+        assert update.value is not None
+        assert (await manager.load(manager.open(update.value)))["n"] == 2
+
+    run(main())

@@ -13,8 +13,9 @@ import hmac
 import logging
 import math
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Coroutine, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from anemo.signedvalue import BadSignature, SecretKeys, Signer
 
@@ -204,15 +205,25 @@ class SessionManager:
         past ``max_size``, and what the store raises when a step fails (earlier steps stay done:
         a regenerate writes the new record before it deletes the old one).
         """
+        steps = self.begin_save(session)
+        return None if steps is None else await steps
+
+    def begin_save(self, session: Session) -> Coroutine[Any, Any, CookieUpdate | None] | None:
+        """:meth:`save` in two halves: plan now, and return what is left to await, if anything.
+
+        ``None`` when the save needs neither the store nor a cookie (most read-only requests):
+        the session is settled already. So a synchronous caller, such as Tornado's ``finish``,
+        starts a task only when there is I/O to do. Raises what :meth:`save` raises before writing.
+        """
         if not session.loaded:
             return None
         now = self._clock()
         changes = session.pending()
         plan = plan_save(session.state, changes, now, self.policy)
-        if not plan.steps and plan.cookie == "keep":  # most read-only requests
+        if not plan.steps and plan.cookie == "keep":
             session.settle(session.state)
             return None
-        return await self._execute(session, changes, plan, now)
+        return self._execute(session, changes, plan, now)
 
     async def _execute(
         self, session: Session, changes: Changes, plan: Plan, now: float

@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import sys
 import weakref
+from collections.abc import Coroutine
 from typing import Any
 
 try:
@@ -210,7 +210,10 @@ class SessionMixin(tornado.web.RequestHandler):
         return session.user_id if session is not None and session.loaded else None
 
     def finish(self, chunk: str | bytes | dict[str, Any] | None = None) -> asyncio.Future[None]:
-        """Save the session, set its cookie, then finish: the next request sees what this one wrote."""
+        """Save the session, set its cookie, then finish: the next request sees what this one wrote.
+
+        A save with nothing to write finishes at once; one with store work finishes in a task.
+        """
         if self._session_finishing is not None:
             return self._session_finishing
         session = self._session
@@ -219,24 +222,37 @@ class SessionMixin(tornado.web.RequestHandler):
             return super().finish(chunk)
         if chunk is not None:
             self.write(chunk)
-        self._session_finishing = asyncio.ensure_future(self._save_and_finish(session))
+        try:
+            steps = self.session_manager.begin_save(session)
+        except Exception as exc:
+            self._save_failed(exc)
+            done: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        if steps is None:
+            self._session_done = True
+            return super().finish()
+        self._session_finishing = asyncio.ensure_future(self._save_and_finish(steps))
         return self._session_finishing
 
-    async def _save_and_finish(self, session: Session) -> None:
+    async def _save_and_finish(self, steps: Coroutine[Any, Any, CookieUpdate | None]) -> None:
         try:
-            update = await self.session_manager.save(session)
+            update = await steps
         except Exception as exc:
-            # Whatever the store or the session raised, the client gets an answer: 503 or 500.
-            self._session_done = True
-            self._session_finishing = None
-            exc_info = sys.exc_info()
-            self.log_exception(*exc_info)
-            self.send_error(503 if isinstance(exc, StoreUnavailable) else 500, exc_info=exc_info)
+            self._save_failed(exc)
             return
         self._session_done = True
         if update is not None:
             self._apply_cookie(update)
         await super().finish()
+
+    def _save_failed(self, exc: Exception) -> None:
+        """Whatever the store or the session raised, the client gets an answer: 503 or 500."""
+        self._session_done = True
+        self._session_finishing = None
+        exc_info = (type(exc), exc, exc.__traceback__)
+        self.log_exception(*exc_info)
+        self.send_error(503 if isinstance(exc, StoreUnavailable) else 500, exc_info=exc_info)
 
     def _apply_cookie(self, update: CookieUpdate) -> None:
         options: dict[str, Any] = dict(self.settings.get("session_cookie_options", {}))

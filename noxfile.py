@@ -273,7 +273,7 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python="3.12")
 def load(session: nox.Session) -> None:
-    """The demo under load with wrk (Debian's): ``nox -s load -- [--duration N] [--smoke]``."""
+    """The demo and its stock-Tornado peer under wrk: ``nox -s load -- [--duration N] [--smoke]``."""
     session.install(*_pinned(session), *(_with_extras(p) for p in PACKAGES), "./demo-app", TESTING)
     session.run("python", "benchmarks/load_demo.py", *session.posargs)
 

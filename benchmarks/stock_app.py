@@ -42,23 +42,15 @@ import tornado.web
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-#: The demo's package directory: its templates, static files and translations, read, not imported.
+from anemo_demo.headers import CONTENT_SECURITY_POLICY
+from anemo_demo.ui import LINKS  # the same navigation, so the two pages cannot drift apart
+
+#: The demo's package directory: its templates, static files and translations, read from disk.
 DEMO = Path(importlib.util.find_spec("anemo_demo").origin).parent  # type: ignore[arg-type,union-attr]
 IDLE_TIMEOUT = 15 * 60  # the demo's anonymous idle timeout
 SLOW_REQUEST = 0.5
-LINKS = (
-    ("/", "Home"),
-    ("/hosts", "Hosts"),
-    ("/cookies", "Cookies"),
-    ("/cluster", "Cluster"),
-    ("/async", "Async"),
-    ("/subdomain", "Subdomain"),
-)
 HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
-    ),
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",

@@ -10,7 +10,6 @@ load splits the text (a fresh dict each time); a save splits it, merges the chan
 from __future__ import annotations
 
 import itertools
-import json
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Collection, Mapping
@@ -26,8 +25,6 @@ _SWEEP = 8
 _ADDRESS = "memory"
 #: What precedes each field name and each field text in a record's text.
 _NUL = "\0"
-_encode = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
-_decode = json.JSONDecoder().decode
 
 
 def _pack(fields: Mapping[str, str]) -> str:
@@ -38,13 +35,13 @@ def _pack(fields: Mapping[str, str]) -> str:
     text = _NUL.join(parts)
     if fields and text.count(_NUL) == 2 * len(fields):
         return text
-    return _encode(fields)
+    return encode_value(fields)
 
 
 def _unpack(text: str) -> dict[str, str]:
     """The fields of a record's text, every name and text exactly as saved."""
     if text[0] != _NUL:
-        fields: dict[str, str] = _decode(text)
+        fields: dict[str, str] = decode_value(_ADDRESS, text)
         return fields
     parts = iter(text.split(_NUL))
     next(parts)  # the empty string before the first NUL

@@ -19,11 +19,12 @@ Fixed, compatibly (each side reads what the other writes):
 from __future__ import annotations
 
 import binascii
-import hmac
 import logging
 import re
-import time
+from binascii import a2b_base64, b2a_base64
 from collections.abc import Callable, Mapping
+from hmac import compare_digest
+from time import time as _wall_clock
 from typing import NamedTuple, TypeAlias
 
 from ._cache import BuildingCache
@@ -76,23 +77,27 @@ def create_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
 
     With a dict of secrets, ``key_version`` picks the one that signs (version 2 only).
     """
-    timestamp = int((clock or time.time)())
+    timestamp = int(clock() if clock is not None else _wall_clock())
     if timestamp < 0:
         raise InvalidOption(f"cannot sign with a negative timestamp ({timestamp})")
-    stamp = b"%d" % timestamp
-    value64 = binascii.b2a_base64(as_bytes(value, "value"), newline=False)
+    value64 = b2a_base64(value if value.__class__ is bytes else as_bytes(value, "value"), newline=False)
     if version is None or version == 2:
-        if not isinstance(secret, (str, bytes)):
+        if secret.__class__ is not str and not isinstance(secret, (str, bytes)):
             secret = _versioned_secret(secret, key_version)
-        to_sign = b"%b%d:%b|%b|%d:%b|" % (
+        if 1_000_000_000 <= timestamp < 10_000_000_000:  # ten digits: every date from 2001 to 2286
+            stamp_field = b"10:%d" % timestamp
+        else:
+            stamp = b"%d" % timestamp
+            stamp_field = b"%d:%b" % (len(stamp), stamp)
+        to_sign = b"%b%b|%b|%d:%b|" % (
             _v2_start(key_version) if key_version else _V2_START,
-            len(stamp),
-            stamp,
+            stamp_field,
             _V2_NAMES[name].field,
             len(value64),
             value64,
         )
         return to_sign + _SHA256[secret].mac(to_sign).hexdigest().encode("ascii")
+    stamp = b"%d" % timestamp
     if version == 1:
         if not isinstance(secret, (str, bytes)):
             raise InvalidOption("version 1 signed values do not support a dict of secrets (key versions)")
@@ -117,21 +122,22 @@ def decode_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
     """
     if min_version is not None and min_version > 2:
         raise InvalidOption(f"Unsupported min_version {min_version!r}")
-    raw = value if isinstance(value, bytes) else _value_bytes(value)
+    raw = value if value.__class__ is bytes else _value_bytes(value)
     if raw is None:
         return None
-    layout = _V2_NAMES[name].layout.match(raw)
+    names = _V2_NAMES[name]
+    layout = names.usual.match(raw) or names.layout.match(raw)
     if layout is not None:
         key_version, stamp, value_length, value64 = layout.groups()
         if int(value_length) != len(value64):
             return None
-        if not isinstance(secret, (str, bytes)):
+        if secret.__class__ is not str and not isinstance(secret, (str, bytes)):
             secret = secret.get(int(key_version), b"")
         if not secret:
             return None
         signature_start = layout.end()
         expected = _SHA256[secret].mac(raw[:signature_start]).hexdigest()
-        if not hmac.compare_digest(raw[signature_start:], expected.encode("ascii")):
+        if not compare_digest(raw[signature_start:], expected.encode("ascii")):
             return None
         version = 2
     elif (min_version or DEFAULT_SIGNED_VALUE_MIN_VERSION) > 1 or _version_of(raw) != 1:
@@ -143,7 +149,7 @@ def decode_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
         value64, stamp = verified
         version = 1
     timestamp = int(stamp)
-    now = (clock or time.time)()
+    now = clock() if clock is not None else _wall_clock()
     if timestamp < now - max_age_days * _DAY:
         return None
     if timestamp > now + _FUTURE_LIMIT:
@@ -152,7 +158,7 @@ def decode_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
         log.warning("Cookie timestamp in future; possible tampering (signed value version %d)", version)
         return None
     try:
-        return binascii.a2b_base64(value64)
+        return a2b_base64(value64)
     except binascii.Error:
         return None
 
@@ -227,22 +233,27 @@ _V2_START = _v2_start(0)
 
 
 class _V2Name(NamedTuple):
-    """A name's version-2 field (``len:name``), and the whole layout of values under that name."""
+    """A name's version-2 field (``len:name``), and the layouts of values under that name."""
 
     field: bytes
+    #: Any version-2 value.
     layout: re.Pattern[bytes]
+    #: The same for a one-digit key version and a ten-digit timestamp: nearly every value, matched
+    #: in three quarters of the time (no per-length branches to try).
+    usual: re.Pattern[bytes]
 
 
 def _v2_name(name: str | bytes) -> _V2Name:
-    """The field and layout of ``name``, compiled once per name.
+    """The field and layouts of ``name``, compiled once per name.
 
     With the name fixed, decoding is a single match: an appended pattern per name is cheaper than
     walking the fields by their lengths.
     """
     name = as_bytes(name, "name")
     field = b"%d:%b" % (len(name), name)
+    tail = re.escape(field) + _V2_TAIL.pattern
     head = rb"2\|%b\|%b\|" % (_SIZED_DECIMAL, _SIZED_DECIMAL)
-    return _V2Name(field, re.compile(head + re.escape(field) + _V2_TAIL.pattern))
+    return _V2Name(field, re.compile(head + tail), re.compile(rb"2\|1:([0-9])\|10:([1-9][0-9]{9})\|" + tail))
 
 
 _V2_NAMES = BuildingCache(_v2_name, maxsize=256)
@@ -255,7 +266,7 @@ def _verify_v1(secret: TornadoSecret, name: bytes, raw: bytes) -> tuple[bytes, b
         return None
     value64, stamp, signature = parts
     expected = _SHA1[secret].mac(name + value64 + stamp).hexdigest()
-    if not hmac.compare_digest(signature, expected.encode("ascii")):
+    if not compare_digest(signature, expected.encode("ascii")):
         return None
     if _PLAIN_DECIMAL.fullmatch(stamp) is None:
         return None

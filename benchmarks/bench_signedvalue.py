@@ -1,8 +1,8 @@
 """anemo.signedvalue against tornado.web's signed values and itsdangerous.
 
 Each case signs and then verifies one 32-byte value, as a request that sets a cookie and the next
-one that reads it would. The floor is two bare HMAC-SHA256 calls over a message of the same size:
-no implementation can do less work than that.
+one that reads it would. The floor is two HMAC-SHA256 computations over a message of the same
+size, with the key prepared in advance and nothing to parse: no implementation can do less work.
 """
 
 from __future__ import annotations
@@ -18,16 +18,29 @@ SECRET = "a long random secret for the benchmark, 48 chars"
 NAME = "session"
 VALUE = b"0123456789abcdef0123456789abcdef"
 TEXT = VALUE.decode("ascii")
+FLOOR = "floor: 2x HMAC-SHA256, key prepared"
 
 
 def _hmac_floor(message_size: int) -> Thunk:
-    """Two HMAC-SHA256 hex digests over ``message_size`` bytes: sign once, verify once."""
-    key = SECRET.encode()
+    """Two HMAC-SHA256 hex digests over ``message_size`` bytes: sign once, verify once.
+
+    The key's inner and outer pad states are hashed once, outside the timing, and each HMAC copies
+    them (RFC 2104 allows it): the least work any implementation can do, with no parsing at all.
+    """
+    key = SECRET.encode().ljust(64, b"\0")
+    inner = hashlib.sha256(bytes(byte ^ 0x36 for byte in key))
+    outer = hashlib.sha256(bytes(byte ^ 0x5C for byte in key))
     message = b"m" * message_size
 
+    def mac() -> str:
+        digest = inner.copy()
+        digest.update(message)
+        result = outer.copy()
+        result.update(digest.digest())
+        return result.hexdigest()
+
     def floor() -> object:
-        signed = hmac.new(key, message, hashlib.sha256).hexdigest()
-        return hmac.compare_digest(signed, hmac.new(key, message, hashlib.sha256).hexdigest())
+        return hmac.compare_digest(mac(), mac())
 
     return floor
 
@@ -83,7 +96,7 @@ def suite() -> Suite:
     bench.case(
         "tornado v2 format: create + decode",
         ours_v2,
-        {"tornado.web": _tornado_pair(), "floor: 2x HMAC-SHA256": floor},
+        {"tornado.web": _tornado_pair(), FLOOR: floor},
     )
 
     serializer = Serializer(SECRET, salt="bench")
@@ -96,7 +109,7 @@ def suite() -> Suite:
         ours_serializer,
         {
             "itsdangerous URLSafeTimedSerializer": _itsdangerous_serializer(),
-            "floor: 2x HMAC-SHA256": _hmac_floor(42),
+            FLOOR: _hmac_floor(42),
         },
     )
 
@@ -108,6 +121,6 @@ def suite() -> Suite:
     bench.case(
         "Signer: sign + unsign(max_age)",
         ours_signer,
-        {"itsdangerous TimestampSigner": _itsdangerous_signer(), "floor: 2x HMAC-SHA256": floor},
+        {"itsdangerous TimestampSigner": _itsdangerous_signer(), FLOOR: floor},
     )
     return bench

@@ -97,10 +97,10 @@ def create_signed_value(  # noqa: PLR0917 (Tornado's signature, positional and a
             value64,
         )
         return to_sign + _SHA256[secret].mac(to_sign).hexdigest().encode("ascii")
-    stamp = b"%d" % timestamp
     if version == 1:
         if not isinstance(secret, (str, bytes)):
             raise InvalidOption("version 1 signed values do not support a dict of secrets (key versions)")
+        stamp = b"%d" % timestamp
         signed = as_bytes(name, "name") + value64 + stamp
         signature = _SHA1[secret].mac(signed).hexdigest()
         return b"%b|%b|%b" % (value64, stamp, signature.encode("ascii"))

@@ -13,15 +13,35 @@ MISSING = {
         "ModuleNotFoundError|tornado|"
         "anemo.sessions.tornado needs Tornado: pip install 'anemo-sessions[tornado]'",
     ),
-    "redis for RedisStore": (
+    "redis for RedisStore.from_url": (
         "redis",
-        "from anemo.sessions import RedisStore",
+        "from anemo.sessions import RedisStore; RedisStore.from_url('redis://127.0.0.1:6379/0')",
+        "ModuleNotFoundError|redis|this store needs redis: pip install 'anemo-sessions[redis]'",
+    ),
+    "valkey for a valkey:// URL": (
+        "valkey",
+        "import anemo.sessions; anemo.sessions.store_from_url('valkey://127.0.0.1:6379/0')",
+        "ModuleNotFoundError|valkey|this store needs valkey: pip install 'anemo-sessions[valkey]'",
+    ),
+    "redis for a Sentinel URL": (
+        "redis",
+        "import anemo.sessions; anemo.sessions.store_from_url('redis+sentinel://127.0.0.1:26379/mymaster')",
         "ModuleNotFoundError|redis|this store needs redis: pip install 'anemo-sessions[redis]'",
     ),
     "redis for a redis:// URL": (
         "redis",
         "import anemo.sessions; anemo.sessions.store_from_url('redis://127.0.0.1:6379/0')",
         "ModuleNotFoundError|redis|this store needs redis: pip install 'anemo-sessions[redis]'",
+    ),
+    "nothing of redis-py for a valkey:// URL": (
+        "redis",
+        "import anemo.sessions; anemo.sessions.store_from_url('valkey://127.0.0.1:6379/0')",
+        "",
+    ),
+    "nothing of valkey-py for a redis:// URL": (
+        "valkey",
+        "import anemo.sessions; anemo.sessions.store_from_url('redis://127.0.0.1:6379/0')",
+        "",
     ),
     "pymemcache for MemcachedStore": (
         "pymemcache",
@@ -42,7 +62,7 @@ def test_a_missing_extra_is_named(blocked: str, code: str, expected: str) -> Non
     assert error_without(blocked, code) == expected
 
 
-@pytest.mark.parametrize("blocked", ["tornado", "redis", "pymemcache"])
+@pytest.mark.parametrize("blocked", ["tornado", "redis", "valkey", "pymemcache"])
 def test_the_memory_store_needs_no_extra(blocked: str) -> None:
     code = (
         "from anemo.sessions import MemoryStore, SessionManager, store_from_url; store_from_url('memory://')"

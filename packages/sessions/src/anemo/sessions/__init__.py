@@ -4,8 +4,9 @@
   ids, idle and absolute timeouts, field-level writes, a size cap and a per-user session index.
   Stores keep a keyed hash of each id, never the id, and optionally encrypted data.
 - Stores implement :class:`SessionStore`: :class:`MemoryStore` (default, one process),
-  :class:`RedisStore`, :class:`RedisClusterStore` (extra ``redis``), :class:`MemcachedStore`
-  (extra ``memcached``), :class:`ShardedStore`; :func:`store_from_url` builds any of them.
+  :class:`RedisStore`, :class:`RedisClusterStore`, :class:`RedisSentinelStore` (extra ``redis``
+  or ``valkey``, for Redis and Valkey servers alike), :class:`MemcachedStore` (extra
+  ``memcached``), :class:`ShardedStore`; :func:`store_from_url` builds any of them.
 - :mod:`anemo.sessions.tornado` (extra ``tornado``): ``self.session`` in request handlers.
 """
 
@@ -16,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 from ._ids import new_session_id
 from ._manager import CookieUpdate, SessionInfo, SessionManager
 from ._memory import MemoryStore
+from ._redis import RedisClusterStore, RedisStore
+from ._sentinel import RedisSentinelStore
 from ._session import Session
 from ._sharded import ShardedStore
 from ._store import DEFAULT_TIMEOUT, IndexEntry, NodeHealth, SessionStore, StoreBase, UserIndex
@@ -37,7 +40,6 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._memcached import MemcachedStore
-    from ._redis import RedisClusterStore, RedisStore
 
 __version__ = "0.1.0"
 
@@ -59,6 +61,7 @@ __all__ = [
     "MemoryStore",
     "RedisStore",
     "RedisClusterStore",
+    "RedisSentinelStore",
     "MemcachedStore",
     "ShardedStore",
     "store_from_url",
@@ -78,11 +81,10 @@ __all__ = [
     "WriteConflict",
 ]
 
-_OPTIONAL = {"RedisStore": "_redis", "RedisClusterStore": "_redis", "MemcachedStore": "_memcached"}
-
 
 def __getattr__(name: str) -> Any:
-    """The stores that need an extra, imported on first use (the error names the extra)."""
-    if name in _OPTIONAL:
-        return getattr(optional_module(_OPTIONAL[name]), name)
+    """MemcachedStore, imported on first use (the error names the extra). The Redis stores import
+    their client library only when they build a client."""
+    if name == "MemcachedStore":
+        return optional_module("_memcached").MemcachedStore
     raise AttributeError(f"module 'anemo.sessions' has no attribute {name!r}")

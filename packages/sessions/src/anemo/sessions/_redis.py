@@ -1,4 +1,4 @@
-"""RedisStore and RedisClusterStore: one Redis hash per session, on redis.asyncio.
+"""RedisStore and RedisClusterStore: one Redis hash per session, on redis.asyncio or valkey.asyncio.
 
 Layout: a session's record is the hash ``PREFIX{KEY}``, one field per key, with a TTL, where KEY
 is the manager's keyed hash of the session id (never the id). A user's index is the hash
@@ -18,14 +18,9 @@ import math
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from typing import Any, NamedTuple, Self
 
-import redis.asyncio
-import redis.exceptions
-from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-
 from anemo.hashring import redis_node_name
 
+from ._clients import ClientLibrary, client_library, library_of
 from ._json import decode_value, encode_value
 from ._store import DEFAULT_TIMEOUT, IndexEntry, NodeHealth, StoreBase, UserIndex, check_timeout, probe
 from .errors import InvalidOption, StoreError, StoreUnavailable
@@ -34,36 +29,22 @@ __all__ = ["RedisStore", "RedisClusterStore", "fail_fast_options"]
 
 DEFAULT_PREFIX = "anemo:session:"
 
-#: The server or the network failed (down, refusing, stalled, failing over), as opposed to an error
-#: the server answered with. anemo.captcha's Redis stores draw the same line.
-_UNAVAILABLE = (
-    redis.exceptions.ConnectionError,
-    redis.exceptions.TimeoutError,
-    redis.exceptions.ClusterError,
-    redis.exceptions.RedisClusterException,
-    redis.exceptions.TryAgainError,
-    redis.exceptions.ReadOnlyError,
-    OSError,
-)
 
-
-_FAILURES = (*_UNAVAILABLE, redis.exceptions.RedisError)
-
-
-def _store_error(address: str, exc: Exception) -> StoreError:
-    """Ours for a redis-py failure: StoreUnavailable when the server or network failed, else StoreError."""
-    kind = StoreUnavailable if isinstance(exc, _UNAVAILABLE) else StoreError
+def _store_error(library: ClientLibrary, address: str, exc: BaseException) -> StoreError:
+    """Ours for a client failure: StoreUnavailable when the server or network failed, else StoreError."""
+    kind = StoreUnavailable if isinstance(exc, library.unavailable) else StoreError
     return kind(address, f"{type(exc).__name__}: {exc}")
 
 
-def fail_fast_options(timeout: float) -> dict[str, Any]:
-    """redis.asyncio client options under which a dead or stalled server fails within ``timeout``.
+def fail_fast_options(timeout: float, library: str = "redis") -> dict[str, Any]:
+    """Client options of ``library`` under which a dead or stalled server fails within ``timeout``.
 
-    The retry is ``redis.asyncio.retry.Retry`` with no retries: redis-py 8.2 warns when an asyncio
-    client is given the synchronous one.
+    The retry is the library's asyncio ``Retry`` with no retries: redis-py 8.2 warns when an
+    asyncio client is given the synchronous one.
     """
     check_timeout(timeout)
-    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": Retry(NoBackoff(), 0)}
+    retry = client_library(library).no_retries()
+    return {"socket_timeout": timeout, "socket_connect_timeout": timeout, "retry": retry}
 
 
 #: A save in one command, atomic like MULTI but without a pipeline's three extra replies:
@@ -107,7 +88,7 @@ def _milliseconds(ttl: float) -> int:
 
 
 class RedisStore(StoreBase):
-    """Sessions in Redis, over a ``redis.asyncio.Redis`` (or ``RedisCluster``) client.
+    """Sessions in Redis or Valkey, over a ``redis.asyncio.Redis`` or ``valkey.asyncio.Valkey`` client.
 
     Use :meth:`from_url` to get a client that fails fast. A client passed in needs
     ``socket_timeout`` and ``socket_connect_timeout``, or a stalled server holds requests for as
@@ -125,21 +106,34 @@ class RedisStore(StoreBase):
         #: How errors and ``health()`` name the server.
         self.address = address if address is not None else redis_node_name(client)
         self.user_index: UserIndex | None = self
+        self._library = library_of(client)
         #: Where :meth:`_command` borrows connections: a plain client's pool (None: the client's own path).
         self._pool = None if getattr(client, "single_connection_client", True) else client.connection_pool
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX) -> Self:
-        """A store on ``redis://host:port/db`` (``rediss://``, ``unix://``) failing within ``timeout``."""
-        client = redis.asyncio.Redis.from_url(url, **fail_fast_options(timeout))
+    def from_url(
+        cls,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        prefix: str = DEFAULT_PREFIX,
+        library: str = "redis",
+    ) -> Self:
+        """A store on ``url``, through the client of ``library``, failing within ``timeout``.
+
+        redis-py (``library="redis"``) takes ``redis://host:port/db``, ``rediss://...`` and
+        ``unix:///path?db=N``; valkey-py (``"valkey"``) takes ``valkey://``, ``valkeys://`` and
+        ``unix://``. Either talks to Redis and to Valkey servers alike.
+        """
+        client = client_library(library).client.from_url(url, **fail_fast_options(timeout, library))
         return cls(client, prefix=prefix)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
         try:
             yield
-        except _FAILURES as exc:
-            raise _store_error(self.address, exc) from exc
+        except self._library.failures as exc:
+            raise _store_error(self._library, self.address, exc) from exc
 
     async def _command(self, *args: Any) -> Any:
         """Send one command and return its reply: one round trip, errors mapped to ours.
@@ -154,21 +148,21 @@ class RedisStore(StoreBase):
         try:
             if self._pool is None:
                 return await self.client.execute_command(*args)
-            connection = await self._pool.get_connection()
+            connection = await self._pool.get_connection(*self._library.borrow_arguments(args[0]))
             try:
                 await connection.send_command(*args)
                 return await connection.read_response()
             finally:
                 await self._pool.release(connection)
-        except _FAILURES as exc:
-            raise _store_error(self.address, exc) from exc
+        except self._library.failures as exc:
+            raise _store_error(self._library, self.address, exc) from exc
 
     async def _run(self, script: _Script, keys: Sequence[str], args: Sequence[str | int]) -> Any:
         """Run a Lua script by its SHA1, sending its text only when the server does not have it yet."""
         try:
             return await self._command("EVALSHA", script.sha, len(keys), *keys, *args)
         except StoreError as exc:
-            if not isinstance(exc.__cause__, redis.exceptions.NoScriptError):
+            if not isinstance(exc.__cause__, self._library.no_script):
                 raise
         return await self._command("EVAL", script.text, len(keys), *keys, *args)
 
@@ -250,7 +244,7 @@ class RedisStore(StoreBase):
 
 
 class RedisClusterStore(RedisStore):
-    """Sessions on a Redis Cluster (``redis.asyncio.cluster.RedisCluster``), the same layout.
+    """Sessions on a Redis or Valkey Cluster (``RedisCluster``, ``ValkeyCluster``), the same layout.
 
     Each session's key and each user's index carry a hash tag, so no operation is cross-slot and
     every MULTI runs on one master. The index is written after the session record, not
@@ -271,22 +265,31 @@ class RedisClusterStore(RedisStore):
         *,
         timeout: float = DEFAULT_TIMEOUT,
         prefix: str = DEFAULT_PREFIX,
+        library: str = "redis",
         **client_options: Any,
     ) -> RedisClusterStore:
         """A store on the cluster reached through ``nodes`` (``(host, port)`` pairs), failing fast."""
         if not nodes:
             raise InvalidOption("a Redis Cluster store needs at least one startup node")
-        client = RedisCluster(
-            startup_nodes=[ClusterNode(host, port) for host, port in nodes],
-            **fail_fast_options(timeout),
+        classes = client_library(library)
+        client = classes.cluster(
+            startup_nodes=[classes.cluster_node(host, port) for host, port in nodes],
+            **fail_fast_options(timeout, library),
             **client_options,
         )
         return cls(client, prefix=prefix)
 
     @classmethod
-    def from_url(cls, url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = DEFAULT_PREFIX) -> Self:
+    def from_url(
+        cls,
+        url: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT,
+        prefix: str = DEFAULT_PREFIX,
+        library: str = "redis",
+    ) -> Self:
         """A store on the cluster reached through ``redis://host:port`` (any node), failing fast."""
-        client = RedisCluster.from_url(url, **fail_fast_options(timeout))
+        client = client_library(library).cluster.from_url(url, **fail_fast_options(timeout, library))
         return cls(client, prefix=prefix)
 
     #: The record and the user's index are in different slots: two round trips, not one script.
@@ -311,7 +314,7 @@ class RedisClusterStore(RedisStore):
             async def ping(node: Any = node, address: str = address) -> None:
                 try:
                     await self.client.execute_command("PING", target_nodes=node)
-                except _UNAVAILABLE as exc:
+                except self._library.unavailable as exc:
                     raise StoreUnavailable(address, f"{type(exc).__name__}: {exc}") from exc
 
             report.append(await probe(address, ping))

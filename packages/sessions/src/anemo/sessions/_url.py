@@ -1,7 +1,7 @@
 """store_from_url: a store from one configuration string.
 
 Errors quote the URL with every user name and password replaced by ``***`` (and the value of every
-query option other than ``weight`` and ``protocol``, such as redis-py's ``?password=``). Where a
+query option other than ``weight``, ``protocol`` and ``db``, such as ``?sentinel_password=``). Where a
 password was not percent-encoded and the URL cannot say where it ends (an ``@`` outside every
 ``user:password@host`` part), everything from the first ``://`` to the last ``@`` is hidden, and
 the URL is refused before any other part of it is read. A password with ``,scheme://`` in it
@@ -19,14 +19,35 @@ from typing import Any
 from urllib.parse import SplitResult, parse_qs, unquote, unquote_plus, urlsplit, urlunsplit
 
 from ._memory import MemoryStore
+from ._redis import RedisClusterStore, RedisStore
+from ._sentinel import RedisSentinelStore
 from ._sharded import ShardedStore
 from ._store import DEFAULT_TIMEOUT, SessionStore
 from .errors import InvalidOptionType, InvalidStoreURL
 
 __all__ = ["store_from_url", "redact_url", "optional_module"]
 
-_EXTRA = {"redis": "redis", "pymemcache": "memcached"}
+#: The client library of each single-server Redis-protocol scheme (both talk to Redis and Valkey).
+_LIBRARY = {
+    "redis": "redis",
+    "rediss": "redis",
+    "unix": "redis",
+    "valkey": "valkey",
+    "valkeys": "valkey",
+    "valkey+unix": "valkey",
+}
+#: Schemes whose URL is one store, not a comma-separated list of nodes, and their client library.
+_MULTI_HOST = {
+    "redis+cluster": "redis",
+    "valkey+cluster": "valkey",
+    "redis+sentinel": "redis",
+    "rediss+sentinel": "redis",
+    "valkey+sentinel": "valkey",
+    "valkeys+sentinel": "valkey",
+}
 _DB = re.compile(r"/?|/[0-9]{1,5}", re.ASCII)
+_DB_NUMBER = re.compile(r"[0-9]{1,5}", re.ASCII)
+_SERVICE = re.compile(r"/([A-Za-z0-9._-]{1,100})(?:/([0-9]{1,5}))?/?", re.ASCII)
 _MAX_URL = 4096
 #: urlsplit's scheme: a letter, then letters, digits, ``+``, ``-`` or ``.``.
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
@@ -34,29 +55,27 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BRACKETED = re.compile(r"\[([^\[\]]*)\](?::(.*))?", re.DOTALL)
 _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
-_SHOWN_OPTIONS = ("weight", "protocol")
+_SHOWN_OPTIONS = ("weight", "protocol", "db")
 _ENCODE = "percent-encode / ? # @ , [ ] % in a user name or password (urllib.parse.quote(password, safe=''))"
 
 Span = tuple[int, int]
 
 
 def optional_module(name: str) -> Any:
-    """Import an extra's module of ours, or say which extra to install."""
-    module = name.rsplit("_", 1)[-1]
-    client = "redis" if module == "redis" else "pymemcache"
+    """Import our module ``name`` that needs pymemcache, or say which extra installs it."""
     try:
         return importlib.import_module(f"anemo.sessions.{name}")
     except ModuleNotFoundError as exc:
-        if exc.name != client:
+        if exc.name != "pymemcache":
             raise
         raise ModuleNotFoundError(
-            f"this store needs {client}: pip install 'anemo-sessions[{_EXTRA[client]}]'", name=client
+            "this store needs pymemcache: pip install 'anemo-sessions[memcached]'", name="pymemcache"
         ) from exc
 
 
 def _sections(url: str) -> list[Span]:
-    """Where each node's URL lies, split as store_from_url splits it (a cluster URL is one)."""
-    if url.split("://", 1)[0].strip().lower() == "redis+cluster":
+    """Where each node's URL lies, split as store_from_url splits it (a cluster or Sentinel URL is one)."""
+    if url.split("://", 1)[0].strip().lower() in _MULTI_HOST:
         return [(0, len(url))]
     sections, start = [], 0
     for piece in url.split(","):
@@ -80,7 +99,7 @@ def _netloc(url: str, start: int, end: int) -> tuple[Span | None, int]:
 
 
 def _hidden_values(url: str, start: int, end: int) -> list[Span]:
-    """The values of the query in ``url[start:end]`` whose option is not weight or protocol."""
+    """The values of the query in ``url[start:end]`` whose option is not one of _SHOWN_OPTIONS."""
     fragment = url.find("#", start, end)
     end = end if fragment < 0 else fragment
     question = url.find("?", start, end)
@@ -221,23 +240,44 @@ def _protocol(url: str, options: dict[str, str]) -> dict[str, int]:
 Node = tuple[str, float, Callable[[], SessionStore]]
 
 
+def _credentials(parts: SplitResult, prefix: str = "") -> dict[str, str]:
+    """``{"username": ..., "password": ...}`` from the URL's ``user:password@``, as far as given."""
+    return {
+        f"{prefix}{name}": unquote(value)
+        for name, value in (("username", parts.username), ("password", parts.password))
+        if value
+    }
+
+
 def _single(url: str, *, timeout: float, prefix: str) -> Node:
     """One node, checked: its name on a ring, its weight, and how to build its store."""
     parts = _split(url, url)
     scheme = parts.scheme.lower()
-    if scheme in ("redis", "rediss"):
-        host, port = _host_port(url, parts.netloc, 6379)
-        if not _DB.fullmatch(parts.path):
-            raise _fail(url, "database", "the path must be /N, a database number")
-        db = int(parts.path[1:] or 0)
-        options = _options(url, parts.query, ("weight", "protocol"))
+    if scheme in _LIBRARY:
+        unix = scheme.endswith("unix")
+        options = _options(url, parts.query, ("weight", "protocol", "db") if unix else ("weight", "protocol"))
         protocol = _protocol(url, options)
-        query = f"protocol={protocol['protocol']}" if protocol else ""
-        bare = urlunsplit((parts.scheme, parts.netloc, parts.path, query, ""))
-        build = functools.partial(
-            optional_module("_redis").RedisStore.from_url, bare, timeout=timeout, prefix=prefix
-        )
-        return (f"{host}:{port}/{db}" if db else f"{host}:{port}"), _weight(url, options), build
+        if unix:
+            if parts.netloc.rpartition("@")[2]:
+                raise _fail(url, "host", "a socket URL has no host: unix:///path/to/redis.sock?db=N")
+            if not parts.path.startswith("/"):
+                raise _fail(url, "path", "must be the socket's absolute path: unix:///path/to/redis.sock")
+            db_text = options.get("db", "0")
+            if not _DB_NUMBER.fullmatch(db_text):
+                raise _fail(url, "database", "?db= must be a database number")
+            name, db = unquote(parts.path), int(db_text)
+            query = f"db={db}"
+        else:
+            host, port = _host_port(url, parts.netloc, 6379)
+            if not _DB.fullmatch(parts.path):
+                raise _fail(url, "database", "the path must be /N, a database number")
+            name, db, query = f"{host}:{port}", int(parts.path[1:] or 0), ""
+        query = "&".join(q for q in (query, *(f"protocol={v}" for v in protocol.values())) if q)
+        # valkey-py reads a socket URL as unix://; the scheme valkey+unix only picks the library.
+        bare = urlunsplit((scheme.removeprefix("valkey+"), parts.netloc, parts.path, query, ""))
+        library = _LIBRARY[scheme]
+        build = functools.partial(RedisStore.from_url, bare, timeout=timeout, prefix=prefix, library=library)
+        return (f"{name}/{db}" if db else name), _weight(url, options), build
     if scheme == "memcached":
         if "@" in parts.netloc:
             raise _fail(url, "password", "memcached://host:port takes no user name or password")
@@ -247,7 +287,21 @@ def _single(url: str, *, timeout: float, prefix: str) -> Node:
         weight = _weight(url, _options(url, parts.query, ("weight",)))
         cls = optional_module("_memcached").MemcachedStore
         return f"{host}:{port}", weight, functools.partial(cls, host, port, timeout=timeout, prefix=prefix)
-    raise _fail(url, "scheme", f"expected memory, redis, rediss, memcached or redis+cluster, got {scheme!r}")
+    raise _fail(
+        url,
+        "scheme",
+        "expected memory, redis, rediss, unix, valkey, valkeys, valkey+unix, memcached, "
+        f"redis+cluster, valkey+cluster or redis+sentinel, got {scheme!r}",
+    )
+
+
+def _hosts(url: str, parts: SplitResult) -> list[tuple[str, int]]:
+    """Every ``host:port`` of a comma-separated netloc (a cluster's or the sentinels')."""
+    netlocs = [netloc.strip() for netloc in parts.netloc.split(",")]
+    nodes = [_host_port(url, netloc, 6379) for netloc in netlocs if netloc]
+    if not nodes:
+        raise _fail(url, "host", "is missing")
+    return nodes
 
 
 def _cluster(url: str, *, timeout: float, prefix: str) -> SessionStore:
@@ -255,19 +309,39 @@ def _cluster(url: str, *, timeout: float, prefix: str) -> SessionStore:
     if parts.path not in ("", "/"):
         raise _fail(url, "path", "a cluster URL is redis+cluster://host:port[,host:port...]")
     protocol = _protocol(url, _options(url, parts.query, ("protocol",)))
-    netlocs = [netloc.strip() for netloc in parts.netloc.split(",")]
-    nodes = [_host_port(url, netloc, 6379) for netloc in netlocs if netloc]
-    if not nodes:
-        raise _fail(url, "host", "is missing")
-    credentials = {
-        name: unquote(value)
-        for name, value in (("username", parts.username), ("password", parts.password))
-        if value
-    }
-    cluster: SessionStore = optional_module("_redis").RedisClusterStore.from_nodes(
-        nodes, timeout=timeout, prefix=prefix, **protocol, **credentials
+    nodes = _hosts(url, parts)
+    library = _MULTI_HOST[parts.scheme.lower()]
+    return RedisClusterStore.from_nodes(
+        nodes, timeout=timeout, prefix=prefix, library=library, **protocol, **_credentials(parts)
     )
-    return cluster
+
+
+def _sentinel(url: str, *, timeout: float, prefix: str) -> SessionStore:
+    parts = _split(url, url)
+    service = _SERVICE.fullmatch(parts.path)
+    if service is None:
+        raise _fail(
+            url, "path", "a Sentinel URL is redis+sentinel://host:port[,host:port...]/service_name[/db]"
+        )
+    options = _options(url, parts.query, ("protocol", "sentinel_username", "sentinel_password"))
+    sentinel_options = {
+        name.removeprefix("sentinel_"): value
+        for name, value in options.items()
+        if name.startswith("sentinel_")
+    }
+    tls = {"ssl": True} if parts.scheme.lower().split("+")[0].endswith("s") else {}
+    return RedisSentinelStore.from_sentinels(
+        _hosts(url, parts),
+        service[1],
+        db=int(service[2] or 0),
+        timeout=timeout,
+        prefix=prefix,
+        library=_MULTI_HOST[parts.scheme.lower()],
+        sentinel_options={**sentinel_options, **tls},
+        **_protocol(url, options),
+        **_credentials(parts),
+        **tls,
+    )
 
 
 def store_from_url(
@@ -276,11 +350,21 @@ def store_from_url(
     """A store described by ``url``.
 
     - ``memory://``: a :class:`MemoryStore` (one process).
-    - ``redis://[[user]:password@]host:port/db``, ``rediss://...``: a :class:`RedisStore`.
+    - ``redis://[[user]:password@]host:port/db``, ``rediss://...`` (TLS),
+      ``unix://[[user]:password@]/path/to/redis.sock?db=N``: a :class:`RedisStore` on redis-py.
+    - ``valkey://...``, ``valkeys://...``, ``valkey+unix:///path?db=N``: the same on valkey-py.
+      Either client works with Redis and Valkey servers.
     - ``memcached://host:port``: a :class:`MemcachedStore`.
-    - several of those two, comma-separated, each optionally ``?weight=N``: a :class:`ShardedStore`
-      whose nodes are named ``host:port`` (``host:port/db`` for a Redis database other than 0).
-    - ``redis+cluster://host:port[,host:port...]``: a :class:`RedisClusterStore`.
+    - several of those, comma-separated, each optionally ``?weight=N``: a :class:`ShardedStore`
+      whose nodes are named ``host:port`` or the socket's path (with ``/db`` for a database
+      other than 0).
+    - ``redis+cluster://[[user]:password@]host:port[,host:port...]`` (``valkey+cluster://`` for
+      valkey-py): a :class:`RedisClusterStore`.
+    - ``redis+sentinel://[[user]:password@]host:port[,host:port...]/service_name[/db]``: a
+      :class:`RedisSentinelStore` on the master the sentinels name. The password is the master's;
+      the sentinels' own go in ``?sentinel_username=`` and ``?sentinel_password=``.
+      ``rediss+sentinel://`` uses TLS to both; ``valkey+sentinel://`` and ``valkeys+sentinel://``
+      use valkey-py.
 
     A Redis URL may pick the RESP version with ``?protocol=2`` or ``?protocol=3`` (redis-py 8
     defaults to 3, older releases to 2). A password with ``/ ? # @ , [ ] %`` in it is
@@ -310,8 +394,10 @@ def store_from_url(
         if url.split("://", 1)[1] not in ("", "/"):
             raise _fail(url, "path", "memory:// takes no host or path")
         return MemoryStore()
-    if scheme == "redis+cluster":
+    if scheme in ("redis+cluster", "valkey+cluster"):
         return _cluster(url, timeout=timeout, prefix=prefix)
+    if scheme in _MULTI_HOST:
+        return _sentinel(url, timeout=timeout, prefix=prefix)
     if len(pieces) == 1:
         return _single(url, timeout=timeout, prefix=prefix)[2]()
     nodes: dict[str, Node] = {}

@@ -11,11 +11,13 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from anemo.sessions import (
+    DEFAULT_TIMEOUT,
     InvalidOption,
     InvalidStoreURL,
     MemcachedStore,
     MemoryStore,
     RedisClusterStore,
+    RedisSentinelStore,
     RedisStore,
     ShardedStore,
     redact_url,
@@ -33,6 +35,70 @@ def test_each_form_builds_its_store() -> None:
     cluster = store_from_url("redis+cluster://127.0.0.1:7000,127.0.0.1:7001")
     assert isinstance(cluster, RedisClusterStore)
     assert cluster.address == "cluster 127.0.0.1:7000,127.0.0.1:7001"  # how errors name it
+
+
+@pytest.mark.parametrize(
+    ("url", "library", "settings"),
+    [
+        ("unix:///run/redis.sock?db=3", "redis", {"path": "/run/redis.sock", "db": 3}),
+        ("unix://:pw@/run/redis.sock", "redis", {"path": "/run/redis.sock", "db": 0, "password": "pw"}),
+        ("valkey://127.0.0.1:6390/2", "valkey", {"host": "127.0.0.1", "port": 6390, "db": 2}),
+        ("valkeys://u:pw@127.0.0.1:6390/0", "valkey", {"username": "u", "password": "pw"}),
+        ("valkey+unix:///run/valkey.sock?db=1", "valkey", {"path": "/run/valkey.sock", "db": 1}),
+    ],
+)
+def test_socket_and_valkey_urls_pick_their_client(
+    url: str, library: str, settings: dict[str, object]
+) -> None:
+    """``valkey*`` URLs build a valkey-py client and the rest redis-py; sockets and credentials reach it."""
+    store = store_from_url(url)
+    assert isinstance(store, RedisStore)
+    assert type(store.client).__module__.split(".")[0] == library
+    kwargs = store.client.connection_pool.connection_kwargs
+    assert {name: kwargs.get(name) for name in settings} == settings
+    tls = url.startswith("valkeys://")
+    assert ("SSL" in store.client.connection_pool.connection_class.__name__) == tls
+
+
+def test_socket_urls_are_ring_nodes_by_path() -> None:
+    store = store_from_url("unix:///run/a.sock, valkey+unix:///run/b.sock?db=2&weight=2")
+    assert isinstance(store, ShardedStore)
+    assert dict(store.ring.nodes) == {"/run/a.sock": 1.0, "/run/b.sock/2": 2.0}
+
+
+@pytest.mark.parametrize("library", ["redis", "valkey"])
+def test_a_sentinel_url_names_the_sentinels_service_and_db(library: str) -> None:
+    store = store_from_url(
+        f"{library}+sentinel://:pw@127.0.0.1:26379, 127.0.0.1:26380/mymaster/2"
+        "?protocol=2&sentinel_password=spw"
+    )
+    assert isinstance(store, RedisSentinelStore)
+    assert type(store.client).__module__.split(".")[0] == library
+    assert store.service == "mymaster"
+    assert store.address == "sentinel mymaster via 127.0.0.1:26379,127.0.0.1:26380"
+    master = store.client.connection_pool.connection_kwargs
+    assert (master["db"], master["password"], int(master["protocol"])) == (2, "pw", 2)
+    assert master["socket_timeout"] == master["socket_connect_timeout"] == DEFAULT_TIMEOUT
+    for sentinel in store.sentinel.sentinels:
+        kwargs = sentinel.connection_pool.connection_kwargs
+        assert (kwargs["password"], kwargs["socket_timeout"]) == ("spw", DEFAULT_TIMEOUT)
+        assert "SSL" not in sentinel.connection_pool.connection_class.__name__
+
+
+@pytest.mark.parametrize("scheme", ["rediss+sentinel", "valkeys+sentinel"])
+def test_a_tls_sentinel_url_uses_tls_to_the_sentinels_and_the_master(scheme: str) -> None:
+    store = store_from_url(f"{scheme}://127.0.0.1:26379/mymaster")
+    assert isinstance(store, RedisSentinelStore)
+    assert "SSL" in store.client.connection_pool.connection_class.__name__
+    assert store.client.connection_pool.connection_kwargs["db"] == 0
+    for sentinel in store.sentinel.sentinels:
+        assert "SSL" in sentinel.connection_pool.connection_class.__name__
+
+
+def test_a_valkey_cluster_url_builds_a_valkey_cluster_client() -> None:
+    store = store_from_url("valkey+cluster://127.0.0.1:7000,127.0.0.1:7001")
+    assert isinstance(store, RedisClusterStore)
+    assert type(store.client).__name__ == "ValkeyCluster"
 
 
 def test_a_list_is_a_weighted_sharded_store() -> None:
@@ -77,6 +143,19 @@ def test_a_redis_url_picks_the_resp_version(protocol: int) -> None:
         ("redis://h:1,redis://h:1", "list"),
         ("redis+cluster://", "host"),
         ("redis+cluster://h:1/0", "path"),
+        ("unix://h:1/run/redis.sock", "host"),
+        ("unix://", "path"),
+        ("unix:///run/redis.sock?db=x", "database"),
+        ("valkey+unix:///run/redis.sock?db=-1", "database"),
+        ("valkey://h:1/zero", "database"),
+        ("redis+sentinel://h:1", "path"),
+        ("redis+sentinel://h:1/", "path"),
+        ("redis+sentinel://h:1/my master", "path"),
+        ("redis+sentinel://h:1/mymaster/x", "path"),
+        ("redis+sentinel:///mymaster", "host"),
+        ("redis+sentinel://h:70000/mymaster", "port"),
+        ("redis+sentinel://h:1/mymaster?weight=2", "query"),
+        ("redis+sentinel://h:1/mymaster?protocol=9", "protocol"),
         ("redis://h:1/0?protocol=4", "protocol"),
         ("redis://h:1/0?protocol=resp3", "protocol"),
         ("redis+cluster://h:1?protocol=1", "protocol"),
@@ -122,6 +201,9 @@ def _assert_hidden(error: InvalidStoreURL, *secrets: str) -> None:
         ("redis://:Xq7Wv5@h1:6379,memcached://u:Zk9Yb4@h2:1/db", ["Xq7Wv5", "Zk9Yb4"]),
         ("redis://:Xq7Wv5@h1:6379,redis://u:Zk9/Yb4@h2:1", ["Xq7Wv5", "Zk9/Yb4", "Zk9", "Yb4"]),
         ("redis+cluster://:Xq7Wv5@h1:1,:Zk9Yb4@h2:2/0", ["Xq7Wv5", "Zk9Yb4"]),
+        ("redis+sentinel://:Xq7Wv5@h1:1,h2:2/s/x?sentinel_password=Zk9Yb4", ["Xq7Wv5", "Zk9Yb4"]),
+        ("unix://:Xq7Wv5@/run/r.sock?db=x", ["Xq7Wv5"]),
+        ("valkeys://u:Xq7Wv5@h:1/x", ["Xq7Wv5"]),
         ("redis+cluster://:Xq7,Zk9@h1:1?pool=1", ["Xq7,Zk9", "Xq7", "Zk9"]),
         ("memcached://u:Xq7Wv5@h:1/db", ["Xq7Wv5"]),
         ("memory://:Xq7Wv5@somewhere", ["Xq7Wv5"]),

@@ -16,7 +16,7 @@ import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import SplitResult, parse_qs, unquote, unquote_plus, urlsplit, urlunsplit
+from urllib.parse import SplitResult, parse_qs, unquote, unquote_plus, urlsplit
 
 from ._memory import MemoryStore
 from ._redis import RedisClusterStore, RedisStore
@@ -274,7 +274,7 @@ def _single(url: str, *, timeout: float, prefix: str) -> Node:
             name, db, query = f"{host}:{port}", int(parts.path[1:] or 0), ""
         query = "&".join(q for q in (query, *(f"protocol={v}" for v in protocol.values())) if q)
         # valkey-py reads a socket URL as unix://; the scheme valkey+unix only picks the library.
-        bare = urlunsplit((scheme.removeprefix("valkey+"), parts.netloc, parts.path, query, ""))
+        bare = f"{scheme.removeprefix('valkey+')}://{parts.netloc}{parts.path}?{query}".removesuffix("?")
         library = _LIBRARY[scheme]
         build = functools.partial(RedisStore.from_url, bare, timeout=timeout, prefix=prefix, library=library)
         return (f"{name}/{db}" if db else name), _weight(url, options), build
@@ -329,7 +329,7 @@ def _sentinel(url: str, *, timeout: float, prefix: str) -> SessionStore:
         for name, value in options.items()
         if name.startswith("sentinel_")
     }
-    tls = {"ssl": True} if parts.scheme.lower().split("+")[0].endswith("s") else {}
+    tls = {"ssl": True} if parts.scheme.lower() in ("rediss+sentinel", "valkeys+sentinel") else {}
     return RedisSentinelStore.from_sentinels(
         _hosts(url, parts),
         service[1],

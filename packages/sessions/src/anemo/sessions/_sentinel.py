@@ -64,7 +64,11 @@ class RedisSentinelStore(RedisStore):
         sentinel = client_library(library).sentinel(
             list(sentinels), sentinel_kwargs={**fail_fast, **(sentinel_options or {})}
         )
-        client = sentinel.master_for(service, db=db, **fail_fast, **client_options)
+        # Connecting to the master first asks the sentinels in turn, each within ``timeout``. The
+        # connect deadline covers them all, so one stalled sentinel does not fail the connect
+        # before the next one is asked.
+        connect = {"socket_connect_timeout": timeout * (len(sentinels) + 1)}
+        client = sentinel.master_for(service, db=db, **{**fail_fast, **connect}, **client_options)
         return cls(client, sentinel, service, prefix=prefix)
 
     async def health(self) -> list[NodeHealth]:

@@ -16,6 +16,8 @@ so a release upstream cannot change a run. ``nox -s lock`` rewrites them; ``upst
   local index (anemo-* names from dist/ only) in fresh venvs, README examples run against them.
 - ``bench``: the benchmarks under benchmarks/ (not part of the test command).
 - ``load``: the demo under wrk: bare Tornado, session-reading and session-writing pages.
+- ``failover``: a Redis master killed under load through the demo (Sentinel, Cluster): error
+  window and lost writes.
 - ``dev``: one editable environment of everything in ``.venv``.
 - ``lock``: the constraints files, from every package's declared dependencies (not in the default run).
 - ``upstream``: the matrix on the newest release of everything, unpinned (not in the default run).
@@ -288,6 +290,13 @@ def load(session: nox.Session) -> None:
     """The demo and its stock-Tornado peer under wrk: ``nox -s load -- [--duration N] [--smoke]``."""
     session.install(*_pinned(session), *(_with_extras(p) for p in PACKAGES), "./demo-app", TESTING)
     session.run("python", "benchmarks/load_demo.py", *session.posargs)
+
+
+@nox.session(python="3.12")
+def failover(session: nox.Session) -> None:
+    """A Redis master killed under load on Sentinel and Cluster: ``nox -s failover -- [--smoke]``."""
+    session.install(*_pinned(session), *(_with_extras(p) for p in PACKAGES), "./demo-app", TESTING)
+    session.run("python", "benchmarks/failover.py", *session.posargs)
 
 
 @nox.session(python=False)

@@ -23,6 +23,7 @@ from anemo.captcha.redis import AsyncRedisStore
 from anemo.sessions import RedisStore, ShardedStore
 from anemo.sessions import StoreError as SessionStoreError
 from anemo.sessions import StoreUnavailable as SessionStoreUnavailable
+from anemo_demo.config import ConfigError, parse_config
 from anemo_testing import NotRedisServer, RedisServer, Servers, free_port
 
 PASSWORD = "correct horse battery"
@@ -172,6 +173,24 @@ def test_memory_store_refuses_several_processes(tmp_path) -> None:  # type: igno
     assert "several processes cannot share sessions kept in memory" in result.stderr
 
 
+@pytest.mark.parametrize(
+    "session_store",
+    [
+        "memory://",
+        "memcached://127.0.0.1:11211",
+        "redis+sentinel://127.0.0.1:26379/mymaster",
+        "unix:///run/r.sock",
+    ],
+)
+def test_captchas_in_the_session_store_need_one_they_can_share(session_store: str) -> None:
+    """Only a redis:// or redis+cluster:// session store can lend its server to the captchas."""
+    with pytest.raises(ConfigError, match="--captcha-store session needs a redis:// or redis\\+cluster://"):
+        parse_config(["--session-store", session_store, "--captcha-store", "session"], {})
+    assert parse_config(
+        ["--session-store", "redis://h:1/0", "--captcha-store", "session"], {}
+    ).captcha_redis_url
+
+
 def test_a_dead_shard_gives_503_never_500(servers: Servers, make_live, new_client, register_user) -> None:  # type: ignore[no-untyped-def]
     """Kill one of three shards mid-run: its users get a 503 for what needs their session (the rest
     of the site serves them a fresh one), and the others keep their sessions."""
@@ -260,3 +279,43 @@ def test_sessions_and_captcha_fail_the_same_way_on_one_redis(
         "dead": ("unavailable", "unavailable"),
         "not redis": ("error", "error"),
     }
+
+
+def test_a_sentinel_failover_gives_503s_then_the_same_sessions(
+    servers: Servers, make_live, new_client
+) -> None:  # type: ignore[no-untyped-def]
+    """The master killed mid-run: requests get 200 or 503, none hangs, and each visitor's count goes on."""
+    group = servers.redis_sentinel()
+    live = make_live(session_store=group.url, captcha_store="memory")
+    clients = [new_client(live) for _ in range(3)]
+    counts = [0] * len(clients)
+    statuses: list[int] = []
+    slowest = 0.0
+
+    def visit_all() -> list[int]:
+        nonlocal slowest
+        start = len(statuses)
+        for index, client in enumerate(clients):
+            started = time.monotonic()
+            response = client.get("/visits?format=json")
+            slowest = max(slowest, time.monotonic() - started)
+            statuses.append(response.status)
+            if response.status == 200:
+                counts[index] = int(re.search(r'"visits": (\d+)', response.body).group(1))  # type: ignore[union-attr]
+        return statuses[start:]
+
+    for _ in range(3):
+        visit_all()
+    assert counts == [3, 3, 3]
+    group.kill_master()
+    switched, deadline = False, time.monotonic() + 20
+    while time.monotonic() < deadline:
+        answered = visit_all()
+        switched = switched or 503 in answered
+        if switched and answered == [200, 200, 200]:
+            break
+    else:
+        raise AssertionError(f"no 503 then recovery within 20 s: {sorted(set(statuses))}")
+    assert set(statuses) == {200, 503}
+    assert slowest < 3.0
+    assert all(count > 3 for count in counts)  # the same sessions, counting on

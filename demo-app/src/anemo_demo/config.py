@@ -64,8 +64,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--session-store",
-        help="where sessions live: memory:// (default), redis://host:port/db, memcached://host:port, "
-        "a comma-separated list of those (sharded, ?weight=N), or redis+cluster://host:port,...",
+        help="where sessions live: memory:// (default), redis://host:port/db (valkey://, unix:///path), "
+        "memcached://host:port, a comma-separated list of those (sharded, ?weight=N), "
+        "redis+cluster://host:port,... or redis+sentinel://host:port,.../service/db",
     )
     parser.add_argument(
         "--captcha-store",
@@ -139,8 +140,13 @@ def _check(config: Config) -> None:
         raise ConfigError(f"--session-store: {exc}") from None
     if config.captcha_store not in ("memory", "session") and not config.captcha_store.startswith("redis://"):
         raise ConfigError("--captcha-store must be memory, session or a redis:// URL")
-    if config.captcha_store == "session" and not config.session_store.startswith("redis"):
-        raise ConfigError("--captcha-store session needs a Redis session store")
+    if config.captcha_store == "session" and not config.session_store.startswith(
+        ("redis://", "redis+cluster://")
+    ):
+        raise ConfigError(
+            "--captcha-store session needs a redis:// or redis+cluster:// session store; "
+            "give any other one (Sentinel, Valkey, a socket) a --captcha-store redis:// URL of its own"
+        )
     if config.processes > 1:
         if config.session_store.startswith("memory"):
             raise ConfigError(

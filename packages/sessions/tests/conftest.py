@@ -21,10 +21,12 @@ from anemo.sessions import (
     RedisStore,
     SessionStore,
     ShardedStore,
+    store_from_url,
 )
 from anemo_testing import (
     MemcachedServer,
     RedisCluster,
+    RedisSentinel,
     RedisServer,
     Servers,
     ValkeyServer,
@@ -87,6 +89,11 @@ def shared_cluster(shared: Servers) -> RedisCluster:
     return shared.redis_cluster()
 
 
+@pytest.fixture(scope="session")
+def shared_sentinel(shared: Servers) -> RedisSentinel:
+    return shared.redis_sentinel()
+
+
 def fresh_prefix() -> str:
     return f"test{next(_prefixes)}:"
 
@@ -95,9 +102,10 @@ def redis_store(server: RedisServer, prefix: str | None = None) -> RedisStore:
     return RedisStore.from_url(server.url, prefix=prefix or fresh_prefix())
 
 
-#: "valkey" is a RedisStore on a valkey-py client, talking to a real valkey-server.
-STORE_KINDS = ["memory", "redis", "valkey", "memcached", "sharded", "cluster"]
-INDEXED_KINDS = ["memory", "redis", "valkey", "sharded", "cluster"]
+#: "valkey" is a RedisStore on a valkey-py client, talking to a real valkey-server; "sentinel" a
+#: RedisSentinelStore on a master, a replica and three sentinels.
+STORE_KINDS = ["memory", "redis", "valkey", "memcached", "sharded", "cluster", "sentinel"]
+INDEXED_KINDS = ["memory", "redis", "valkey", "sharded", "cluster", "sentinel"]
 
 
 @pytest.fixture
@@ -125,6 +133,9 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[str], SessionStore]:
             return RedisClusterStore.from_nodes(
                 cluster.startup_nodes, prefix=prefix, **redis_client_options()
             )
+        if kind == "sentinel":
+            group: RedisSentinel = request.getfixturevalue("shared_sentinel")
+            return store_from_url(group.url, prefix=prefix)
         raise AssertionError(kind)
 
     return make

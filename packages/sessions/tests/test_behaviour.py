@@ -197,6 +197,10 @@ def test_invalidate_deletes_server_side(kind: str, make_store: Make, run) -> Non
     run(main())
 
 
+#: What health() reports per kind: the shards, the cluster's masters, the master and three sentinels.
+NODES = {"memory": 1, "redis": 1, "valkey": 1, "memcached": 1, "sharded": 3, "cluster": 3, "sentinel": 4}
+
+
 def test_health_reports_every_node(kind: str, make_store: Make, run) -> None:
     """health() names each node, says it is reachable and gives a round-trip time."""
 
@@ -204,10 +208,7 @@ def test_health_reports_every_node(kind: str, make_store: Make, run) -> None:
         store = make_store(kind)
         try:
             report = await store.health()  # type: ignore[attr-defined]
-            expected = {"memory": 1, "redis": 1, "valkey": 1, "memcached": 1, "sharded": 3, "cluster": 3}[
-                kind
-            ]
-            assert len(report) == expected
+            assert len(report) == NODES[kind]
             assert all(node.reachable and node.latency is not None for node in report)
             assert all(node.latency < 0.5 for node in report)
         finally:

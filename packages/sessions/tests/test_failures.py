@@ -9,6 +9,7 @@ import warnings
 
 import pytest
 import redis.exceptions
+import valkey.exceptions
 
 from anemo.sessions import (
     RedisClusterStore,
@@ -33,12 +34,29 @@ async def new_session(manager: SessionManager, **data: object) -> str:
     return update.value
 
 
-def test_dead_redis_fails_fast_and_recovers(servers: Servers, run) -> None:
+#: Each client library, on its own server: redis-py on redis-server, valkey-py on valkey-server.
+LIBRARIES = pytest.mark.parametrize("library", ["redis", "valkey"])
+
+
+def start(servers: Servers, library: str, *, unix_socket: bool = False) -> RedisServer:
+    return (
+        servers.valkey(unix_socket=unix_socket)
+        if library == "valkey"
+        else servers.redis(unix_socket=unix_socket)
+    )
+
+
+def url_for(server: RedisServer, library: str) -> str:
+    return server.valkey_url if library == "valkey" else server.redis_url
+
+
+@LIBRARIES
+def test_dead_redis_fails_fast_and_recovers(servers: Servers, run, library: str) -> None:
     """Killed: StoreUnavailable in well under a second. Restarted: the same store works again."""
-    server = servers.redis()
+    server = start(servers, library)
 
     async def main() -> None:
-        async with RedisStore.from_url(server.url) as store:
+        async with RedisStore.from_url(url_for(server, library), library=library) as store:
             manager = SessionManager(store, SECRET)
             cookie = await new_session(manager, a=1)
             server.kill()
@@ -56,12 +74,13 @@ def test_dead_redis_fails_fast_and_recovers(servers: Servers, run) -> None:
     run(main())
 
 
-def test_stalled_redis_times_out(servers: Servers, run) -> None:
+@LIBRARIES
+def test_stalled_redis_times_out(servers: Servers, run, library: str) -> None:
     """A server that accepts but does not answer (CLIENT PAUSE) fails within the timeout."""
-    server = servers.redis()
+    server = start(servers, library)
 
     async def main() -> None:
-        async with RedisStore.from_url(server.url, timeout=0.3) as store:
+        async with RedisStore.from_url(url_for(server, library), timeout=0.3, library=library) as store:
             manager = SessionManager(store, SECRET)
             cookie = await new_session(manager, a=1)
             server.execute("CLIENT", "PAUSE", "2000", "ALL")
@@ -254,21 +273,25 @@ def test_every_redis_store_builds_and_runs_without_a_warning(redis_server: Redis
     run(main())
 
 
+@LIBRARIES
 def test_an_error_the_server_answers_is_a_store_error_not_unavailable(
-    redis_server: RedisServer, not_redis: NotRedisServer, run
+    servers: Servers, not_redis: NotRedisServer, run, library: str
 ) -> None:
     """OOM under noeviction and a port that is not Redis: StoreError, so the app answers 500, not 503."""
-    redis_server.execute("CONFIG", "SET", "maxmemory-policy", "noeviction")
-    redis_server.execute("CONFIG", "SET", "maxmemory", "1")
+    server = start(servers, library)
+    server.execute("CONFIG", "SET", "maxmemory-policy", "noeviction")
+    server.execute("CONFIG", "SET", "maxmemory", "1")
+    library_error = valkey.exceptions.ValkeyError if library == "valkey" else redis.exceptions.RedisError
+    wrong_port = not_redis.url.replace("redis://", f"{library}://")
 
     async def main() -> None:
-        for url, reason in ((redis_server.url, "maxmemory"), (not_redis.url, "(?i)protocol error")):
-            async with RedisStore.from_url(url) as store:
+        for url, reason in ((url_for(server, library), "maxmemory"), (wrong_port, "(?i)protocol error")):
+            async with RedisStore.from_url(url, library=library) as store:
                 manager = SessionManager(store, SECRET)
                 with pytest.raises(StoreError, match=reason) as caught:
                     await new_session(manager, a=1)
                 assert not isinstance(caught.value, StoreUnavailable)
-                assert isinstance(caught.value.__cause__, redis.exceptions.RedisError)
+                assert isinstance(caught.value.__cause__, library_error)
 
     run(main())
 
@@ -285,5 +308,28 @@ def test_cluster_store_from_url(redis_cluster: RedisCluster, run) -> None:
             cookie = await new_session(manager, n=7)
             assert (await manager.load(manager.open(cookie)))["n"] == 7
             assert len(await store.health()) == len(redis_cluster.nodes)
+
+    run(main())
+
+
+@LIBRARIES
+def test_a_unix_socket_store_works_and_fails_fast(servers: Servers, run, library: str) -> None:
+    """unix:// (valkey+unix://) reaches the server by its socket; killed, it fails like TCP does."""
+    server = start(servers, library, unix_socket=True)
+    url = server.unix_url  # unix:// on redis-server, valkey+unix:// on valkey-server
+
+    async def main() -> None:
+        async with store_from_url(url) as store:
+            assert isinstance(store, RedisStore)
+            assert type(store.client).__module__.split(".")[0] == library
+            manager = SessionManager(store, SECRET)
+            cookie = await new_session(manager, a=1)
+            assert (await manager.load(manager.open(cookie)))["a"] == 1
+            assert f"laddr={server.socket_path}:0" in str(server.call("CLIENT", "LIST"))  # not over TCP
+            server.kill()
+            started = time.monotonic()
+            with pytest.raises(StoreUnavailable):
+                await manager.load(manager.open(cookie))
+            assert time.monotonic() - started < 1.0
 
     run(main())

@@ -12,14 +12,17 @@ fresh deployment and one demo process (``python -m anemo_demo``) on it:
 
 Each client is a visitor with a session of its own, requesting ``/visits?format=json`` (which
 counts its visits in the session: one write per request) as fast as the answers come. Two seconds
-in, the master (for the cluster: the master of the first visitor's session) is SIGKILLed. The load
+in, the master (for the cluster: the master of slot 0) is SIGKILLed. The load
 goes on until two seconds have passed without an error and every visitor has had a success since.
 
-It prints, per round: requests, 503s, the visitors who saw any 503, anything else (a 500, a hang past 10 s, a socket error: any
-makes the exit status 1), the error window (from the first 503 to the last), the slowest request,
-and the acknowledged writes lost: a visitor whose last 200 said ``visits: k`` and whose next visit
-after recovery says ``k' + 1 <= k`` lost ``k - k'`` writes. Replication is asynchronous, so the
-replica that is promoted can miss the last writes the old master acknowledged.
+It prints, per round: requests, 503s, the visitors who saw any 503 (and the fewest 503s one of
+them saw: a visitor on another master caught by a stray error would show as a small number),
+anything else (a 500, a hang past 10 s, a socket error: any makes the exit status 1), the error
+window (from the first 503 to the last), how long after the kill the last 503 came, the slowest
+request, and the acknowledged writes lost: a
+visitor whose last 200 said ``visits: k`` and whose next visit after recovery says
+``k' + 1 <= k`` lost ``k - k'`` writes. Replication is asynchronous, so the replica that is
+promoted can miss the last writes the old master acknowledged.
 """
 
 from __future__ import annotations

@@ -9,6 +9,7 @@ import warnings
 
 import pytest
 import redis.exceptions
+import valkey.asyncio
 import valkey.exceptions
 
 from anemo.sessions import (
@@ -331,5 +332,26 @@ def test_a_unix_socket_store_works_and_fails_fast(servers: Servers, run, library
             with pytest.raises(StoreUnavailable):
                 await manager.load(manager.open(cookie))
             assert time.monotonic() - started < 1.0
+
+    run(main())
+
+
+class AppValkey(valkey.asyncio.Valkey):
+    """An application's own client class, as some apps subclass theirs."""
+
+
+def test_a_subclassed_valkey_client_still_has_its_errors_mapped(servers: Servers, run) -> None:
+    """The library is found through the client's base classes, not only its own module."""
+    server = servers.valkey()
+
+    async def main() -> None:
+        client = AppValkey(host=server.host, port=server.port, socket_timeout=0.5, socket_connect_timeout=0.5)
+        async with RedisStore(client) as store:
+            manager = SessionManager(store, SECRET)
+            cookie = await new_session(manager, a=1)
+            server.kill()
+            with pytest.raises(StoreUnavailable) as caught:
+                await manager.load(manager.open(cookie))
+            assert isinstance(caught.value.__cause__, valkey.exceptions.ConnectionError)
 
     run(main())

@@ -95,6 +95,6 @@ def client_library(name: str) -> ClientLibrary:
 
 
 def library_of(client: Any) -> ClientLibrary:
-    """The library ``client`` comes from, by the package its class is defined in."""
-    root = type(client).__module__.partition(".")[0]
-    return client_library("valkey" if root == "valkey" else "redis")
+    """The library ``client`` comes from: the package its class, or a class it derives from, is in."""
+    roots = {cls.__module__.partition(".")[0] for cls in type(client).__mro__}
+    return client_library("valkey" if "valkey" in roots else "redis")

@@ -4,7 +4,7 @@ Clients write their own session over and over while the master is SIGKILLed. Eve
 succeed or raise StoreUnavailable (which the Tornado adapter answers with a 503), none may take
 longer than a few timeouts, the errors must stop once a replica is promoted, and no session may
 hold a write that was never made. Writes the old master acknowledged but had not yet replicated
-are lost, as asynchronous replication allows; they are counted, not forbidden.
+are lost, as asynchronous replication allows: the benchmark counts them, the test allows them.
 ``benchmarks/failover.py`` measures the same figures over the demo's HTTP pages.
 """
 
@@ -95,31 +95,27 @@ async def kill_under_load(manager: SessionManager, clients: list[Client], kill: 
     return killed
 
 
-async def lost_writes(manager: SessionManager, clients: list[Client]) -> int:
-    """Acknowledged writes missing after recovery; a session ahead of its acknowledgements fails."""
-    lost = 0
-    for client in clients:
-        stored = (await manager.load(manager.open(client.cookie))).get("n", 0)
-        # A write applied whose answer was lost in the kill puts the store one ahead, never more.
-        assert stored <= client.acknowledged + 1, "a session holds a write that was never made"
-        lost += max(0, client.acknowledged - stored)
-    return lost
+async def check_the_sessions(manager: SessionManager, clients: list[Client]) -> None:
+    """After recovery every session is still there, and none holds a write that was never made.
 
-
-def check_the_switch(clients: list[Client], killed: float) -> float:
-    """Only successes and StoreUnavailable, no slow request, errors only around the kill, recovered.
-
-    Returns the error window: the first failure to the last one, in seconds.
+    Acknowledged writes may be missing (``benchmarks/failover.py`` counts them); a write applied
+    whose answer was lost in the kill puts the store one ahead, never more.
     """
+    for client in clients:
+        session = await manager.load(manager.open(client.cookie))
+        assert not session.is_new
+        assert session.get("n", 0) <= client.acknowledged + 1, "a session holds a write that was never made"
+
+
+def check_the_switch(clients: list[Client], killed: float) -> None:
+    """Only successes and StoreUnavailable, no slow request, errors only around the kill, recovered."""
     assert [exc for c in clients for exc in c.unexpected] == []
     assert max(c.slowest for c in clients) < SLOWEST_REQUEST
     failures = sorted(f for c in clients for f in c.failures)
     assert failures, "killing the master went unnoticed: the test did not test a failover"
     assert failures[0] >= killed - SLOWEST_REQUEST
-    window = failures[-1] - failures[0]
-    assert window < ERROR_WINDOW
+    assert failures[-1] - failures[0] < ERROR_WINDOW
     assert all(any(s > failures[-1] for s in c.successes) for c in clients), "a client never recovered"
-    return window
 
 
 async def new_clients(manager: SessionManager, count: int) -> list[Client]:
@@ -137,7 +133,7 @@ async def new_clients(manager: SessionManager, count: int) -> list[Client]:
 # redis-py's asyncio Sentinel can drop a connection to a sentinel that was opened while the master
 # was being looked up during the switch, unclosed (its pools are not all closed: redis-py #3201).
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_sentinel_follows_a_killed_master(servers: Servers, run, record_property) -> None:
+def test_sentinel_follows_a_killed_master(servers: Servers, run) -> None:
     """The replica is promoted; requests in between get StoreUnavailable, then all succeed again."""
     group = servers.redis_sentinel()
 
@@ -153,10 +149,8 @@ def test_sentinel_follows_a_killed_master(servers: Servers, run, record_property
 
             killed = await kill_under_load(manager, clients, kill)
             assert group.current_master() != old_master
-            window = check_the_switch(clients, killed)
-            lost = await lost_writes(manager, clients)
-            acknowledged = sum(c.acknowledged for c in clients)
-            record_property("sentinel", f"error window {window:.2f} s, lost {lost} of {acknowledged} writes")
+            check_the_switch(clients, killed)
+            await check_the_sessions(manager, clients)
             health = await store.health()
             assert health[0].reachable
             assert [node.reachable for node in health[1:]] == [True, True, True]
@@ -166,9 +160,7 @@ def test_sentinel_follows_a_killed_master(servers: Servers, run, record_property
 
 # redis-py's cluster client closes node objects of a dead master in background tasks.
 @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
-def test_cluster_replica_takes_over_and_other_masters_never_notice(
-    servers: Servers, run, record_property
-) -> None:
+def test_cluster_replica_takes_over_and_other_masters_never_notice(servers: Servers, run) -> None:
     """Only sessions in the killed master's slots fail, and only until its replica is promoted."""
     cluster = servers.redis_cluster(masters=3, replicas=1, full_coverage=False)
 
@@ -192,10 +184,8 @@ def test_cluster_replica_takes_over_and_other_masters_never_notice(
                 cluster.kill_master(victim)
 
             killed = await kill_under_load(manager, clients, kill)
-            window = check_the_switch(on_victim, killed)
+            check_the_switch(on_victim, killed)
             assert [c.failures for c in elsewhere] == [[] for _ in elsewhere]
-            lost = await lost_writes(manager, clients)
-            acknowledged = sum(c.acknowledged for c in clients)
-            record_property("cluster", f"error window {window:.2f} s, lost {lost} of {acknowledged} writes")
+            await check_the_sessions(manager, clients)
 
     run(main())

@@ -425,3 +425,13 @@ def test_memcached_urls_refuse_credentials() -> None:
         store_from_url("memcached://app:hunter22@127.0.0.1:11211")
     assert caught.value.part == "password"
     assert "hunter22" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("sentinels", "service", "reason"), [([], "mymaster", "at least one"), ([("h", 1)], "", "service")]
+)
+def test_a_sentinel_store_needs_sentinels_and_a_service(
+    sentinels: list[tuple[str, int]], service: str, reason: str
+) -> None:
+    with pytest.raises(InvalidOption, match=reason):
+        RedisSentinelStore.from_sentinels(sentinels, service)

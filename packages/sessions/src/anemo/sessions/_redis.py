@@ -12,11 +12,12 @@ Nothing here needs more than Redis 6.2 (no HEXPIRE, no HGETEX).
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import itertools
 import math
-from collections.abc import Collection, Iterator, Mapping, Sequence
-from typing import Any, NamedTuple, Self
+from collections.abc import Awaitable, Callable, Collection, Iterator, Mapping, Sequence
+from typing import Any, ClassVar, NamedTuple, Self
 
 from anemo.hashring import redis_node_name
 
@@ -100,6 +101,9 @@ class RedisStore(StoreBase):
     under ``noeviction``).
     """
 
+    #: Which client class of the library :meth:`from_url` builds: ``client`` or ``cluster``.
+    _client_kind: ClassVar[str] = "client"
+
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
         self.client = client
         self.prefix = prefix
@@ -123,10 +127,11 @@ class RedisStore(StoreBase):
 
         redis-py (``library="redis"``) takes ``redis://host:port/db``, ``rediss://...`` and
         ``unix:///path?db=N``; valkey-py (``"valkey"``) takes ``valkey://``, ``valkeys://`` and
-        ``unix://``. Either talks to Redis and to Valkey servers alike.
+        ``unix://``. Either talks to Redis and to Valkey servers alike. On
+        :class:`RedisClusterStore`, the URL is any one node's, and the cluster is found from it.
         """
-        client = client_library(library).client.from_url(url, **fail_fast_options(timeout, library))
-        return cls(client, prefix=prefix)
+        client_class = getattr(client_library(library), cls._client_kind)
+        return cls(client_class.from_url(url, **fail_fast_options(timeout, library)), prefix=prefix)
 
     @contextlib.contextmanager
     def _errors(self) -> Iterator[None]:
@@ -239,6 +244,17 @@ class RedisStore(StoreBase):
     async def _ping(self) -> None:
         await self._command("PING")
 
+    async def _probe_node(self, address: str, ping: Callable[[], Awaitable[object]]) -> NodeHealth:
+        """:func:`probe` of one node PINGed outside :meth:`_command`, its client's errors made ours."""
+
+        async def mapped() -> None:
+            try:
+                await ping()
+            except self._library.failures as exc:
+                raise _store_error(self._library, address, exc) from exc
+
+        return await probe(address, mapped)
+
     async def aclose(self) -> None:
         await self.client.aclose()
 
@@ -251,6 +267,8 @@ class RedisClusterStore(RedisStore):
     atomically with it (they are in different slots); ``sessions_of`` drops entries whose record
     is gone, and an index expires with the longest session lifetime written to it.
     """
+
+    _client_kind = "cluster"
 
     def __init__(self, client: Any, *, prefix: str = DEFAULT_PREFIX, address: str | None = None) -> None:
         if address is None:
@@ -279,19 +297,6 @@ class RedisClusterStore(RedisStore):
         )
         return cls(client, prefix=prefix)
 
-    @classmethod
-    def from_url(
-        cls,
-        url: str,
-        *,
-        timeout: float = DEFAULT_TIMEOUT,
-        prefix: str = DEFAULT_PREFIX,
-        library: str = "redis",
-    ) -> Self:
-        """A store on the cluster reached through ``redis://host:port`` (any node), failing fast."""
-        client = client_library(library).cluster.from_url(url, **fail_fast_options(timeout, library))
-        return cls(client, prefix=prefix)
-
     #: The record and the user's index are in different slots: two round trips, not one script.
     touch_indexed = StoreBase.touch_indexed
 
@@ -307,15 +312,10 @@ class RedisClusterStore(RedisStore):
                 await self.client.initialize()
         except StoreError as exc:
             return [NodeHealth(self.address, False, error=exc.reason)]
-        report = []
-        for node in self.client.get_nodes():
-            address = f"{node.host}:{node.port}"
-
-            async def ping(node: Any = node, address: str = address) -> None:
-                try:
-                    await self.client.execute_command("PING", target_nodes=node)
-                except self._library.unavailable as exc:
-                    raise StoreUnavailable(address, f"{type(exc).__name__}: {exc}") from exc
-
-            report.append(await probe(address, ping))
-        return report
+        return [
+            await self._probe_node(
+                f"{node.host}:{node.port}",
+                functools.partial(self.client.execute_command, "PING", target_nodes=node),
+            )
+            for node in self.client.get_nodes()
+        ]

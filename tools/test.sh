@@ -8,12 +8,13 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # What the tests use for real: Debian package -> a program or file it provides. The servers are
-# started by the fixtures; libmemcached-dev lets pylibmc build (libmemcached's own hashing is the
+# started by the fixtures (PostgreSQL is Debian 12's, 15); libmemcached-dev lets pylibmc build (libmemcached's own hashing is the
 # reference for anemo-hashring's compat mode); Chromium is the demo's end-to-end browser (Playwright
 # drives it; it never downloads a browser of its own), and Noto CJK its font for the Chinese pages
 # (without it Chromium draws boxes). The -doc packages hold the Sphinx inventories (objects.inv) of
 # Python, Tornado, Pillow and cryptography, so the docs' links into them resolve with no network.
 declare -A wanted=([redis-server]=redis-server [redis-tools]=redis-cli [memcached]=memcached
+                   [postgresql]=/usr/lib/postgresql/15/bin/postgres
                    [libmemcached-dev]=/usr/include/libmemcached/memcached.h [chromium]=/usr/bin/chromium
                    [fonts-noto-cjk]=/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
                    [python3.11-doc]=/usr/share/doc/python3.11/html/objects.inv

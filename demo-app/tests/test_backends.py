@@ -23,6 +23,7 @@ from anemo.captcha.redis import AsyncRedisStore
 from anemo.sessions import RedisStore, ShardedStore
 from anemo.sessions import StoreError as SessionStoreError
 from anemo.sessions import StoreUnavailable as SessionStoreUnavailable
+from anemo_demo.challenges import SQLiteChallengeStore
 from anemo_demo.config import ConfigError, parse_config
 from anemo_testing import NotRedisServer, RedisServer, Servers, free_port
 
@@ -88,30 +89,52 @@ def stop(process: subprocess.Popen[bytes]) -> None:
         process.wait()
 
 
-class RedisCaptchaHook:
-    """The test's own service over the demo's Redis captcha store: it reads a challenge's text."""
+class CaptchaHook:
+    """The test's own service over the demo's shared captcha store: it reads a challenge's text."""
 
-    def __init__(self, redis_url: str) -> None:
+    def __init__(self, redis_url: str | None, data_dir: Path) -> None:
         self.redis_url = redis_url
+        self.data_dir = data_dir
 
     def answer(self, challenge_id: str) -> str:
         async def read() -> str:
-            async with AsyncRedisStore.from_url(self.redis_url) as store:
-                return await CaptchaService(store, key_prefix="anemo-demo.captcha:").aanswer(challenge_id)
+            if self.redis_url is None:
+                store = SQLiteChallengeStore(self.data_dir / "challenges.sqlite3")
+                try:
+                    return await CaptchaService(store, key_prefix="anemo-demo.captcha:").aanswer(challenge_id)
+                finally:
+                    store.close()
+            async with AsyncRedisStore.from_url(self.redis_url) as redis:
+                return await CaptchaService(redis, key_prefix="anemo-demo.captcha:").aanswer(challenge_id)
 
         return asyncio.run(read())
 
 
+def shared_stores(kind: str, request: pytest.FixtureRequest, data_dir: Path) -> tuple[list[str], str | None]:
+    """The options that make demo processes share ``kind`` stores, and the captchas' Redis URL."""
+    if kind == "sqlite":
+        return [
+            "--session-store",
+            f"sqlite:///{data_dir / 'sessions.sqlite3'}",
+            "--captcha-store",
+            "sqlite",
+        ], None
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return ["--session-store", server.url, "--captcha-store", "session"], server.url
+
+
+@pytest.mark.parametrize("kind", ["redis", "sqlite"])
 def test_two_processes_share_sessions_and_captchas(
-    redis_server: RedisServer, tmp_path, new_client, solve_captcha
+    kind: str, request: pytest.FixtureRequest, tmp_path, new_client, solve_captcha
 ) -> None:  # type: ignore[no-untyped-def]
-    """Logged in on one process, logged in on the other; a captcha issued by one verifies at the other."""
-    options = ("--session-store", redis_server.url, "--captcha-store", "session")
+    """Logged in on one process, logged in on the other; a captcha issued by one verifies at the other.
+    On SQLite, a process started after both stopped still knows the visitor (no server needed)."""
+    options, redis_url = shared_stores(kind, request, tmp_path)
     first_port, second_port = free_port(), free_port()
     first = start_demo(first_port, tmp_path, *options)
     second = start_demo(second_port, tmp_path, *options)
     try:
-        hook = RedisCaptchaHook(redis_server.url)
+        hook = CaptchaHook(redis_url, tmp_path)
 
         class Remote:  # what the fixtures' helpers need of a live app
             url = f"http://127.0.0.1:{first_port}"
@@ -136,14 +159,21 @@ def test_two_processes_share_sessions_and_captchas(
     finally:
         stop(first)
         stop(second)
+    if kind == "sqlite":
+        restarted = start_demo(first_port, tmp_path, *options)
+        try:
+            assert 'id="signed-in-as">zoe<' in one.get("/account").body
+        finally:
+            stop(restarted)
 
 
-def test_forked_processes_serve_one_site(redis_server: RedisServer, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    """--processes 2 forks after binding; requests spread over both and all see one session."""
+@pytest.mark.parametrize("kind", ["redis", "default"])
+def test_forked_processes_serve_one_site(kind: str, request: pytest.FixtureRequest, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """--processes 2 forks after binding; requests spread over both and all see one session, on
+    Redis or, given no store, on the SQLite files the processes share in the data directory."""
     port = free_port()
-    process = start_demo(
-        port, tmp_path, "--processes", "2", "--session-store", redis_server.url, "--captcha-store", "session"
-    )
+    options = shared_stores("redis", request, tmp_path)[0] if kind == "redis" else []
+    process = start_demo(port, tmp_path, "--processes", "2", *options)
     try:
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
         counts = []
@@ -162,11 +192,23 @@ def test_forked_processes_serve_one_site(redis_server: RedisServer, tmp_path) ->
         time.sleep(0.1)
     else:
         raise AssertionError("forked children are still serving after their parent stopped")
+    if kind == "default":
+        assert (tmp_path / "sessions.sqlite3").exists()
+
+
+def test_sqlite_is_the_default_for_several_processes(tmp_path: Path) -> None:
+    """--processes 2 and no store: sessions and captchas in the data directory, not a refusal."""
+    config = parse_config(["--processes", "2", "--data-dir", str(tmp_path)], {})
+    assert config.session_store == f"sqlite:///{tmp_path / 'sessions.sqlite3'}"
+    assert config.captcha_store == "sqlite"
+    single = parse_config(["--data-dir", str(tmp_path)], {})
+    assert (single.session_store, single.captcha_store) == ("memory://", "memory")
 
 
 def test_memory_store_refuses_several_processes(tmp_path) -> None:  # type: ignore[no-untyped-def]
     result = subprocess.run(
-        [sys.executable, "-m", "anemo_demo", "--processes", "2", "--data-dir", str(tmp_path)],
+        [sys.executable, "-m", "anemo_demo", "--processes", "2", "--data-dir", str(tmp_path),
+         "--session-store", "memory://"],
         check=False, capture_output=True, text=True, timeout=30, env={**os.environ},
     )  # fmt: skip
     assert result.returncode == 2

@@ -15,6 +15,7 @@ from anemo_testing import (
     MemcachedServer,
     MissingServerBinary,
     NotRedisServer,
+    PostgresServer,
     RedisCluster,
     RedisSentinel,
     RedisServer,
@@ -22,6 +23,7 @@ from anemo_testing import (
     ServerError,
     Servers,
     ValkeyServer,
+    _servers,
     free_port,
     redis_client_options,
     valkey_binary,
@@ -35,6 +37,19 @@ def refuses_connections(port: int) -> bool:
     except ConnectionRefusedError:
         return True
     return False
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs: neither gone nor a zombie that init has still to reap (an orphan's end)."""
+    try:
+        status = Path(f"/proc/{pid}/stat").read_text()
+    except FileNotFoundError:
+        return False
+    return status.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+def children_of(pid: int) -> list[int]:
+    return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
 def query() -> str:
@@ -331,3 +346,72 @@ def test_an_unknown_protocol_is_refused(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("ANEMO_REDIS_PROTOCOL", "resp3")
     with pytest.raises(ValueError, match="2 or 3"):
         redis_client_options()
+
+
+def test_postgres_answers_sql(postgres_server: PostgresServer) -> None:
+    """The session's PostgreSQL answers as superuser anemo with no password, on loopback, fsync off."""
+    assert postgres_server.execute("SELECT 1") == "1"
+    assert postgres_server.url == f"postgresql://anemo@127.0.0.1:{postgres_server.port}/postgres"
+    assert postgres_server.dsn == postgres_server.url
+    assert postgres_server.execute("SELECT current_user, current_database()") == "anemo|postgres"
+    names = ("listen_addresses", "fsync", "synchronous_commit")
+    settings = "SELECT " + ", ".join(f"current_setting('{name}')" for name in names)
+    assert postgres_server.execute(settings) == "127.0.0.1|off|on"
+    with pytest.raises(ServerError, match='column "nope" does not exist'):
+        postgres_server.execute("SELECT nope")
+
+
+def test_postgres_databases_of_their_own(postgres_server: PostgresServer) -> None:
+    """create_database() hands a test an empty database by URL; execute() looks into it."""
+    url = postgres_server.create_database("own tables")
+    assert url == f"postgresql://anemo@127.0.0.1:{postgres_server.port}/own%20tables"
+    own = "own tables"
+    postgres_server.execute("CREATE TABLE t (a int); INSERT INTO t VALUES (1), (2)", database=own)
+    assert postgres_server.execute("SELECT a, a * 10 FROM t ORDER BY a", database=own) == "1|10\n2|20"
+    with pytest.raises(ServerError, match='relation "t" does not exist'):
+        postgres_server.execute("SELECT * FROM t")
+
+
+def test_postgres_killed_restarted_and_stopped(tmp_path: Path) -> None:
+    """kill() crashes the whole cluster; restart() recovers every commit; stop(), close() leave no process."""
+    factory = Servers(tmp_path)
+    server = factory.postgres()
+    server.execute("CREATE TABLE t (a int); INSERT INTO t VALUES (1)")
+    for end in (server.kill, server.stop):
+        pid = server.pid
+        assert pid is not None
+        children = children_of(pid)
+        assert children, "the postmaster's background processes"
+        end()
+        assert (server.running, server.pid) == (False, None)
+        assert not any(alive(gone) for gone in (pid, *children))
+        assert refuses_connections(server.port)
+        server.restart()
+        assert server.pid not in (None, pid)
+        assert server.execute("SELECT a FROM t") == "1"
+    factory.close()
+    assert not server.running
+    assert refuses_connections(server.port)
+
+
+def test_postgres_data_is_removed_with_the_server(tmp_path: Path) -> None:
+    """The cluster's private directory goes when the server object does, and a server never stopped too."""
+    server = PostgresServer(tmp_path)
+    server.start()
+    data_dir, pid = server.data_dir, server.pid
+    assert data_dir.is_dir()
+    assert pid is not None
+    children = children_of(pid)
+    with pytest.warns(ResourceWarning, match="still running"):  # the server's Popen, left unreaped
+        del server
+    assert not data_dir.exists()
+    assert not any(alive(gone) for gone in (pid, *children))
+
+
+def test_missing_postgres_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Neither Debian's /usr/lib/postgresql nor PATH has postgres: the error says what to install."""
+    monkeypatch.setattr(_servers, "POSTGRES_ROOT", tmp_path)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(MissingServerBinary, match=r"apt-get install -y postgresql") as caught:
+        PostgresServer(tmp_path)
+    assert caught.value.package == "postgresql"

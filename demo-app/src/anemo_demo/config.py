@@ -38,8 +38,8 @@ class Config:
 
     @property
     def captcha_redis_url(self) -> str | None:
-        """The Redis URL captchas are kept in, or None for this process's memory."""
-        if self.captcha_store == "memory":
+        """The Redis URL captchas are kept in, or None for this process's memory or SQLite."""
+        if self.captcha_store in ("memory", "sqlite"):
             return None
         if self.captcha_store == "session":
             first = self.session_store.replace("redis+cluster://", "redis://").split(",")[0]
@@ -64,16 +64,23 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--session-store",
-        help="where sessions live: memory:// (default), redis://host:port/db (valkey://, unix:///path), "
-        "memcached://host:port, a comma-separated list of those (sharded, ?weight=N), "
-        "redis+cluster://host:port,... or redis+sentinel://host:port,.../service/db",
+        help="where sessions live: memory:// (default for one process), sqlite:///path (default for "
+        "several: DATA_DIR/sessions.sqlite3), postgresql://user:pw@host/db, redis://host:port/db "
+        "(valkey://, unix:///path), memcached://host:port, a comma-separated list of those (sharded, "
+        "?weight=N), redis+cluster://host:port,... or redis+sentinel://host:port,.../service/db",
     )
     parser.add_argument(
         "--captcha-store",
-        help="where captcha challenges wait: memory (default), session (the session store's first "
-        "Redis), or a redis:// URL",
+        help="where captcha challenges wait: memory (default for one process), sqlite (default for "
+        "several: DATA_DIR/challenges.sqlite3), session (the session store's first Redis), or a "
+        "redis:// URL",
     )
-    parser.add_argument("--processes", type=int, help="processes to fork (default 1); more need Redis stores")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        help="processes to fork (default 1); several share sessions and captchas through SQLite "
+        "files in DATA_DIR unless given a server",
+    )
     parser.add_argument("--data-dir", help="where the SQLite users file, avatars and the secret go")
     parser.add_argument(
         "--access-log",
@@ -107,6 +114,14 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
         if value is not None:
             raw[name] = value
     try:
+        processes = int(raw.get("processes", 1))  # type: ignore[call-overload]
+    except ValueError as exc:
+        raise ConfigError(f"a number was expected: {exc}") from None
+    data_dir = Path(str(raw.get("data_dir", Config.data_dir)))
+    if processes > 1:  # no server given: files in the data directory that every process shares
+        raw.setdefault("session_store", f"sqlite:///{data_dir / 'sessions.sqlite3'}")
+        raw.setdefault("captcha_store", "sqlite")
+    try:
         config = Config(
             address=str(raw.get("address", Config.address)),
             port=int(raw.get("port", Config.port)),  # type: ignore[call-overload]
@@ -114,8 +129,8 @@ def parse_config(argv: Sequence[str] | None = None, environ: Mapping[str, str] |
             cookie_secret=str(raw["cookie_secret"]) if "cookie_secret" in raw else None,
             session_store=str(raw.get("session_store", Config.session_store)),
             captcha_store=str(raw.get("captcha_store", Config.captcha_store)),
-            processes=int(raw.get("processes", 1)),  # type: ignore[call-overload]
-            data_dir=Path(str(raw.get("data_dir", Config.data_dir))),
+            processes=processes,
+            data_dir=data_dir,
             access_log=_flag(raw.get("access_log")),
         )
     except ValueError as exc:
@@ -138,8 +153,10 @@ def _check(config: Config) -> None:
         store_from_url(config.session_store)
     except InvalidStoreURL as exc:
         raise ConfigError(f"--session-store: {exc}") from None
-    if config.captcha_store not in ("memory", "session") and not config.captcha_store.startswith("redis://"):
-        raise ConfigError("--captcha-store must be memory, session or a redis:// URL")
+    if config.captcha_store not in ("memory", "sqlite", "session") and not config.captcha_store.startswith(
+        "redis://"
+    ):
+        raise ConfigError("--captcha-store must be memory, sqlite, session or a redis:// URL")
     if config.captcha_store == "session" and not config.session_store.startswith(
         ("redis://", "redis+cluster://")
     ):
@@ -150,13 +167,14 @@ def _check(config: Config) -> None:
     if config.processes > 1:
         if config.session_store.startswith("memory"):
             raise ConfigError(
-                "several processes cannot share sessions kept in memory: give --session-store a "
-                "Redis or memcached URL (each process would otherwise have its own sessions)"
+                "several processes cannot share sessions kept in memory: leave --session-store out "
+                "(a SQLite file in DATA_DIR) or give it a server's URL (each process would otherwise "
+                "have its own sessions)"
             )
         if config.captcha_store == "memory":
             raise ConfigError(
-                "several processes cannot share captchas kept in memory: use --captcha-store session "
-                "or a redis:// URL (a challenge issued by one process must verify in another)"
+                "several processes cannot share captchas kept in memory: use --captcha-store sqlite, "
+                "session or a redis:// URL (a challenge issued by one process must verify in another)"
             )
 
 

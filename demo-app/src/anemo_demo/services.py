@@ -11,6 +11,7 @@ from anemo.captcha import AsyncChallengeStore, CaptchaService, ChallengeStore
 from anemo.captcha.redis import AsyncRedisStore
 from anemo.sessions import SessionManager, SessionStore, store_from_url
 
+from .challenges import SQLiteChallengeStore
 from .config import Config, load_cookie_secret
 from .users import UserStore
 
@@ -53,6 +54,8 @@ class Services:
         store = self.captcha.store
         if isinstance(store, AsyncRedisStore):
             await store.aclose()
+        if isinstance(store, SQLiteChallengeStore):
+            store.close()
         self.users.close()
 
 
@@ -72,6 +75,8 @@ def make_services(
     redis_url = config.captcha_redis_url
     if captcha_store is None and redis_url:
         captcha_store = AsyncRedisStore.from_url(redis_url)
+    if captcha_store is None and config.captcha_store == "sqlite":
+        captcha_store = SQLiteChallengeStore(config.data_dir / "challenges.sqlite3")
     captcha = CaptchaService(captcha_store, key_prefix="anemo-demo.captcha:")
     avatars = config.data_dir / "avatars"
     avatars.mkdir(parents=True, exist_ok=True)

@@ -1,8 +1,8 @@
 """Users in a SQLite file, never touched on the IOLoop's thread; passwords hashed with scrypt.
 
-All database work runs on one thread of its own (sqlite3 connections belong to the thread that
-made them) and password hashing on a small pool, so a slow disk or a deliberate hashing cost never
-stalls the other requests of the process.
+All database work runs on the file's own thread (:mod:`.sqlitefile`) and password hashing on a
+small pool, so a slow disk or a deliberate hashing cost never stalls the other requests of the
+process. The file holds password hashes and e-mail addresses: it is readable by its owner only.
 """
 
 from __future__ import annotations
@@ -10,15 +10,14 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import hmac
-import os
 import secrets
 import sqlite3
-import stat
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+
+from .sqlitefile import SQLiteFile
 
 __all__ = ["User", "UserStore", "UsernameTaken", "UnknownUser", "hash_password", "check_password"]
 
@@ -77,14 +76,6 @@ def check_password(password: str, stored: str) -> bool:
     return hmac.compare_digest(computed, bytes.fromhex(digest))
 
 
-def _make_private(path: Path) -> None:
-    """Create ``path`` readable by its owner only (0600), or take a wider mode away from it:
-    it holds password hashes and e-mail addresses."""
-    os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
-    if stat.S_IMODE(path.stat().st_mode) & 0o077:
-        path.chmod(0o600)
-
-
 #: Checked against when a username is unknown, so a login takes as long either way.
 _DUMMY = hash_password(secrets.token_urlsafe(16))
 
@@ -94,28 +85,9 @@ class UserStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self._db = ThreadPoolExecutor(1, thread_name_prefix="anemo-demo-sqlite")
+        self._file = SQLiteFile(path, _SCHEMA)
+        self._query = self._file.query
         self._hashing = ThreadPoolExecutor(2, thread_name_prefix="anemo-demo-scrypt")
-        self._connection: sqlite3.Connection | None = None
-
-    def _connect(self) -> sqlite3.Connection:
-        if self._connection is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            _make_private(self.path)  # SQLite gives its -wal and -shm files the same mode
-            connection = sqlite3.connect(self.path, timeout=5)
-            connection.execute("PRAGMA journal_mode=WAL")  # several processes read while one writes
-            connection.execute(_SCHEMA)
-            connection.commit()
-            self._connection = connection
-        return self._connection
-
-    async def _query(self, sql: str, *args: Any) -> list[tuple[Any, ...]]:
-        def run() -> list[tuple[Any, ...]]:
-            connection = self._connect()
-            with connection:
-                return connection.execute(sql, args).fetchall()
-
-        return await asyncio.get_running_loop().run_in_executor(self._db, run)
 
     async def _hash(self, password: str) -> str:
         return await asyncio.get_running_loop().run_in_executor(self._hashing, hash_password, password)
@@ -171,8 +143,7 @@ class UserStore:
         file is left behind. UnknownUser if there is no such user.
         """
 
-        def run() -> str | None:
-            connection = self._connect()
+        def swap(connection: sqlite3.Connection) -> str | None:
             with connection:
                 connection.execute("BEGIN IMMEDIATE")
                 row = connection.execute("SELECT avatar FROM users WHERE id = ?", (user_id,)).fetchone()
@@ -182,14 +153,8 @@ class UserStore:
             previous: str | None = row[0]
             return previous
 
-        return await asyncio.get_running_loop().run_in_executor(self._db, run)
+        return await self._file.run(swap)
 
     def close(self) -> None:
-        def close_connection() -> None:
-            if self._connection is not None:
-                self._connection.close()
-                self._connection = None
-
-        self._db.submit(close_connection).result()
-        self._db.shutdown()
+        self._file.close()
         self._hashing.shutdown()

@@ -7,24 +7,32 @@ each other's records. Tests that kill a server start their own through the ``ser
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import itertools
+import pathlib
+import sqlite3
 from collections.abc import Callable, Coroutine, Iterator
 from typing import Any
 
+import asyncpg
 import pytest
 
 from anemo.sessions import (
     MemcachedStore,
     MemoryStore,
+    PostgresStore,
     RedisClusterStore,
     RedisStore,
     SessionStore,
     ShardedStore,
+    SQLiteStore,
+    SQLStore,
     store_from_url,
 )
 from anemo_testing import (
     MemcachedServer,
+    PostgresServer,
     RedisCluster,
     RedisSentinel,
     RedisServer,
@@ -90,6 +98,11 @@ def shared_cluster(shared: Servers) -> RedisCluster:
 
 
 @pytest.fixture(scope="session")
+def shared_postgres(shared: Servers) -> PostgresServer:
+    return shared.postgres()
+
+
+@pytest.fixture(scope="session")
 def shared_sentinel(shared: Servers) -> RedisSentinel:
     return shared.redis_sentinel()
 
@@ -98,14 +111,30 @@ def fresh_prefix() -> str:
     return f"test{next(_prefixes)}:"
 
 
+def fresh_table() -> str:
+    """A table of its own for a SQL store: the SQL stores' prefix."""
+    return f"sessions_{next(_prefixes)}"
+
+
 def redis_store(server: RedisServer, prefix: str | None = None) -> RedisStore:
     return RedisStore.from_url(server.url, prefix=prefix or fresh_prefix())
 
 
 #: "valkey" is a RedisStore on a valkey-py client, talking to a real valkey-server; "sentinel" a
-#: RedisSentinelStore on a master, a replica and three sentinels.
-STORE_KINDS = ["memory", "redis", "valkey", "memcached", "sharded", "cluster", "sentinel"]
-INDEXED_KINDS = ["memory", "redis", "valkey", "sharded", "cluster", "sentinel"]
+#: RedisSentinelStore on a master, a replica and three sentinels; "sqlite" a file in the test's
+#: temporary directory; "postgres" a table of its own on a real PostgreSQL server.
+STORE_KINDS = [
+    "memory",
+    "redis",
+    "valkey",
+    "memcached",
+    "sharded",
+    "cluster",
+    "sentinel",
+    "sqlite",
+    "postgres",
+]
+INDEXED_KINDS = ["memory", "redis", "valkey", "sharded", "cluster", "sentinel", "sqlite", "postgres"]
 
 
 @pytest.fixture
@@ -136,9 +165,41 @@ def make_store(request: pytest.FixtureRequest) -> Callable[[str], SessionStore]:
         if kind == "sentinel":
             group: RedisSentinel = request.getfixturevalue("shared_sentinel")
             return store_from_url(group.url, prefix=prefix)
+        if kind == "sqlite":
+            directory: pathlib.Path = request.getfixturevalue("tmp_path")
+            return SQLiteStore(directory / "sessions.db", table=fresh_table())
+        if kind == "postgres":
+            postgres: PostgresServer = request.getfixturevalue("shared_postgres")
+            return PostgresStore(postgres.url, table=fresh_table())
         raise AssertionError(kind)
 
     return make
+
+
+async def _sql_rows(store: SQLStore, template: str) -> list[tuple[Any, ...]]:
+    """The rows a query of the store's tables (``{t}``, ``{u}``) gives, read beside the store."""
+    if isinstance(store, SQLiteStore):
+        with contextlib.closing(sqlite3.connect(store.path)) as db:
+            return db.execute(store.sql(template)).fetchall()
+    assert isinstance(store, PostgresStore)
+    assert store._dsn is not None
+    connection = await asyncpg.connect(store._dsn)
+    try:
+        return [tuple(row) for row in await connection.fetch(store.sql(template))]
+    finally:
+        await connection.close()
+
+
+@pytest.fixture
+def sql_rows() -> Callable[[SQLStore, str], Coroutine[Any, Any, list[tuple[Any, ...]]]]:
+    """``await sql_rows(store, "SELECT ... FROM {t}")``: what a backup of a SQL store's tables holds."""
+    return _sql_rows
+
+
+@pytest.fixture
+def table() -> str:
+    """A table of its own for a SQL store (the SQL stores' prefix)."""
+    return fresh_table()
 
 
 @pytest.fixture(params=STORE_KINDS)

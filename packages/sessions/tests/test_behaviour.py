@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import datetime
+import json
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -17,11 +20,14 @@ from anemo.sessions import (
     SessionManager,
     SessionStore,
     ShardedStore,
+    SQLiteStore,
+    SQLStore,
     StoreError,
     UserIndex,
 )
 
 Make = Callable[[str], SessionStore]
+SQLRows = Callable[[SQLStore, str], Awaitable[list[tuple[Any, ...]]]]
 SECRET = "behaviour secret"
 
 
@@ -198,7 +204,17 @@ def test_invalidate_deletes_server_side(kind: str, make_store: Make, run) -> Non
 
 
 #: What health() reports per kind: the shards, the cluster's masters, the master and three sentinels.
-NODES = {"memory": 1, "redis": 1, "valkey": 1, "memcached": 1, "sharded": 3, "cluster": 3, "sentinel": 4}
+NODES = {
+    "memory": 1,
+    "redis": 1,
+    "valkey": 1,
+    "memcached": 1,
+    "sharded": 3,
+    "cluster": 3,
+    "sentinel": 4,
+    "sqlite": 1,
+    "postgres": 1,
+}
 
 
 def test_health_reports_every_node(kind: str, make_store: Make, run) -> None:
@@ -363,16 +379,23 @@ def test_a_huge_save_still_writes_every_field(kind: str, make_store: Make, run) 
     run(main())
 
 
-async def dump(store: SessionStore) -> list[str]:
+async def dump(store: SessionStore, sql_rows: SQLRows) -> list[str]:
     """Every key, field and value the store holds, as text: what a backup or MONITOR would show."""
     if isinstance(store, ShardedStore):
-        return [text for node in store.nodes.values() for text in await dump(node)]
+        return [text for node in store.nodes.values() for text in await dump(node, sql_rows)]
     if isinstance(store, MemoryStore):
         tables = (store._anonymous, store._signed_in, store._users)
         records = [(key, record.fields) for table in tables for key, record in table.items()]
         return [text for key, fields in records for text in (key, *fields, *fields.values())]
     if isinstance(store, MemcachedStore):  # memcached cannot list its keys: read the records we know
         return []
+    if isinstance(store, SQLStore):
+        rows = await sql_rows(store, "SELECT key, fields FROM {t}") + await sql_rows(
+            store, "SELECT user_key, record_key, info FROM {u}"
+        )
+        texts = [text for row in rows for text in row]
+        objects = [json.loads(text) for text in texts if text.startswith("{")]
+        return texts + [str(text) for fields in objects for item in fields.items() for text in item]
     assert isinstance(store, RedisStore)
     texts: list[str] = []
     async for name in store.client.scan_iter(match=store.prefix + "*"):
@@ -383,7 +406,7 @@ async def dump(store: SessionStore) -> list[str]:
     return texts
 
 
-def test_a_store_dump_holds_no_usable_id(kind: str, make_store: Make, run) -> None:
+def test_a_store_dump_holds_no_usable_id(kind: str, make_store: Make, run, sql_rows: SQLRows) -> None:
     """No key, field or value names a session id, and no dumped text signs anyone in (CVE-2019-16782)."""
 
     async def main() -> None:
@@ -398,7 +421,7 @@ def test_a_store_dump_holds_no_usable_id(kind: str, make_store: Make, run) -> No
                 cookies.append(update.value)
             ids = [manager.open(cookie).claim.id for cookie in cookies]
             assert all(ids)
-            texts = await dump(manager.store)
+            texts = await dump(manager.store, sql_rows)
             if kind == "memcached":  # not listable: the records under their keys, and the ids as keys
                 keys = [(await manager.load(manager.open(c))).state.key for c in cookies]
                 texts = [str(await manager.store.load(key)) for key in keys if key is not None]
@@ -419,7 +442,9 @@ def test_a_store_dump_holds_no_usable_id(kind: str, make_store: Make, run) -> No
     run(main())
 
 
-def test_encrypted_sessions_round_trip_and_the_store_holds_no_data(kind: str, make_store: Make, run) -> None:
+def test_encrypted_sessions_round_trip_and_the_store_holds_no_data(
+    kind: str, make_store: Make, run, sql_rows: SQLRows
+) -> None:
     """With encrypt=True the data, its key names and the user are sealed; the cookie still opens them."""
     secrets = {"card": "VISA-CARD-SECRET", "address": {"street": "Hidden Lane"}}
 
@@ -444,7 +469,7 @@ def test_encrypted_sessions_round_trip_and_the_store_holds_no_data(kind: str, ma
             assert key is not None
             record = await manager.store.load(key)
             assert record is not None
-            texts = (*record, *record.values(), *await dump(manager.store))
+            texts = (*record, *record.values(), *await dump(manager.store, sql_rows))
             for plain in ("VISA", "Hidden", "changed", "card", "address", "alice"):
                 assert not any(plain in text for text in texts), plain
 
@@ -491,7 +516,9 @@ def test_a_sealed_value_moved_to_another_record_does_not_open(make_store: Make, 
     run(main())
 
 
-def test_anonymous_sessions_expire_sooner_in_the_store(kind: str, make_store: Make, run) -> None:
+def test_anonymous_sessions_expire_sooner_in_the_store(
+    kind: str, make_store: Make, run, sql_rows: SQLRows
+) -> None:
     """An anonymous record lives anonymous_idle_timeout; a signed-in one the full idle_timeout."""
 
     async def main() -> None:
@@ -506,7 +533,7 @@ def test_anonymous_sessions_expire_sooner_in_the_store(kind: str, make_store: Ma
             for loaded, expected in ((anonymous, 120), (signed_in, 3600)):
                 key = loaded.state.key
                 assert key is not None
-                assert await ttl_of(manager.store, key) == pytest.approx(expected, abs=2)
+                assert await ttl_of(manager.store, key, sql_rows) == pytest.approx(expected, abs=2)
         finally:
             await manager.store.aclose()
 
@@ -515,15 +542,20 @@ def test_anonymous_sessions_expire_sooner_in_the_store(kind: str, make_store: Ma
     run(main())
 
 
-async def ttl_of(store: SessionStore, key: str) -> float:
+async def ttl_of(store: SessionStore, key: str, sql_rows: SQLRows) -> float:
     """Seconds the record at ``key`` has left, as the server sees it."""
     if isinstance(store, ShardedStore):
         node = store.node_of(key)
         assert node is not None
-        return await ttl_of(store.nodes[node], key)
+        return await ttl_of(store.nodes[node], key, sql_rows)
     if isinstance(store, MemoryStore):
         found = store._find(key)
         assert found is not None
         return found[1].expires_at - time.monotonic()
+    if isinstance(store, SQLStore):
+        [(expires_at,)] = await sql_rows(store, f"SELECT expires_at FROM {{t}} WHERE key = '{key}'")
+        if isinstance(store, SQLiteStore):
+            return float(expires_at) - time.time()
+        return (expires_at - datetime.datetime.now(datetime.UTC)).total_seconds()
     assert isinstance(store, RedisStore)
     return float(await store.client.pttl(store.redis_key(key))) / 1000

@@ -44,7 +44,7 @@ VALUE_MISTAKES: dict[str, Callable[[], object]] = {
     "a shard name with a space": lambda: ShardedStore({"a b": MemoryStore()}),
     "a weight for a node not there": lambda: ShardedStore({"a": MemoryStore()}, weights={"b": 2}),
     "a negative retry_after": lambda: ShardedStore({"a": MemoryStore()}, retry_after=-1),
-    "a URL of an unknown scheme": lambda: store_from_url("postgres://127.0.0.1/"),
+    "a URL of an unknown scheme": lambda: store_from_url("mysql://127.0.0.1/"),
     "a tornado app without cookie_secret": lambda: session_manager(tornado.web.Application()),
 }
 

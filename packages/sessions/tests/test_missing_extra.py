@@ -48,6 +48,21 @@ MISSING = {
         "from anemo.sessions import MemcachedStore",
         "ModuleNotFoundError|pymemcache|this store needs pymemcache: pip install 'anemo-sessions[memcached]'",
     ),
+    "asyncpg for PostgresStore": (
+        "asyncpg",
+        "from anemo.sessions import PostgresStore",
+        "ModuleNotFoundError|asyncpg|this store needs asyncpg: pip install 'anemo-sessions[postgres]'",
+    ),
+    "asyncpg for a postgresql:// URL": (
+        "asyncpg",
+        "import anemo.sessions; anemo.sessions.store_from_url('postgresql://127.0.0.1/db')",
+        "ModuleNotFoundError|asyncpg|this store needs asyncpg: pip install 'anemo-sessions[postgres]'",
+    ),
+    "nothing for SQLiteStore": (
+        "asyncpg",
+        "import anemo.sessions; anemo.sessions.store_from_url('sqlite:///sessions.db')",
+        "",
+    ),
     "a submodule of tornado": (
         "tornado.web",
         "import anemo.sessions.tornado",
@@ -62,7 +77,7 @@ def test_a_missing_extra_is_named(blocked: str, code: str, expected: str) -> Non
     assert error_without(blocked, code) == expected
 
 
-@pytest.mark.parametrize("blocked", ["tornado", "redis", "valkey", "pymemcache"])
+@pytest.mark.parametrize("blocked", ["tornado", "redis", "valkey", "pymemcache", "asyncpg"])
 def test_the_memory_store_needs_no_extra(blocked: str) -> None:
     code = (
         "from anemo.sessions import MemoryStore, SessionManager, store_from_url; store_from_url('memory://')"

@@ -16,10 +16,12 @@ from anemo.sessions import (
     InvalidStoreURL,
     MemcachedStore,
     MemoryStore,
+    PostgresStore,
     RedisClusterStore,
     RedisSentinelStore,
     RedisStore,
     ShardedStore,
+    SQLiteStore,
     redact_url,
     store_from_url,
 )
@@ -126,10 +128,37 @@ def test_a_redis_url_picks_the_resp_version(protocol: int) -> None:
     assert cluster.client.nodes_manager.connection_kwargs["protocol"] == protocol
 
 
+def test_sql_urls_build_their_stores() -> None:
+    """sqlite:/// is a path relative to the working directory, sqlite://// an absolute one."""
+    relative = store_from_url("sqlite:///data/sessions.db")
+    assert isinstance(relative, SQLiteStore)
+    assert (relative.path, relative.table) == ("data/sessions.db", "anemo_sessions")
+    absolute = store_from_url("sqlite:////var/lib/app/s%20s.db?table=web_sessions", timeout=2)
+    assert isinstance(absolute, SQLiteStore)
+    assert (absolute.path, absolute.table, absolute.timeout) == ("/var/lib/app/s s.db", "web_sessions", 2)
+
+    postgres = store_from_url("postgresql://app:pw@db1:5433,db2/sessions?sslmode=require&table=t1")
+    assert isinstance(postgres, PostgresStore)
+    assert postgres.table == "t1"
+    assert postgres._dsn == "postgresql://app:pw@db1:5433,db2/sessions?sslmode=require"  # for asyncpg
+    assert postgres.address == "db1:5433,db2/sessions"  # how errors name it: no password
+    assert isinstance(store_from_url("postgres://127.0.0.1"), PostgresStore)
+
+
 @pytest.mark.parametrize(
     ("url", "part"),
     [
         ("localhost:6379", "scheme"),
+        ("sqlite://", "path"),
+        ("sqlite:///", "path"),
+        ("sqlite:///var/lib/", "path"),
+        ("sqlite://host/sessions.db", "host"),
+        ("sqlite:///s.db?timeout=3", "query"),
+        ("postgresql:///sessions", "host"),
+        ("postgresql://h:x/sessions", "port"),
+        ("postgresql://h:1/a/b", "database"),
+        ("postgresql://h:1/db?pool_size=3", "query"),
+        ("postgresql://h:1,/db?password=x", "query"),
         ("mysql://h:1", "scheme"),
         ("redis://h:70000/0", "port"),
         ("redis://h:port/0", "port"),
@@ -217,6 +246,9 @@ def _assert_hidden(error: InvalidStoreURL, *secrets: str) -> None:
         ("redis://:Xq7Wv5,redis://@@h:1/x", ["Xq7Wv5,redis://", "Xq7Wv5"]),
         ("redis://:Xq7Wv5,redis://Zk9@h:1/x", ["Xq7Wv5,redis://Zk9", "Zk9"]),
         ("redis://h:1/0?password=Xq7Wv5", ["Xq7Wv5"]),
+        ("postgresql://app:Xq7Wv5@h:1/db?pool=1", ["Xq7Wv5"]),
+        ("postgresql://app:Xq7,Wv5@h1:1,h2:x/db", ["Xq7,Wv5", "Xq7", "Wv5"]),
+        ("postgres://app:Xq7Wv5@h:1/db?sslkey=Zk9Yb4&x=1", ["Xq7Wv5", "Zk9Yb4"]),
         ("redis://:" + "Xq7Wv5" * 1000 + "@h:1/0", ["Xq7Wv5"]),
     ],
 )
@@ -234,6 +266,7 @@ def test_passwords_never_appear_in_errors(url: str, secrets: list[str]) -> None:
         ("redis://h:1/0?password=pw&weight=2", "redis://h:1/0?password=***&weight=2"),
         ("redis://:pa/ss@host:6379/0", "redis://***@host:6379/0"),
         ("redis+cluster://:pw@h1:1,h2:2/0", "redis+cluster://***@h1:1,h2:2/0"),
+        ("postgresql://u:pw@h1:1,h2/db?table=t&pool=1", "postgresql://***@h1:1,h2/db?table=t&pool=***"),
     ],
 )
 def test_only_secrets_are_hidden(url: str, shown: str) -> None:
@@ -343,6 +376,8 @@ _BROKEN = st.sampled_from(
         ("redis+cluster://h:2,", "@h:1?pool=1"),
         ("memory://", "@h"),
         ("mysql://", "@h:1"),
+        ("postgresql://", "@h:1/db?pool=1"),
+        ("postgresql://", "@h1:1,h2:x/db"),
     ]
 )
 
@@ -376,7 +411,10 @@ def test_no_password_survives_in_an_error(
 _URLISH = st.lists(
     st.tuples(
         st.sampled_from(
-            ["redis", "rediss", "memcached", "memory", "redis+cluster", "REDIS", "mysql", "", "1x"]
+            [
+                *("redis", "rediss", "memcached", "memory", "redis+cluster", "REDIS", "mysql", "", "1x"),
+                *("sqlite", "postgresql", "postgres"),
+            ]
         ),
         st.sampled_from(["://", ":/", "//", ":", ""]),
         st.sampled_from(["", "u@", ":p@", "u:p@", ":p/w@", ":p@w@", "[@", ":p,w@", "%@"]),

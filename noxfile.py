@@ -133,6 +133,7 @@ def _test_package(
     session: nox.Session,
     package: str,
     install: list[str],
+    *,
     protocol: int,
     server: str = "redis",
     select: tuple[str, ...] = (),

@@ -62,7 +62,7 @@ class SQLStore(StoreBase):
         self.users_table = f"{table}_users"
         self.timeout = check_timeout(timeout)
         #: Whether the store creates its tables (if missing) on first use; turn it off when
-        #: migrations create them from :attr:`schema` and the store's role may not.
+        #: migrations create them from the store's ``schema`` and its database role may not.
         self.create_tables = create_tables
         self._saves = 0
 

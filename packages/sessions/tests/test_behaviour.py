@@ -139,6 +139,28 @@ def test_concurrent_writes_to_different_keys_all_survive(kind: str, make_store: 
     run(main())
 
 
+def test_flash_messages_from_two_tabs_at_once_are_all_shown_once(kind: str, make_store: Make, run) -> None:
+    """Two requests flash at once (two tabs, then a redirect each): the next page shows both, once."""
+
+    async def main() -> None:
+        manager = SessionManager(make_store(kind), SECRET)
+        try:
+            cookie = await request(manager, None, lambda session: session.flash("welcome"))
+            tabs = [await manager.load(manager.open(cookie)) for _ in range(2)]
+            tabs[0].flash("saved the draft", "success")
+            tabs[1].flash({"text": "upload failed", "file": "a.png"}, "error")
+            await asyncio.gather(*(manager.save(tab) for tab in tabs))
+            page = await manager.load(manager.open(cookie))
+            assert page.flashes("error") == [("error", {"text": "upload failed", "file": "a.png"})]
+            assert page.flashes() == [("message", "welcome"), ("success", "saved the draft")]
+            await manager.save(page)
+            assert (await manager.load(manager.open(cookie))).flashes() == []
+        finally:
+            await manager.store.aclose()
+
+    run(main())
+
+
 def test_concurrent_writes_to_one_key_last_writer_wins(kind: str, make_store: Make, run) -> None:
     """Two requests setting the same key: the later save's value is kept, whole, never a mix."""
 

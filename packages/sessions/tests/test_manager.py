@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from anemo.sessions import MemoryStore, Session, SessionManager
+from anemo.sessions import InvalidOption, MemoryStore, Session, SessionManager
 from anemo.signedvalue import Signer
 
 
@@ -229,5 +229,85 @@ def test_begin_save_leaves_nothing_to_await_when_nothing_is_due(clock, run) -> N
         assert update is not None
         assert update.value is not None
         assert (await manager.load(manager.open(update.value)))["n"] == 2
+
+    run(main())
+
+
+async def sign_in(manager: SessionManager, *, remember: bool) -> tuple[Session, str, int | None]:
+    session = await manager.load(manager.open(None))
+    session.set_user("alice", remember=remember)
+    update = await manager.save(session)
+    assert update is not None
+    assert update.value is not None
+    return session, update.value, update.max_age
+
+
+def test_a_browser_session_has_no_max_age_and_the_shorter_lifetime(clock, run) -> None:
+    """remember=False: a cookie the browser drops on closing, and an end after browser_lifetime."""
+
+    async def main() -> None:
+        manager = make(clock, idle_timeout=600, lifetime=10_000, browser_lifetime=1000, refresh_interval=60)
+        browser, browser_cookie, max_age = await sign_in(manager, remember=False)
+        assert (browser.remember, max_age) == (False, None)
+        remembered, remembered_cookie, remembered_max_age = await sign_in(manager, remember=True)
+        assert (remembered.remember, remembered_max_age) == (True, 600)
+        for _ in range(3):  # active every 300 s: each refresh re-issues the cookie, still without Max-Age
+            clock.advance(300)
+            session = await manager.load(manager.open(browser_cookie))
+            assert (session.user_id, session.remember) == ("alice", False)
+            update = await manager.save(session)
+            assert update is not None
+            assert update.value is not None
+            assert update.max_age is None
+            browser_cookie = update.value
+            session = await manager.load(manager.open(remembered_cookie))
+            update = await manager.save(session)
+            assert update is not None
+            assert update.value is not None
+            remembered_cookie = update.value
+        clock.advance(100)  # 1000 s after the login: the browser session ends, however active
+        assert (await manager.load(manager.open(browser_cookie))).is_new
+        assert (await manager.load(manager.open(remembered_cookie))).user_id == "alice"
+
+    run(main())
+
+
+def test_a_browser_session_stays_one_through_regenerate_and_ends_with_logout(clock, run) -> None:
+    async def main() -> None:
+        manager = make(clock, browser_lifetime=1000)
+        session, cookie, _ = await sign_in(manager, remember=False)
+        session = await manager.load(manager.open(cookie))
+        session.regenerate()
+        update = await manager.save(session)
+        assert update is not None
+        assert update.value is not None
+        assert update.max_age is None
+        session = await manager.load(manager.open(update.value))
+        assert session.remember is False
+        session.invalidate()
+        assert session.remember is True
+        session["cart"] = [1]  # a new anonymous session: a persistent cookie again
+        update = await manager.save(session)
+        assert update is not None
+        assert isinstance(update.max_age, int)
+
+    run(main())
+
+
+def test_browser_lifetime_is_checked_and_never_past_lifetime(clock) -> None:
+    assert make(clock, lifetime=100, browser_lifetime=500).policy.browser_lifetime == 100
+    with pytest.raises(InvalidOption, match="browser_lifetime"):
+        make(clock, browser_lifetime=0)
+
+
+def test_a_sealed_browser_session_opens_and_stays_one(clock, run) -> None:
+    """m:remember stays readable beside the sealed fields, as m:created does."""
+
+    async def main() -> None:
+        manager = make(clock, encrypt=True)
+        _, cookie, max_age = await sign_in(manager, remember=False)
+        assert max_age is None
+        session = await manager.load(manager.open(cookie))
+        assert (session.user_id, session.remember) == ("alice", False)
 
     run(main())

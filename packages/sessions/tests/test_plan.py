@@ -12,7 +12,12 @@ from anemo.sessions._session import Changes, Intent, Loaded
 
 NOW = 1_800_000_000.0
 POLICY = Policy(
-    idle_timeout=1800, anonymous_idle_timeout=600, lifetime=86400, refresh_interval=60, max_size=1000
+    idle_timeout=1800,
+    anonymous_idle_timeout=600,
+    lifetime=86400,
+    refresh_interval=60,
+    max_size=1000,
+    browser_lifetime=3600,
 )
 KEY = "k" * 64
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from anemo.sessions import InvalidSessionValue, Session, SessionNotLoaded, SessionTooLarge, StoreError
+from anemo.sessions import Flash, InvalidSessionValue, Session, SessionNotLoaded, SessionTooLarge, StoreError
 from anemo.sessions._json import encode_value
 from anemo.sessions._session import Loaded
 
@@ -121,3 +121,20 @@ def test_values_are_decoded_when_first_read_and_a_bad_one_fails_alone() -> None:
     assert "b" in session
     del session["b"]  # a bad value can still be replaced or removed
     assert session.pending().removed == {"b"}
+
+
+def test_flashes_are_ordered_filtered_and_checked() -> None:
+    session = Session()
+    session.attach(Loaded(None, None, 0.0), {}, 10_000, "test")
+    session.flash("first")
+    session.flash("second", "warning")
+    session.flash("third")
+    session["_flash.0.bad"] = "not a [category, message] pair"
+    with pytest.raises(InvalidSessionValue, match="category"):
+        session.flash("x", 3)  # type: ignore[arg-type]
+    with pytest.raises(InvalidSessionValue):
+        session.flash(float("nan"))
+    assert session.flashes("warning") == [Flash("warning", "second")]
+    assert [flash.message for flash in session.flashes()] == ["first", "third"]
+    assert dict(session) == {}  # read once, and the malformed one dropped with them
+    assert session.flashes() == []

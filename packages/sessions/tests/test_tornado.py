@@ -16,6 +16,7 @@ import pytest
 import tornado.httpclient
 import tornado.httpserver
 import tornado.netutil
+import tornado.template
 import tornado.web
 
 from anemo.sessions import (
@@ -43,8 +44,23 @@ class Counter(SessionMixin, tornado.web.RequestHandler):
 
 class Login(SessionMixin, tornado.web.RequestHandler):
     def post(self) -> None:
-        self.session.set_user(self.get_argument("user"), user_agent=self.request.headers.get("User-Agent"))
+        self.session.set_user(
+            self.get_argument("user"),
+            user_agent=self.request.headers.get("User-Agent"),
+            remember=self.get_argument("remember", "yes") == "yes",
+        )
         self.redirect("/private")
+
+
+class Save(SessionMixin, tornado.web.RequestHandler):
+    def post(self) -> None:
+        self.flash(f"saved {self.get_argument('name')}", "success")
+        self.redirect("/page")
+
+
+class Page(SessionMixin, tornado.web.RequestHandler):
+    def get(self) -> None:
+        self.render("page.html")
 
 
 class Logout(SessionMixin, tornado.web.RequestHandler):
@@ -74,7 +90,12 @@ def make_app(store: SessionStore | str) -> tornado.web.Application:
             ("/logout", Logout),
             ("/private", Private),
             ("/plain", Plain),
+            ("/save", Save),
+            ("/page", Page),
         ],
+        template_loader=tornado.template.DictLoader(
+            {"page.html": "{% for f in flashes() %}<p class={{ f.category }}>{{ f.message }}</p>{% end %}"}
+        ),
         cookie_secret="tornado test secret",
         login_url="/login",
         session_store=store,
@@ -159,6 +180,34 @@ def test_cookie_is_httponly_lax_and_only_set_when_needed(run) -> None:
             assert int(browser.last["session"]["max-age"]) == 1800  # signed in: the idle timeout
             await browser.fetch("/count")
             assert "session" not in browser.last  # a read inside the refresh interval sets nothing
+
+    run(main())
+
+
+def test_a_flash_message_survives_the_redirect_and_shows_once(run) -> None:
+    async def main() -> None:
+        async with serve(make_app(MemoryStore())) as browser:
+            assert (await browser.fetch("/save", "POST", body="name=<b>draft</b>")).code == 302
+            page = (await browser.fetch("/page")).body.decode()
+            assert page == "<p class=success>saved &lt;b&gt;draft&lt;/b&gt;</p>"  # escaped as any value
+            assert (await browser.fetch("/page")).body == b""
+
+    run(main())
+
+
+def test_without_remember_me_the_cookie_has_no_max_age(run) -> None:
+    """A browser session's cookie has neither Max-Age nor Expires: the browser drops it on closing."""
+
+    async def main() -> None:
+        async with serve(make_app(MemoryStore())) as browser:
+            await browser.fetch("/login", "POST", body="user=ann&remember=no")
+            morsel = browser.last["session"]
+            assert morsel.value
+            assert (morsel["max-age"], morsel["expires"]) == ("", "")
+            assert morsel["httponly"] is True
+            assert (await browser.fetch("/private")).body == b"hello ann"
+            await browser.fetch("/login", "POST", body="user=ann&remember=yes")
+            assert int(browser.last["session"]["max-age"]) == 1800
 
     run(main())
 

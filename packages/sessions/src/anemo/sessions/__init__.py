@@ -20,7 +20,7 @@ from ._manager import CookieUpdate, SessionInfo, SessionManager
 from ._memory import MemoryStore
 from ._redis import RedisClusterStore, RedisStore
 from ._sentinel import RedisSentinelStore
-from ._session import Session
+from ._session import FLASH_PREFIX, Flash, Session
 from ._sharded import ShardedStore
 from ._sql import SQLStore
 from ._sqlite import SQLiteStore
@@ -52,6 +52,8 @@ __all__ = [
     # sessions
     "Session",
     "SessionManager",
+    "Flash",
+    "FLASH_PREFIX",
     "CookieUpdate",
     "SessionInfo",
     "new_session_id",

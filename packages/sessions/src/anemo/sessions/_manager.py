@@ -37,11 +37,15 @@ _MAX_COOKIE = 512
 
 @dataclass(frozen=True)
 class CookieUpdate:
-    """What the response must do with the session cookie: set ``value`` for ``max_age`` s, or clear it."""
+    """What the response must do with the session cookie: set ``value`` for ``max_age`` s, or clear it.
+
+    ``max_age`` is ``None`` for a browser session: a cookie without Max-Age, dropped when the
+    browser closes.
+    """
 
     name: str
     value: str | None
-    max_age: int = 0
+    max_age: int | None = 0
 
 
 @dataclass(frozen=True)
@@ -76,6 +80,9 @@ class SessionManager:
     - ``anonymous_idle_timeout``: the same for sessions without a user (at most ``idle_timeout``):
       what anonymous visitors keep in a shared store is bounded by their rate times this.
     - ``lifetime``: seconds after creation at which a session ends however active (never extended).
+    - ``browser_lifetime``: the same for a browser session, one signed in with
+      ``set_user(..., remember=False)`` (at most ``lifetime``). Its cookie has no Max-Age, so the
+      browser drops it on closing; browsers that restore their tabs keep it, so this bounds it.
     - ``refresh_interval``: a read-only request slides the idle timeout (``store.touch``, cookie
       re-issued) only when the cookie is at least this old, so most requests cost one store
       round trip. Idle expiry is therefore exact to within this interval.
@@ -96,6 +103,7 @@ class SessionManager:
         idle_timeout: float = 1800,
         anonymous_idle_timeout: float = 900,
         lifetime: float = 86400,
+        browser_lifetime: float = 12 * 3600,
         refresh_interval: float = 60,
         max_size: int = DEFAULT_MAX_SIZE,
         encrypt: bool = False,
@@ -112,12 +120,14 @@ class SessionManager:
             raise InvalidOption(
                 "refresh_interval must be shorter than idle_timeout and anonymous_idle_timeout"
             )
+        whole = _check_seconds("lifetime", lifetime)
         self.policy = Policy(
             idle,
             anonymous,
-            _check_seconds("lifetime", lifetime),
+            whole,
             refresh,
             check_count("max_size", max_size, 1),
+            min(whole, _check_seconds("browser_lifetime", browser_lifetime)),
         )
         self.cookie_name = cookie_name
         self.encrypt = encrypt
@@ -163,7 +173,7 @@ class SessionManager:
         )
         if found is None or record is None:
             log.debug("a session cookie named no record: starting a new session")
-        elif now - record.created >= self.policy.lifetime:
+        elif now - record.created >= self.policy.lifetime_of(record.remember):
             log.debug("session %s reached its lifetime: deleted", log_name(found[0]))
             await self.store.delete(found[0])
         else:
@@ -175,6 +185,7 @@ class SessionManager:
                 record.agent,
                 claim.signed_at,
                 sealed=record.sealed,
+                remember=record.remember,
             )
             session.attach(state, record.texts, self.policy.max_size, self._address)
             return session
@@ -230,7 +241,7 @@ class SessionManager:
     ) -> CookieUpdate | None:
         """Carry out ``plan`` step by step, then settle the session on what the store now holds."""
         state = session.state
-        user, agent = changes.user_id, changes.user_agent
+        user, agent, remember = changes.user_id, changes.user_agent, changes.remember
         session_id, key, sealed = state.id, state.key, state.sealed
         for step in plan.steps:
             if isinstance(step, Write) and step.key is not None:
@@ -241,7 +252,7 @@ class SessionManager:
                 session_id, sealed = self.store.new_id(), self.encrypt
                 key = self._keys.of(session_id)
                 layout = self._sealer(session_id) if sealed else PLAIN
-                record = layout.record(step.written, plan.created, user, agent)
+                record = layout.record(step.written, plan.created, user, agent, remember)
                 await self.store.save(key, record, (), ttl=step.ttl)
                 log.debug("session %s created", log_name(key))
             elif isinstance(step, Touch) and step.indexed and user is not None:
@@ -260,12 +271,13 @@ class SessionManager:
             return None
         assert session_id is not None
         assert key is not None
-        session.settle(Loaded(session_id, key, plan.created, user, agent, now, sealed=sealed))
+        settled = Loaded(session_id, key, plan.created, user, agent, now, sealed=sealed, remember=remember)
+        session.settle(settled)
         if plan.add_to_index and user is not None and self.store.user_index is not None:
             info = self._index_info(plan, now, agent)
             await self.store.user_index.index_add(self.user_key(user), key, info, ttl=self.policy.lifetime)
         value = self._signer.sign(session_id).decode("ascii")
-        return CookieUpdate(self.cookie_name, value, max(1, int(plan.ttl)))
+        return CookieUpdate(self.cookie_name, value, max(1, int(plan.ttl)) if remember else None)
 
     @staticmethod
     def _index_info(plan: Plan, now: float, agent: str | None) -> dict[str, object]:

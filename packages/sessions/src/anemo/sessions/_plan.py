@@ -25,11 +25,17 @@ class Policy:
     lifetime: float
     refresh_interval: float
     max_size: int
+    #: The lifetime of a browser session (signed in without "remember me"), at most ``lifetime``.
+    browser_lifetime: float
 
-    def ttl(self, created: float, now: float, user_id: str | None) -> float:
+    def lifetime_of(self, remember: bool) -> float:
+        """Seconds after its creation at which a session ends: shorter for a browser session."""
+        return self.lifetime if remember else self.browser_lifetime
+
+    def ttl(self, created: float, now: float, user_id: str | None, remember: bool = True) -> float:
         """Seconds a record may live from ``now``: the idle timeout, cut at the lifetime's end."""
         idle = self.idle_timeout if user_id is not None else self.anonymous_idle_timeout
-        return max(1.0, min(idle, created + self.lifetime - now))
+        return max(1.0, min(idle, created + self.lifetime_of(remember) - now))
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +94,7 @@ def plan_save(loaded: Loaded, changes: Changes, now: float, policy: Policy) -> P
         return _update(loaded, loaded.key, changes, now, policy)
     # A new record, if there is anything to keep; the old one goes.
     created = loaded.created_at if intent is Intent.REGENERATE else now
-    ttl = policy.ttl(created, now, user)
+    ttl = policy.ttl(created, now, user, changes.remember)
     old: tuple[Step, ...] = (
         () if intent is None or loaded.key is None else (Delete(loaded.key, loaded.user_id),)
     )
@@ -103,7 +109,7 @@ def plan_save(loaded: Loaded, changes: Changes, now: float, policy: Policy) -> P
 
 def _update(loaded: Loaded, key: str, changes: Changes, now: float, policy: Policy) -> Plan:
     """The same record: write what changed, or slide its expiry once the cookie is due a refresh."""
-    ttl = policy.ttl(loaded.created_at, now, changes.user_id)
+    ttl = policy.ttl(loaded.created_at, now, changes.user_id, changes.remember)
     due = loaded.cookie_signed_at is None or now - loaded.cookie_signed_at >= policy.refresh_interval
     index = due and changes.user_id is not None
     if changes.written or changes.removed:

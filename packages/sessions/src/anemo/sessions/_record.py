@@ -1,10 +1,11 @@
 """The layout of a session's record: field names, a new record's fields, and reading one back.
 
 A record holds the session's keys as fields ``d:KEY`` and the manager's own fields ``m:created``
-(Unix time), ``m:user`` and ``m:agent``, every value a JSON text. A sealed record (encryption at
+(Unix time), ``m:user``, ``m:agent`` and, for a browser session (signed in without "remember me"),
+``m:remember`` (``false``), every value a JSON text. A sealed record (encryption at
 rest) has ``m:sealed``; its keys are fields ``e:HASH`` and its values, user and agent are
-AES-GCM tokens (see :mod:`._sealing`). ``m:created`` stays readable, so expiry and user listings
-work without the visitor's cookie. A record without a valid ``m:created`` is not a session (it
+AES-GCM tokens (see :mod:`._sealing`). ``m:created`` and ``m:remember`` stay readable, so expiry and
+user listings work without the visitor's cookie. A record without a valid ``m:created`` is not a session (it
 may be what a late write left after a delete) and is never adopted.
 """
 
@@ -17,11 +18,12 @@ from typing import NamedTuple
 from ._json import decode_value, encode_value
 from ._store import USER_FIELD
 
-__all__ = ["DATA", "CREATED", "AGENT", "SEALED", "Record", "Layout", "PLAIN", "read_record"]
+__all__ = ["DATA", "CREATED", "AGENT", "REMEMBER", "SEALED", "Record", "Layout", "PLAIN", "read_record"]
 
 DATA = "d:"
 CREATED = "m:created"
 AGENT = "m:agent"
+REMEMBER = "m:remember"
 SEALED = "m:sealed"
 
 
@@ -46,11 +48,13 @@ class Layout:
         )
 
     def record(
-        self, texts: Mapping[str, str], created: float, user: str | None, agent: str | None
+        self, texts: Mapping[str, str], created: float, user: str | None, agent: str | None, remember: bool
     ) -> dict[str, str]:
         """Every field of a new record."""
         fields, _ = self.fields(texts, frozenset())
         fields[CREATED] = encode_value(created)
+        if not remember:
+            fields[REMEMBER] = "false"
         if self.sealed:
             fields[SEALED] = "1"
         if user is not None:
@@ -75,6 +79,8 @@ class Record(NamedTuple):
     agent: str | None
     texts: dict[str, str]
     sealed: bool
+    #: False for a browser session: its cookie has no Max-Age and it has the shorter lifetime.
+    remember: bool
 
 
 def read_record(address: str, fields: Mapping[str, str], sealer: Callable[[], Layout]) -> Record | None:
@@ -92,6 +98,7 @@ def read_record(address: str, fields: Mapping[str, str], sealer: Callable[[], La
         None if agent is None else _string(address, agent),
         texts,
         sealed,
+        clear.get(REMEMBER) != "false",
     )
 
 

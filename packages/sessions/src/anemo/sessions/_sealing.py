@@ -15,7 +15,7 @@ from collections.abc import Mapping
 
 from anemo.signedvalue import BadSignature
 
-from ._record import AGENT, CREATED, DATA, SEALED, Layout
+from ._record import AGENT, CREATED, DATA, REMEMBER, SEALED, Layout
 from ._store import USER_FIELD
 from .errors import StoreError
 
@@ -59,7 +59,7 @@ class Sealer(Layout):
     def read(self, fields: Mapping[str, str]) -> dict[str, str]:
         clear: dict[str, str] = {}
         for stored, value in fields.items():
-            if stored == CREATED:
+            if stored in (CREATED, REMEMBER):
                 clear[stored] = value
             elif stored.startswith(_SEALED_PREFIX) or stored in _META:
                 field, name, text = self._open(value)

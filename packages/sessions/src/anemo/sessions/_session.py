@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import secrets
+import time
 from collections.abc import Iterable, Iterator, MutableMapping
 from typing import Any, NamedTuple
 
@@ -10,15 +12,35 @@ from ._ids import log_name
 from ._json import decode_value, encode_value
 from .errors import InvalidSessionValue, SessionNotLoaded, SessionTooLarge
 
-__all__ = ["Session", "Intent", "Claim", "Loaded", "Changes", "MAX_KEY_LENGTH", "DEFAULT_MAX_SIZE"]
+__all__ = [
+    "Session",
+    "Flash",
+    "FLASH_PREFIX",
+    "Intent",
+    "Claim",
+    "Loaded",
+    "Changes",
+    "MAX_KEY_LENGTH",
+    "DEFAULT_MAX_SIZE",
+]
 
 #: Longest session key, in characters.
 MAX_KEY_LENGTH = 200
 #: Default cap on a session's data: characters of JSON over every key and value.
 DEFAULT_MAX_SIZE = 32 * 1024
 
+#: The session keys that hold flash messages: this, then a sortable unique suffix, one key each.
+FLASH_PREFIX = "_flash."
+
 _MISSING: Any = object()
 _NOTHING: frozenset[str] = frozenset()
+
+
+class Flash(NamedTuple):
+    """A message kept for the next page that shows them (:meth:`Session.flash`)."""
+
+    category: str
+    message: Any
 
 
 class Intent(enum.Enum):
@@ -45,6 +67,8 @@ class Loaded(NamedTuple):
     stale_cookie: bool = False
     #: The record is encrypted at rest (see SessionManager's ``encrypt``).
     sealed: bool = False
+    #: False for a browser session (``set_user(..., remember=False)``).
+    remember: bool = True
 
 
 class Claim(NamedTuple):
@@ -67,6 +91,7 @@ class Changes(NamedTuple):
     size: int
     user_id: str | None
     user_agent: str | None
+    remember: bool = True
 
 
 def _check_key(key: object) -> str:
@@ -106,6 +131,7 @@ class Session(MutableMapping[str, Any]):
         "_intent",
         "_loaded",
         "_max_size",
+        "_remember",
         "_removed",
         "_size",
         "_texts",
@@ -130,6 +156,7 @@ class Session(MutableMapping[str, Any]):
         self._handed_out: set[str] = set()
         self._intent: Intent | None = None
         self._user: tuple[str | None, str | None] = (None, None)
+        self._remember = True
 
     # What the session is.
 
@@ -178,6 +205,11 @@ class Session(MutableMapping[str, Any]):
     def accessed(self) -> bool:
         """Whether the request read or wrote the session's data or user (the response depends on it)."""
         return self._accessed
+
+    @property
+    def remember(self) -> bool:
+        """False for a browser session: signed in without "remember me" (see :meth:`set_user`)."""
+        return self._remember
 
     @property
     def user_agent(self) -> str | None:
@@ -264,6 +296,32 @@ class Session(MutableMapping[str, Any]):
             raise SessionTooLarge(size, self._max_size)
         self._size = size
 
+    # Flash messages.
+
+    def flash(self, message: Any, category: str = "message") -> None:
+        """Keep ``message`` (any JSON value) for the next page that shows flash messages, once.
+
+        For a message that must survive a redirect ("Saved."). Each message is a session key of
+        its own (``_flash.`` and a sortable unique suffix), so two requests that flash at once,
+        from two tabs, both keep their message: field-level writes merge them.
+        """
+        if not isinstance(category, str):
+            raise InvalidSessionValue("category", f"a flash category is a str, not {type(category).__name__}")
+        self[f"{FLASH_PREFIX}{time.time_ns():020d}.{secrets.token_hex(4)}"] = [category, message]
+
+    def flashes(self, category: str | None = None) -> list[Flash]:
+        """The flash messages (of ``category``, or all), oldest first, removed as they are read."""
+        taken: list[Flash] = []
+        for key in sorted(key for key in self._texts_loaded() if key.startswith(FLASH_PREFIX)):
+            value = self[key]
+            valid = isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            if valid and category is not None and value[0] != category:
+                continue
+            del self[key]  # a malformed one is dropped too
+            if valid:
+                taken.append(Flash(*value))
+        return taken
+
     # Intents: each takes effect at the next save.
 
     def regenerate(self) -> None:
@@ -272,12 +330,16 @@ class Session(MutableMapping[str, Any]):
         if self._intent is None:
             self._intent = Intent.REGENERATE
 
-    def set_user(self, user_id: str, *, user_agent: str | None = None, keep: Iterable[str] = ()) -> None:
+    def set_user(
+        self, user_id: str, *, user_agent: str | None = None, keep: Iterable[str] = (), remember: bool = True
+    ) -> None:
         """Sign ``user_id`` in: a new id at the next save, and only the keys named in ``keep`` survive.
 
         Everything else written before the login is dropped now, so nothing a visitor (or an
         attacker who planted a session) stored before signing in reaches the signed-in session.
-        Keys set after this call are kept.
+        Keys set after this call are kept. ``remember=False`` ("remember me" unticked) makes it a
+        browser session: its cookie has no Max-Age, so the browser drops it when it closes, and
+        the server ends it after the manager's ``browser_lifetime`` however active it is.
         """
         self._state()
         if not isinstance(user_id, str) or not user_id or len(user_id) > MAX_KEY_LENGTH:
@@ -286,6 +348,7 @@ class Session(MutableMapping[str, Any]):
         for key in [key for key in self._texts if key not in kept]:
             del self[key]
         self._user = (user_id, user_agent[:MAX_KEY_LENGTH] if user_agent else None)
+        self._remember = bool(remember)
         self._intent = Intent.LOG_IN
 
     def invalidate(self) -> None:
@@ -295,6 +358,7 @@ class Session(MutableMapping[str, Any]):
         """
         self.clear()
         self._user = (None, None)
+        self._remember = True
         self._intent = Intent.END
 
     # For the manager.
@@ -313,6 +377,7 @@ class Session(MutableMapping[str, Any]):
         self._size = -1  # counted at the first write: a read-only request never needs it
         self._max_size = max_size
         self._user = (state.user_id, state.user_agent)
+        self._remember = state.remember
 
     def pending(self) -> Changes:
         """What the next save must write: the keys set or deleted, and lists or dicts changed in place."""
@@ -331,6 +396,7 @@ class Session(MutableMapping[str, Any]):
             self._texts,
             self._current_size() if self._written else 0,
             *self._user,
+            self._remember,
         )
 
     def settle(self, state: Loaded) -> None:

@@ -10,7 +10,8 @@
 Configured from application settings: ``cookie_secret`` (required: one secret, a list, or
 Tornado's ``{key_version: secret}`` dict), ``session_store`` (a store or a URL for
 :func:`~anemo.sessions.store_from_url`; default ``"memory://"``), ``session_idle_timeout``,
-``session_anonymous_idle_timeout``, ``session_lifetime``, ``session_refresh_interval``,
+``session_anonymous_idle_timeout``, ``session_lifetime``, ``session_browser_lifetime``,
+``session_refresh_interval``,
 ``session_max_size``, ``session_encrypt``, ``session_cookie_name`` (each the
 :class:`~anemo.sessions.SessionManager` option of that name) and ``session_cookie_options``
 (extra ``set_cookie`` arguments such as ``domain``), or a ready ``session_manager``. The cookie
@@ -41,7 +42,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
 from anemo.signedvalue.tornado import add_vary_cookie, cookie_secrets, forbid_shared_caching
 
 from ._manager import CookieUpdate, SessionManager
-from ._session import Session
+from ._session import Flash, Session
 from ._store import SessionStore
 from ._url import store_from_url
 from ._xsrf import is_token, mask, matches, new_token
@@ -94,6 +95,7 @@ def session_manager(application: tornado.web.Application) -> SessionManager:
                 "idle_timeout",
                 "anonymous_idle_timeout",
                 "lifetime",
+                "browser_lifetime",
                 "refresh_interval",
                 "max_size",
                 "encrypt",
@@ -204,6 +206,20 @@ class SessionMixin(tornado.web.RequestHandler):
             raise tornado.web.HTTPError(403, "no XSRF token in the session (no session, or it ended)")
         if not matches(token, submitted):
             raise tornado.web.HTTPError(403, "'_xsrf' does not match the session's token")
+
+    def flash(self, message: Any, category: str = "message") -> None:
+        """Keep ``message`` for the next page that shows flash messages (after a redirect, say)."""
+        self.session.flash(message, category)
+
+    def get_template_namespace(self) -> dict[str, Any]:
+        """Tornado's namespace, plus ``flashes(category=None)``: the messages to show, taken once."""
+        namespace = super().get_template_namespace()
+        namespace["flashes"] = self._template_flashes
+        return namespace
+
+    def _template_flashes(self, category: str | None = None) -> list[Flash]:
+        session = self._session
+        return session.flashes(category) if session is not None and session.loaded else []
 
     def get_current_user(self) -> Any:
         session = self._session

@@ -257,8 +257,8 @@ def test_the_new_picture_link_in_a_browser(live, client, register_user, context_
 def test_registering_says_so_on_the_next_page(live, client, register_user) -> None:  # type: ignore[no-untyped-def]
     assert register_user(live, client, "gina").location == "/account"
     account = client.get("/account").body
-    assert re.search(r'id="flash">Welcome! Your account is ready', account)
-    assert 'id="flash"' not in client.get("/account").body  # shown once
+    assert re.search(r'class="notice flash success">Welcome! Your account is ready', account)
+    assert "flash success" not in client.get("/account").body  # shown once
 
 
 def test_get_logout_offers_the_button_or_goes_home(live, client, register_user) -> None:  # type: ignore[no-untyped-def]

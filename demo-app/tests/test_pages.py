@@ -212,6 +212,52 @@ def test_account_lists_sessions_and_signs_out_the_others(
     assert laptop.get("/account").status == 200
 
 
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_each_device_is_named_alerted_once_and_can_be_signed_out(
+    live, register_user, solve_captcha, new_client
+) -> None:
+    """The account page names each device and network, alerts of new browsers, ends one device."""
+    laptop, phone = new_client(live), new_client(live)
+    register_user(live, laptop, "fay")
+    for _ in range(2):  # the second sign-in on the phone is on a browser fay used before: no new alert
+        page = phone.get("/login", **{"User-Agent": IPHONE}).body
+        fields = {"username": "fay", "password": PASSWORD, **solve_captcha(live, page)}
+        assert phone.post("/login", fields, **{"User-Agent": IPHONE}).status == 302
+    assert next(c for c in phone.jar if c.name == "session").expires is None  # not remembered
+    listing = laptop.get("/account").body
+    assert "Mobile Safari on iOS (iPhone)" in listing
+    assert "127.0.0.0/24" in listing  # the network, not the address
+    alerts = re.search(r'<ul id="sign-in-alerts">(.*?)</ul>', listing, re.DOTALL)
+    assert alerts is not None
+    assert alerts.group(1).count("<li>") == 2  # the laptop's registration and the phone's first login
+    phone_row = re.search(r'data-id-hash="([0-9a-f]{16})">\s*<td class="device"[^>]*>Mobile Safari', listing)
+    assert phone_row is not None
+    response = laptop.post(f"/account/sessions/{phone_row.group(1)}/sign-out")
+    assert response.location == "/account"
+    page = laptop.get("/account").body
+    assert "That device is signed out." in page
+    assert page.count('class="session') == 1
+    assert "That device is signed out." not in laptop.get("/account").body  # a flash shows once
+    assert phone.get("/account").status == 302
+
+
+def test_remember_me_keeps_the_cookie_past_the_browser_session(
+    live, register_user, solve_captcha, new_client
+) -> None:
+    register_user(live, new_client(live), "gus")
+    browser = new_client(live)
+    page = browser.get("/login").body
+    fields = {"username": "gus", "password": PASSWORD, "remember": "yes", **solve_captcha(live, page)}
+    assert browser.post("/login", fields).status == 302
+    cookie = next(c for c in browser.jar if c.name == "session")
+    assert cookie.expires is not None
+
+
 def png(size: tuple[int, int] = (300, 200)) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, (200, 40, 90)).save(buffer, format="PNG")

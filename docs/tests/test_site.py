@@ -15,7 +15,7 @@ PACKAGES = sorted(p.parent.name for p in (DOCS.parent / "packages").glob("*/pypr
 SUBMODULES = {
     "signedvalue": ["encrypted", "tornado"],
     "hashring": ["adapters"],
-    "sessions": ["tornado"],
+    "sessions": ["testing", "tornado"],
     "formvalidate": ["tornado"],
     "captcha": ["redis", "formvalidate", "tornado"],
     "tmpl": ["tornado"],

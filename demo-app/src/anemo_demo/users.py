@@ -19,7 +19,15 @@ from pathlib import Path
 
 from .sqlitefile import SQLiteFile
 
-__all__ = ["User", "UserStore", "UsernameTaken", "UnknownUser", "hash_password", "check_password"]
+__all__ = [
+    "User",
+    "SignInAlert",
+    "UserStore",
+    "UsernameTaken",
+    "UnknownUser",
+    "hash_password",
+    "check_password",
+]
 
 #: scrypt cost: 16 MiB and about 50 ms here, OWASP's recommended minimum (N=2**14 is below it).
 _N, _R, _P = 2**15, 8, 1
@@ -34,8 +42,17 @@ CREATE TABLE IF NOT EXISTS users (
     display_name TEXT NOT NULL DEFAULT '',
     avatar TEXT,
     created REAL NOT NULL
-)
+);
+CREATE TABLE IF NOT EXISTS sign_in_alerts (
+    user_id INTEGER NOT NULL,
+    device TEXT,
+    ip TEXT,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sign_in_alerts_by_user ON sign_in_alerts (user_id, created);
 """
+#: Sign-in alerts kept per user: the newest ones.
+_ALERTS = 10
 
 
 class UsernameTaken(Exception):
@@ -53,6 +70,15 @@ class User:
     email: str
     display_name: str
     avatar: str | None
+
+
+@dataclass(frozen=True)
+class SignInAlert:
+    """A sign-in on a browser new to the user: what the demo would have e-mailed them."""
+
+    device: str | None
+    ip: str | None
+    created: float
 
 
 def hash_password(password: str) -> str:
@@ -154,6 +180,29 @@ class UserStore:
             return previous
 
         return await self._file.run(swap)
+
+    async def add_sign_in_alert(self, user_id: int, device: str | None, ip: str | None) -> None:
+        """Keep an alert of a sign-in on a new browser; only the newest few per user are kept."""
+
+        def add(connection: sqlite3.Connection) -> None:
+            with connection:
+                connection.execute(
+                    "INSERT INTO sign_in_alerts VALUES (?, ?, ?, ?)", (user_id, device, ip, time.time())
+                )
+                connection.execute(
+                    "DELETE FROM sign_in_alerts WHERE user_id = ? AND rowid NOT IN (SELECT rowid FROM "
+                    "sign_in_alerts WHERE user_id = ? ORDER BY created DESC LIMIT ?)",
+                    (user_id, user_id, _ALERTS),
+                )
+
+        await self._file.run(add)
+
+    async def sign_in_alerts(self, user_id: int) -> list[SignInAlert]:
+        """The user's sign-in alerts, newest first."""
+        rows = await self._query(
+            "SELECT device, ip, created FROM sign_in_alerts WHERE user_id = ? ORDER BY created DESC", user_id
+        )
+        return [SignInAlert(*row) for row in rows]
 
     def close(self) -> None:
         self._file.close()

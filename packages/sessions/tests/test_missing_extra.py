@@ -63,6 +63,11 @@ MISSING = {
         "import anemo.sessions; anemo.sessions.store_from_url('sqlite:///sessions.db')",
         "",
     ),
+    "nothing but the device names without ua-parser": (
+        "ua_parser",
+        "from anemo.sessions._devices import describe_agent; assert describe_agent('Firefox/128.0') is None",
+        "",
+    ),
     "a submodule of tornado": (
         "tornado.web",
         "import anemo.sessions.tornado",

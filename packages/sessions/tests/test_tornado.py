@@ -29,6 +29,7 @@ from anemo.sessions import (
     StoreUnavailable,
     WriteConflict,
 )
+from anemo.sessions.testing import force_login
 from anemo.sessions.tornado import SessionMixin, session_manager
 from anemo_testing import NotRedisServer, RedisServer, Servers
 
@@ -82,7 +83,7 @@ class Plain(SessionMixin, tornado.web.RequestHandler):
         self.write("no session needed")
 
 
-def make_app(store: SessionStore | str) -> tornado.web.Application:
+def make_app(store: SessionStore | str, **settings: Any) -> tornado.web.Application:
     return tornado.web.Application(
         [
             ("/count", Counter),
@@ -93,12 +94,15 @@ def make_app(store: SessionStore | str) -> tornado.web.Application:
             ("/save", Save),
             ("/page", Page),
         ],
+        # Tornado caches a handler's loader by template_path: a path of its own keeps this one apart.
+        template_path="test_tornado templates",
         template_loader=tornado.template.DictLoader(
             {"page.html": "{% for f in flashes() %}<p class={{ f.category }}>{{ f.message }}</p>{% end %}"}
         ),
         cookie_secret="tornado test secret",
         login_url="/login",
         session_store=store,
+        **settings,
     )
 
 
@@ -208,6 +212,96 @@ def test_without_remember_me_the_cookie_has_no_max_age(run) -> None:
             assert (await browser.fetch("/private")).body == b"hello ann"
             await browser.fetch("/login", "POST", body="user=ann&remember=yes")
             assert int(browser.last["session"]["max-age"]) == 1800
+
+    run(main())
+
+
+def test_force_login_gives_a_signed_in_cookie_without_the_form(run) -> None:
+    async def main() -> None:
+        app = make_app(MemoryStore())
+        async with serve(app) as browser:
+            cookie = await force_login(app, "grace", data={"count": 41}, user_agent="test client")
+            assert cookie.name == "session"
+            assert cookie.value is not None
+            browser.cookies[cookie.name] = cookie.value
+            assert (await browser.fetch("/private")).body == b"hello grace"
+            assert json.loads((await browser.fetch("/count")).body) == {"count": 41, "user": "grace"}
+            manager = session_manager(app)
+            assert [info.user_agent for info in await manager.sessions_of("grace")] == ["test client"]
+            other = await force_login(manager, "grace", remember=False)
+            assert other.max_age is None
+            assert len(await manager.sessions_of("grace")) == 2
+
+    run(main())
+
+
+FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0"
+IPHONE = (
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 "
+    "(KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1"
+)
+
+
+def test_a_new_device_is_announced_once_and_each_device_can_be_signed_out(
+    run, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The hook runs on a browser's first sign-in as a user, not again; one session ends by its id_hash."""
+    seen: list[tuple[str | None, Any]] = []
+
+    async def on_new_device(handler: SessionMixin, info: Any) -> None:
+        await asyncio.sleep(0)  # an awaitable hook is awaited
+        seen.append((handler.current_user, info))
+
+    async def main() -> None:
+        app = make_app(MemoryStore(), session_on_new_device=on_new_device)
+        async with serve(app) as laptop, serve(app) as phone:
+            await laptop.fetch("/login", "POST", body="user=ann", **{"User-Agent": FIREFOX})
+            assert "session_device" in laptop.cookies
+            [(user, info)] = seen
+            assert (user, info.device, info.ip) == ("ann", "Firefox on Linux", "127.0.0.0/24")
+            await laptop.fetch("/logout", "POST")
+            await laptop.fetch("/login", "POST", body="user=ann", **{"User-Agent": FIREFOX})
+            assert len(seen) == 1  # the same browser again: known
+            await phone.fetch("/login", "POST", body="user=ann", **{"User-Agent": IPHONE})
+            assert [info.device for _, info in seen] == ["Firefox on Linux", "Mobile Safari on iOS (iPhone)"]
+
+            manager = session_manager(app)
+            listed = {info.device: info for info in await manager.sessions_of("ann")}
+            assert set(listed) == {"Firefox on Linux", "Mobile Safari on iOS (iPhone)"}
+            assert listed["Mobile Safari on iOS (iPhone)"].id_hash == seen[1][1].id_hash
+            assert not await manager.end_session("bob", seen[1][1].id_hash)  # not bob's session
+            assert (await phone.fetch("/private")).body == b"hello ann"
+            assert await manager.end_session("ann", seen[1][1].id_hash)
+            assert (await phone.fetch("/private")).code == 302  # that device is signed out
+            assert (await laptop.fetch("/private")).body == b"hello ann"  # the other one is not
+
+    run(main())
+
+
+def test_a_failing_new_device_hook_does_not_undo_the_sign_in(run, caplog: pytest.LogCaptureFixture) -> None:
+    def on_new_device(handler: SessionMixin, info: Any) -> None:
+        raise RuntimeError("the mail server is down")
+
+    async def main() -> None:
+        async with serve(make_app(MemoryStore(), session_on_new_device=on_new_device)) as browser:
+            assert (await browser.fetch("/login", "POST", body="user=ann")).code == 302
+            assert (await browser.fetch("/private")).body == b"hello ann"
+
+    with caplog.at_level(logging.ERROR, logger="anemo.sessions"):
+        run(main())
+    assert "session_on_new_device failed" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("detail", "shown"), [("address", "127.0.0.1"), ("prefix", "127.0.0.0/24"), ("none", None)]
+)
+def test_the_session_list_keeps_as_much_of_the_ip_as_asked(detail: str, shown: str | None, run) -> None:
+    async def main() -> None:
+        app = make_app(MemoryStore(), session_ip_detail=detail)
+        async with serve(app) as browser:
+            await browser.fetch("/login", "POST", body="user=ann")
+            [info] = await session_manager(app).sessions_of("ann")
+            assert info.ip == shown
 
     run(main())
 

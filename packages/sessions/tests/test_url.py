@@ -98,6 +98,19 @@ def test_a_tls_sentinel_url_uses_tls_to_the_sentinels_and_the_master(scheme: str
         assert "SSL" in sentinel.connection_pool.connection_class.__name__
 
 
+@pytest.mark.parametrize("scheme", ["rediss", "valkeys"])
+def test_a_tls_url_may_name_its_ca(scheme: str) -> None:
+    """?ssl_ca_certs= reaches the client, and a Sentinel URL's reaches the sentinels' clients too."""
+    store = store_from_url(f"{scheme}://127.0.0.1:6390/0?ssl_ca_certs=/etc/anemo/ca%20file.pem")
+    assert isinstance(store, RedisStore)
+    assert store.client.connection_pool.connection_kwargs["ssl_ca_certs"] == "/etc/anemo/ca file.pem"
+    sentinel = store_from_url(f"{scheme}+sentinel://127.0.0.1:26379/mymaster?ssl_ca_certs=/ca.pem")
+    assert isinstance(sentinel, RedisSentinelStore)
+    assert sentinel.client.connection_pool.connection_kwargs["ssl_ca_certs"] == "/ca.pem"
+    for client in sentinel.sentinel.sentinels:
+        assert client.connection_pool.connection_kwargs["ssl_ca_certs"] == "/ca.pem"
+
+
 def test_a_valkey_cluster_url_builds_a_valkey_cluster_client() -> None:
     store = store_from_url("valkey+cluster://127.0.0.1:7000,127.0.0.1:7001")
     assert isinstance(store, RedisClusterStore)
@@ -149,6 +162,9 @@ def test_sql_urls_build_their_stores() -> None:
     ("url", "part"),
     [
         ("localhost:6379", "scheme"),
+        ("redis://h:1/0?ssl_ca_certs=/ca.pem", "ssl_ca_certs"),
+        ("redis+sentinel://h:1/s?ssl_ca_certs=/ca.pem", "ssl_ca_certs"),
+        ("rediss://h:1/0?ssl_ca_certs=ca.pem", "ssl_ca_certs"),
         ("sqlite://", "path"),
         ("sqlite:///", "path"),
         ("sqlite:///var/lib/", "path"),

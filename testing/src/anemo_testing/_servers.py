@@ -5,17 +5,21 @@ ready only once it answers on its port (PING for Redis, ``version`` for memcache
 for PostgreSQL): no sleeps.
 Sentinel and Redis Cluster setups are ready only once a failover could happen: every replica
 synchronised, every sentinel connected to the others.
+Redis servers and Sentinel setups can serve TLS only, with a throwaway CA (:class:`TLSFiles`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import importlib.util
+import ipaddress
 import os
 import secrets
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import tempfile
 import threading
@@ -39,6 +43,7 @@ __all__ = [
     "SentinelServer",
     "ServerError",
     "ServerProcess",
+    "TLSFiles",
     "ValkeyServer",
     "free_port",
     "redis_client_options",
@@ -228,22 +233,30 @@ def _parse_reply(data: bytes, start: int = 0) -> tuple[RespValue, int]:
     raise ServerError(f"not a RESP2 reply: {data[start : start + 80]!r}")
 
 
-def _redis_exchange(target: int | Path, request: bytes, timeout: float = 0.5) -> tuple[bytes, RespValue]:
-    """Send one command to a loopback port or a unix socket; the whole raw reply and its value."""
+def _redis_exchange(
+    target: int | Path, request: bytes, timeout: float = 0.5, context: ssl.SSLContext | None = None
+) -> tuple[bytes, RespValue]:
+    """Send one command to a loopback port or a unix socket; the whole raw reply and its value.
+
+    With ``context``, over TLS (the server's name checked as 127.0.0.1).
+    """
     address: str | tuple[str, int] = str(target) if isinstance(target, Path) else (HOST, target)
     family = socket.AF_UNIX if isinstance(target, Path) else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as sock:
-        sock.settimeout(timeout)
-        sock.connect(address)
-        sock.sendall(request)
-        data = b""
-        while True:
-            chunk = sock.recv(65536)
-            if not chunk:
-                raise ConnectionError(f"connection closed mid-reply after {data[:80]!r}")
-            data += chunk
-            with contextlib.suppress(_Incomplete):
-                return data, _parse_reply(data)[0]
+    with socket.socket(family, socket.SOCK_STREAM) as plain:
+        plain.settimeout(timeout)
+        plain.connect(address)
+        # wrap_socket takes the connection over: closing the TLS socket closes it.
+        sock = plain if context is None else context.wrap_socket(plain, server_hostname=HOST)
+        with sock:
+            sock.sendall(request)
+            data = b""
+            while True:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    raise ConnectionError(f"connection closed mid-reply after {data[:80]!r}")
+                data += chunk
+                with contextlib.suppress(_Incomplete):
+                    return data, _parse_reply(data)[0]
 
 
 def _encode_command(args: Sequence[str]) -> bytes:
@@ -254,14 +267,17 @@ def _encode_command(args: Sequence[str]) -> bytes:
     return b"".join(parts)
 
 
-def redis_command(target: int | Path, *args: str) -> bytes:
-    """Send one Redis command (RESP array) to a port or a unix socket and return the raw reply."""
-    return _redis_exchange(target, _encode_command(args))[0]
+def redis_command(target: int | Path, *args: str, context: ssl.SSLContext | None = None) -> bytes:
+    """Send one Redis command (RESP array) to a port or a unix socket and return the raw reply.
+
+    With ``context``, over TLS.
+    """
+    return _redis_exchange(target, _encode_command(args), context=context)[0]
 
 
-def redis_call(target: int | Path, *args: str) -> RespValue:
+def redis_call(target: int | Path, *args: str, context: ssl.SSLContext | None = None) -> RespValue:
     """Send one Redis command and return its decoded reply; an error reply raises :class:`ReplyError`."""
-    value = _redis_exchange(target, _encode_command(args))[1]
+    value = _redis_exchange(target, _encode_command(args), context=context)[1]
     if isinstance(value, ReplyError):
         raise value
     return value
@@ -299,6 +315,107 @@ def _wait_until(condition: Callable[[], _T | None], timeout: float, failure: str
         if time.monotonic() >= deadline:
             raise ServerError(f"{failure} within {timeout} s{last}")
         time.sleep(0.02)
+
+
+@dataclass(frozen=True)
+class TLSFiles:
+    """A throwaway CA and a certificate it signed for 127.0.0.1 and localhost, as PEM files.
+
+    Every process of a TLS setup serves the one certificate and trusts the CA when it connects to
+    its master or to other sentinels; clients verify the servers with :attr:`ca`. No client is
+    asked for a certificate (``tls-auth-clients no``).
+    """
+
+    ca: Path
+    cert: Path
+    key: Path
+
+    @classmethod
+    def generate(cls, directory: Path) -> TLSFiles:
+        """Write ``ca.crt``, ``server.crt`` and ``server.key`` (ECDSA P-256, valid a day) in ``directory``.
+
+        Needs the ``cryptography`` package, imported only here: anemo-testing does not depend on it,
+        since only TLS servers need it.
+        """
+        try:
+            from cryptography import x509  # noqa: PLC0415
+            from cryptography.hazmat.primitives import hashes, serialization  # noqa: PLC0415
+            from cryptography.hazmat.primitives.asymmetric import ec  # noqa: PLC0415
+            from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID  # noqa: PLC0415
+        except ModuleNotFoundError as exc:
+            message = "TLS test servers need the cryptography package: pip install cryptography"
+            raise ModuleNotFoundError(message, name=exc.name) from exc
+
+        def certificate(subject: str, key: ec.EllipticCurvePrivateKey) -> x509.CertificateBuilder:
+            now = datetime.datetime.now(datetime.UTC)
+            return (
+                x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)]))
+                .issuer_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "anemo test CA")]))
+                .public_key(key.public_key())
+                .serial_number(x509.random_serial_number())
+                .not_valid_before(now - datetime.timedelta(minutes=5))
+                .not_valid_after(now + datetime.timedelta(days=1))
+            )
+
+        def usage(*allowed: str) -> x509.KeyUsage:
+            names = (
+                "digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+                "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only",
+            )  # fmt: skip
+            return x509.KeyUsage(**{name: name in allowed for name in names})
+
+        # The extensions OpenSSL's strict verification (Python 3.13's default) requires.
+        ca_key, server_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(ec.SECP256R1())
+        ca_identifier = x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key())
+        ca = (
+            certificate("anemo test CA", ca_key)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(usage("key_cert_sign", "crl_sign"), critical=True)
+            .add_extension(ca_identifier, critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        names = [x509.IPAddress(ipaddress.IPv4Address(HOST)), x509.DNSName("localhost")]
+        roles = [ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]
+        server = (
+            certificate("anemo test server", server_key)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(usage("digital_signature"), critical=True)
+            .add_extension(x509.ExtendedKeyUsage(roles), critical=False)
+            .add_extension(x509.SubjectAlternativeName(names), critical=False)
+            .add_extension(
+                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ca_identifier), critical=False
+            )
+            .sign(ca_key, hashes.SHA256())
+        )
+        directory.mkdir(parents=True, exist_ok=True)
+        where = directory.absolute()
+        files = cls(where / "ca.crt", where / "server.crt", where / "server.key")
+        files.ca.write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+        files.cert.write_bytes(server.public_bytes(serialization.Encoding.PEM))
+        files.key.touch(mode=0o600)
+        files.key.write_bytes(
+            server_key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        return files
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client's TLS context that trusts :attr:`ca` alone and checks the server's name."""
+        return ssl.create_default_context(cafile=self.ca)
+
+    def settings(self, port: int) -> list[tuple[str, str]]:
+        """redis-server's settings for TLS only on ``port``, and TLS to its master and peers as well."""
+        return [
+            ("port", "0"),
+            ("tls-port", str(port)),
+            ("tls-cert-file", str(self.cert)),
+            ("tls-key-file", str(self.key)),
+            ("tls-ca-cert-file", str(self.ca)),
+            ("tls-auth-clients", "no"),
+            ("tls-replication", "yes"),
+        ]
 
 
 class ServerProcess:
@@ -425,7 +542,11 @@ class ServerProcess:
 
 
 class RedisServer(ServerProcess):
-    """A ``redis-server`` with persistence off, bound to loopback, and on a unix socket if asked."""
+    """A ``redis-server`` with persistence off, bound to loopback, and on a unix socket if asked.
+
+    With ``tls``, its port speaks TLS only (the unix socket stays plain), with the certificate of
+    the given :class:`TLSFiles` or, for ``True``, of a CA made for it in ``directory``.
+    """
 
     program = "redis-server"
     #: The URL scheme of a TCP connection and of a unix-socket one, as anemo's store URLs spell them.
@@ -439,9 +560,13 @@ class RedisServer(ServerProcess):
         extra: Sequence[str] = (),
         *,
         unix_socket: bool = False,
+        tls: bool | TLSFiles = False,
     ) -> None:
         super().__init__(directory, port)
         self.extra = list(extra)
+        #: The CA and certificate the port serves TLS with, else ``None``.
+        self.tls = tls if isinstance(tls, TLSFiles) else TLSFiles.generate(directory) if tls else None
+        self._context = self.tls.client_context() if self.tls else None
         self.socket_path: Path | None = None
         if unix_socket:
             self.socket_path = directory.absolute() / f"{self.scheme}-{self.port}.sock"
@@ -455,20 +580,33 @@ class RedisServer(ServerProcess):
     def url(self) -> str:
         """``redis://127.0.0.1:PORT/0``, with ``?protocol=N`` when ``ANEMO_REDIS_PROTOCOL`` is set.
 
-        ``valkey://`` for a :class:`ValkeyServer`; :attr:`redis_url` and :attr:`valkey_url` pick
-        the client library whatever the server (each library talks to both).
+        ``valkey://`` for a :class:`ValkeyServer`, ``rediss://`` and ``valkeys://`` with TLS (the
+        client must trust :attr:`tls_ca`); :attr:`redis_url` and :attr:`valkey_url` pick the client
+        library whatever the server (each library talks to both).
         """
-        return f"{self.scheme}://{self.host}:{self.port}/0{_protocol_query()}"
+        return f"{self.scheme}{self._tls_suffix}://{self.host}:{self.port}/0{_protocol_query()}"
 
     @property
     def redis_url(self) -> str:
-        """``redis://127.0.0.1:PORT/0`` (a redis-py client), with ``?protocol=N`` as :attr:`url` has."""
-        return f"redis://{self.host}:{self.port}/0{_protocol_query()}"
+        """``redis://127.0.0.1:PORT/0`` (a redis-py client), with ``?protocol=N`` and TLS as :attr:`url`."""
+        return f"redis{self._tls_suffix}://{self.host}:{self.port}/0{_protocol_query()}"
 
     @property
     def valkey_url(self) -> str:
-        """``valkey://127.0.0.1:PORT/0`` (a valkey-py client), with ``?protocol=N`` as :attr:`url` has."""
-        return f"valkey://{self.host}:{self.port}/0{_protocol_query()}"
+        """``valkey://127.0.0.1:PORT/0`` (a valkey-py client), with ``?protocol=N`` and TLS as :attr:`url`."""
+        return f"valkey{self._tls_suffix}://{self.host}:{self.port}/0{_protocol_query()}"
+
+    @property
+    def _tls_suffix(self) -> str:
+        """The ``s`` of ``rediss://`` when the port speaks TLS."""
+        return "s" if self.tls else ""
+
+    @property
+    def tls_ca(self) -> Path:
+        """The CA file that signed the server's certificate: what a client verifies it with."""
+        if self.tls is None:
+            raise ServerError(f"{self!r} serves no TLS: create it with tls=True")
+        return self.tls.ca
 
     @property
     def unix_url(self) -> str:
@@ -480,9 +618,10 @@ class RedisServer(ServerProcess):
 
     def command(self) -> list[str]:
         unix = ["--unixsocket", str(self.socket_path), "--unixsocketperm", "700"] if self.socket_path else []
+        ports = self.tls.settings(self.port) if self.tls else [("port", str(self.port))]
         return [
             self.binary,
-            "--port", str(self.port),
+            *(arg for name, value in ports for arg in (f"--{name}", value)),
             "--bind", self.host,
             "--save", "",
             "--appendonly", "no",
@@ -497,15 +636,15 @@ class RedisServer(ServerProcess):
         return redis_server_binary()
 
     def ping(self) -> bool:
-        return redis_command(self.port, "PING").startswith(b"+PONG")
+        return redis_command(self.port, "PING", context=self._context).startswith(b"+PONG")
 
     def execute(self, *args: str) -> bytes:
         """Send one raw command and return the raw RESP reply (for tests of the helper)."""
-        return redis_command(self.port, *args)
+        return redis_command(self.port, *args, context=self._context)
 
     def call(self, *args: str) -> RespValue:
         """Send one command and return its decoded reply; an error reply raises :class:`ReplyError`."""
-        return redis_call(self.port, *args)
+        return redis_call(self.port, *args, context=self._context)
 
     def info(self, section: str = "") -> dict[str, str]:
         """``INFO [section]`` as a dict of its ``name:value`` lines."""
@@ -719,6 +858,9 @@ class PostgresServer(ServerProcess):
         else:
             _kill_cluster(self.data_dir)
             os.kill(process.pid, signal.SIGKILL)  # runuser, whose working directory is /
+            # The killed postmaster may linger as a zombie until init reaps it, and a new one
+            # refuses to start while the pid its lock file names exists: nothing runs, so drop it.
+            (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
 
     def pause(self) -> None:
         """SIGSTOP the server and every backend: connections are accepted and never answered."""
@@ -747,6 +889,7 @@ class SentinelServer(ServerProcess):
     directory, and written only at the first start: a restarted sentinel resumes what it knew.
     The sentinels and replicas it should know from the start go in :attr:`peers` and
     :attr:`known_replicas` before then; otherwise it finds them within seconds by itself.
+    With ``tls``, its port speaks TLS only, and it talks TLS to the servers and the other sentinels.
     """
 
     program = "redis-server"
@@ -761,8 +904,11 @@ class SentinelServer(ServerProcess):
         *,
         down_after_ms: int = 1000,
         failover_timeout_ms: int = 5000,
+        tls: TLSFiles | None = None,
     ) -> None:
         super().__init__(directory, port)
+        self.tls = tls
+        self._context = tls.client_context() if tls else None
         self.master = master
         self.service = service
         self.quorum = quorum
@@ -778,8 +924,9 @@ class SentinelServer(ServerProcess):
         """The configuration file's first contents."""
         host, port = self.master
         service = self.service
+        ports = self.tls.settings(self.port) if self.tls else [("port", str(self.port))]
         lines = [
-            f"port {self.port}",
+            *(f"{name} {value}" for name, value in ports),
             f"bind {self.host}",
             "daemonize no",
             f"dir {self.directory.absolute()}",
@@ -807,11 +954,11 @@ class SentinelServer(ServerProcess):
         return [self.binary, str(self.config_file.absolute()), "--sentinel"]
 
     def ping(self) -> bool:
-        return redis_command(self.port, "PING").startswith(b"+PONG")
+        return redis_command(self.port, "PING", context=self._context).startswith(b"+PONG")
 
     def call(self, *args: str) -> RespValue:
         """Send one command and return its decoded reply; an error reply raises :class:`ReplyError`."""
-        return redis_call(self.port, *args)
+        return redis_call(self.port, *args, context=self._context)
 
     def master_state(self) -> dict[str, str]:
         """``SENTINEL MASTER service``: the master as this sentinel sees it (flags, num-slaves, ...)."""
@@ -856,19 +1003,32 @@ class RedisSentinel:
     Ready once the replica has synchronised and every sentinel is connected to both servers and to
     the other sentinels: from then on a killed master is failed over (in about 2-3 s). ``master``
     and ``replica`` are the servers' first roles; :meth:`current_master` says who is master now.
+    With ``tls``, every process serves TLS only, with the one certificate of the given
+    :class:`TLSFiles` or, for ``True``, of a CA made in ``directory``, and talks TLS to the others.
     """
 
-    def __init__(self, directory: Path, service: str = "mymaster", sentinels: int = 3) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        service: str = "mymaster",
+        sentinels: int = 3,
+        *,
+        tls: bool | TLSFiles = False,
+    ) -> None:
         if sentinels < 1:
             raise ValueError("a Sentinel setup needs at least one sentinel")
         self.directory = directory
         self.service = service
-        self.master = RedisServer(directory / "master", extra=_REPLICATION_ARGS)
+        #: The CA and certificate every process serves TLS with, else ``None``.
+        self.tls = tls if isinstance(tls, TLSFiles) else TLSFiles.generate(directory) if tls else None
+        self.master = RedisServer(directory / "master", extra=_REPLICATION_ARGS, tls=self.tls or False)
         replica_args = (*_REPLICATION_ARGS, "--replicaof", HOST, str(self.master.port))
-        self.replica = RedisServer(directory / "replica", extra=replica_args)
+        self.replica = RedisServer(directory / "replica", extra=replica_args, tls=self.tls or False)
         quorum = sentinels // 2 + 1
         self.sentinels = [
-            SentinelServer(directory / f"sentinel-{index}", self.master.address, service, quorum)
+            SentinelServer(
+                directory / f"sentinel-{index}", self.master.address, service, quorum, tls=self.tls
+            )
             for index in range(sentinels)
         ]
         for sentinel in self.sentinels:
@@ -887,9 +1047,23 @@ class RedisSentinel:
 
     @property
     def url(self) -> str:
-        """``redis+sentinel://HOST:PORT,.../SERVICE/0``, with ``?protocol=N`` as :attr:`RedisServer.url`."""
+        """``redis+sentinel://HOST:PORT,.../SERVICE/0``, with ``?protocol=N`` as :attr:`RedisServer.url`.
+
+        ``rediss+sentinel://`` with TLS, to the sentinels and the master (the client must trust
+        :attr:`tls_ca`).
+        """
         hosts = ",".join(f"{host}:{port}" for host, port in self.sentinel_addresses)
-        return f"redis+sentinel://{hosts}/{self.service}/0{_protocol_query()}"
+        scheme = "rediss+sentinel" if self.tls else "redis+sentinel"
+        return f"{scheme}://{hosts}/{self.service}/0{_protocol_query()}"
+
+    @property
+    def tls_ca(self) -> Path:
+        """The CA file that signed every process's certificate: what a client verifies them with."""
+        if self.tls is None:
+            raise ServerError(
+                f"the Sentinel setup in {self.directory} serves no TLS: create it with tls=True"
+            )
+        return self.tls.ca
 
     def start(self, timeout: float = 10.0) -> None:
         """Start the servers, then the sentinels, and return once a failover could happen."""

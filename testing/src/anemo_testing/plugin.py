@@ -23,6 +23,7 @@ from ._servers import (
     RedisSentinel,
     RedisServer,
     ServerProcess,
+    TLSFiles,
     ValkeyServer,
 )
 
@@ -60,12 +61,13 @@ class Servers:
     def _dir(self, kind: str) -> Path:
         return self.directory / f"{kind}-{len(self._started)}"
 
-    def redis(self, unix_socket: bool = False) -> RedisServer:
+    def redis(self, unix_socket: bool = False, *, tls: bool | TLSFiles = False) -> RedisServer:
         """A running ``redis-server`` (valkey-server under ``ANEMO_REDIS_SERVER=valkey``).
 
-        With ``unix_socket``, it listens on a unix socket as well.
+        With ``unix_socket``, it listens on a unix socket as well. With ``tls``, its port speaks TLS
+        only (``rediss://``), with the given certificate files or, for ``True``, a CA of its own.
         """
-        server = RedisServer(self._dir("redis"), unix_socket=unix_socket)
+        server = RedisServer(self._dir("redis"), unix_socket=unix_socket, tls=tls)
         self._started.append(server)
         server.start()
         return server
@@ -103,9 +105,12 @@ class Servers:
         cluster.start()
         return cluster
 
-    def redis_sentinel(self, service: str = "mymaster") -> RedisSentinel:
-        """A running master, its replica and three sentinels, ready to fail over."""
-        sentinel = RedisSentinel(self._dir("sentinel"), service)
+    def redis_sentinel(self, service: str = "mymaster", *, tls: bool | TLSFiles = False) -> RedisSentinel:
+        """A running master, its replica and three sentinels, ready to fail over.
+
+        With ``tls``, all of them speak TLS only (``rediss+sentinel://``), as :meth:`redis` does.
+        """
+        sentinel = RedisSentinel(self._dir("sentinel"), service, tls=tls)
         self._started.append(sentinel)
         sentinel.start()
         return sentinel

@@ -25,7 +25,7 @@ from ..ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, RateLimits, account_
 from ..users import User, UsernameTaken
 from .base import BaseHandler, safe_next
 
-__all__ = ["Register", "Login", "Logout", "FLASH", "REGISTERED"]
+__all__ = ["Register", "Login", "Logout", "REGISTERED"]
 
 CAPTCHA_FAILED = {
     "en_US": "The characters typed do not match the picture. Please try the new one.",
@@ -41,7 +41,6 @@ LOCKED = {
 }
 
 #: One-time session key: the next page shows the message it holds (translated), then drops it.
-FLASH = "flash"
 #: The message after registering (translated in locale/zh_CN.csv).
 REGISTERED = "Welcome! Your account is ready and you are signed in."
 
@@ -149,8 +148,10 @@ class _CaptchaPage(BaseHandler):
             self.show_refused(next_url)
         return bool(wait)
 
-    def log_in(self, user: User) -> None:
-        self.session.set_user(str(user.id), user_agent=self.request.headers.get("User-Agent"))
+    def log_in(self, user: User, *, remember: bool) -> None:
+        """Sign ``user`` in; without "remember me", for as long as the browser stays open."""
+        user_agent = self.request.headers.get("User-Agent")
+        self.session.set_user(str(user.id), user_agent=user_agent, remember=remember)
         self.session["username"] = user.username
 
     async def captcha_passed(self) -> bool:
@@ -215,8 +216,8 @@ class Register(_CaptchaPage):
                 None, notice=self.words({"en_US": "That username is taken.", "zh_CN": "该用户名已被使用。"})
             )
             return
-        self.log_in(user)
-        self.session[FLASH] = REGISTERED  # set after the login, which keeps only later keys
+        self.log_in(user, remember=True)
+        self.flash(REGISTERED, "success")  # set after the login, which keeps only later keys
         self.redirect("/account")
 
 
@@ -244,7 +245,7 @@ class Login(_CaptchaPage):
             wrong = {"en_US": "Wrong username or password.", "zh_CN": "用户名或密码错误。"}
             await self.show(None, notice=self.words(wrong), next_url=next_url)
             return
-        self.log_in(user)
+        self.log_in(user, remember=self.get_body_argument("remember", "") == "yes")
         self.redirect(next_url)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from anemo.signedvalue import BadSignature, SecretKeys, Signer
 
+from ._devices import IPDetail, check_ip_detail, describe_agent, shown_ip
 from ._ids import RecordKeys, log_name
 from ._json import decode_value
 from ._plan import Delete, Plan, Policy, Touch, Write, plan_save
@@ -33,6 +34,9 @@ log = logging.getLogger("anemo.sessions")
 
 #: Longest cookie value read at all; a genuine one is about 110 characters.
 _MAX_COOKIE = 512
+#: How long the device cookie lasts (browsers cap cookies at 400 days), and how many users it names.
+_DEVICE_MAX_AGE = 400 * 86400
+_DEVICE_USERS = 8
 
 
 @dataclass(frozen=True)
@@ -50,12 +54,18 @@ class CookieUpdate:
 
 @dataclass(frozen=True)
 class SessionInfo:
-    """One of a user's live sessions, as ``sessions_of`` lists it (never its id)."""
+    """One of a user's live sessions, as ``sessions_of`` lists it (never its id).
+
+    ``ip`` is where it was last seen from, as the manager's ``ip_detail`` keeps it; ``device`` a
+    readable summary of ``user_agent`` ("Firefox on Linux"), with the ``devices`` extra.
+    """
 
     id_hash: str
     created_at: float
     last_seen: float
     user_agent: str | None
+    ip: str | None = None
+    device: str | None = None
 
 
 def _secrets(secret_keys: SecretKeys) -> list[bytes]:
@@ -88,6 +98,8 @@ class SessionManager:
       round trip. Idle expiry is therefore exact to within this interval.
     - ``max_size``: most characters of JSON a session's data may take; more raises
       :class:`~anemo.sessions.SessionTooLarge` and nothing is written.
+    - ``ip_detail``: how much of the client's IP address a user's session list keeps:
+      ``"prefix"`` (the default: its /24 or /48 network), ``"address"`` or ``"none"``.
     - ``encrypt``: seal new records with AES-GCM under a key derived from the id in the cookie
       (extra ``encrypt``); a dump of the store and the server's secret reveal no data.
 
@@ -107,6 +119,7 @@ class SessionManager:
         refresh_interval: float = 60,
         max_size: int = DEFAULT_MAX_SIZE,
         encrypt: bool = False,
+        ip_detail: IPDetail = "prefix",
         cookie_name: str = "session",
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -130,11 +143,14 @@ class SessionManager:
             min(whole, _check_seconds("browser_lifetime", browser_lifetime)),
         )
         self.cookie_name = cookie_name
+        self.device_cookie_name = f"{cookie_name}_device"
         self.encrypt = encrypt
+        self.ip_detail = check_ip_detail(ip_detail)
         if encrypt:
             from . import _sealing  # noqa: F401, PLC0415 (fail now, naming the extra, not at the first save)
         self._clock = clock
         self._signer = Signer(secret_keys, salt=f"anemo.sessions.cookie:{cookie_name}", clock=clock)
+        self._device_signer = Signer(secret_keys, salt=f"anemo.sessions.device:{cookie_name}", clock=clock)
         secrets = _secrets(secret_keys)
         self._keys = RecordKeys(secrets)
         self._user_secret = hmac.digest(secrets[0], b"anemo.sessions/user-key", hashlib.sha256)
@@ -256,7 +272,7 @@ class SessionManager:
                 await self.store.save(key, record, (), ttl=step.ttl)
                 log.debug("session %s created", log_name(key))
             elif isinstance(step, Touch) and step.indexed and user is not None:
-                info = self._index_info(plan, now, agent)
+                info = self._index_info(plan, now, agent, session.client_ip)
                 entry = IndexEntry(self.user_key(user), info, self.policy.lifetime)
                 await self.store.touch_indexed(step.key, entry, ttl=step.ttl)
             elif isinstance(step, Touch):
@@ -274,15 +290,14 @@ class SessionManager:
         settled = Loaded(session_id, key, plan.created, user, agent, now, sealed=sealed, remember=remember)
         session.settle(settled)
         if plan.add_to_index and user is not None and self.store.user_index is not None:
-            info = self._index_info(plan, now, agent)
+            info = self._index_info(plan, now, agent, session.client_ip)
             await self.store.user_index.index_add(self.user_key(user), key, info, ttl=self.policy.lifetime)
         value = self._signer.sign(session_id).decode("ascii")
         return CookieUpdate(self.cookie_name, value, max(1, int(plan.ttl)) if remember else None)
 
-    @staticmethod
-    def _index_info(plan: Plan, now: float, agent: str | None) -> dict[str, object]:
-        """What a user's index says of a session: created, last seen, user agent."""
-        return {"created": plan.created, "seen": now, "agent": agent}
+    def _index_info(self, plan: Plan, now: float, agent: str | None, ip: str | None) -> dict[str, object]:
+        """What a user's index says of a session: created, last seen, user agent, from where."""
+        return {"created": plan.created, "seen": now, "agent": agent, "ip": shown_ip(ip, self.ip_detail)}
 
     async def _delete(self, step: Delete) -> None:
         """Delete a record and, when it names a user, that user's index entry of it."""
@@ -321,18 +336,74 @@ class SessionManager:
             if created is None or now - created >= self.policy.lifetime:
                 stale.append(key)
                 continue
-            seen, agent = entries[key].get("seen"), entries[key].get("agent")
+            seen, agent, ip = (entries[key].get(name) for name in ("seen", "agent", "ip"))
+            agent = agent if isinstance(agent, str) else None
             live.append(
                 SessionInfo(
                     log_name(key),
                     created,
                     float(seen) if isinstance(seen, int | float) else created,
-                    agent if isinstance(agent, str) else None,
+                    agent,
+                    ip if isinstance(ip, str) else None,
+                    describe_agent(agent) if agent else None,
                 )
             )
         if stale:
             await index.index_remove(user_key, stale)
         return sorted(live, key=lambda info: info.created_at)
+
+    async def end_session(self, user_id: str, id_hash: str) -> bool:
+        """End the one session of the user that ``sessions_of`` names ``id_hash`` ("sign out that
+        device"); whether there was one. Another user's session is never touched."""
+        index, user_key = self._index("end_session"), self.user_key(user_id)
+        ended = [
+            key for key in await index.index_list(user_key) if hmac.compare_digest(log_name(key), id_hash)
+        ]
+        for key in ended:
+            await self.store.delete(key)
+        if ended:
+            await index.index_remove(user_key, ended)
+            log.info("ended session %s of one user", id_hash)
+        return bool(ended)
+
+    def describe(self, session: Session) -> SessionInfo:
+        """``session`` as ``sessions_of`` would list it, from what this request knows."""
+        state = session.state
+        agent = session.user_agent
+        return SessionInfo(
+            session.id_hash or "",
+            state.created_at,
+            state.cookie_signed_at or state.created_at,
+            agent,
+            shown_ip(session.client_ip, self.ip_detail),
+            describe_agent(agent) if agent else None,
+        )
+
+    # Devices a user has signed in on.
+
+    def is_known_device(self, device_cookie: str | None, user_id: str) -> bool:
+        """Whether this browser's device cookie says ``user_id`` has signed in on it before."""
+        return self._device_tag(user_id) in self._device_tags(device_cookie)
+
+    def known_device_cookie(self, device_cookie: str | None, user_id: str) -> CookieUpdate:
+        """The device cookie to set once ``user_id`` signed in: it remembers the browser's last
+        few users (keyed hashes of them) for 400 days, the longest a browser keeps a cookie."""
+        tags = [tag for tag in self._device_tags(device_cookie) if tag != self._device_tag(user_id)]
+        tags = [*tags[-(_DEVICE_USERS - 1) :], self._device_tag(user_id)]
+        value = self._device_signer.sign(",".join(tags)).decode("ascii")
+        return CookieUpdate(self.device_cookie_name, value, _DEVICE_MAX_AGE)
+
+    def _device_tag(self, user_id: str) -> str:
+        return self.user_key(user_id)[:16]
+
+    def _device_tags(self, device_cookie: str | None) -> list[str]:
+        if not device_cookie or len(device_cookie) > _MAX_COOKIE:
+            return []
+        try:
+            raw = self._device_signer.unsign(device_cookie, max_age=_DEVICE_MAX_AGE)
+        except BadSignature:
+            return []
+        return raw.decode("ascii", "replace").split(",")
 
     async def invalidate_user(self, user_id: str, *, except_id: str | None = None) -> int:
         """End every session of the user but ``except_id`` ("sign out everywhere else"); how many ended."""

@@ -138,11 +138,14 @@ class Session(MutableMapping[str, Any]):
         "_user",
         "_written",
         "claim",
+        "client_ip",
     )
 
     def __init__(self, claim: Claim | None = None) -> None:
         #: What the cookie claimed; the manager's load turns it into a loaded state.
         self.claim = claim if claim is not None else Claim(None)
+        #: The client's IP address, which a user's session list shows (set by the Tornado adapter).
+        self.client_ip: str | None = None
         self._loaded: Loaded | None = None
         self._accessed = False
         self._max_size = DEFAULT_MAX_SIZE
@@ -205,6 +208,11 @@ class Session(MutableMapping[str, Any]):
     def accessed(self) -> bool:
         """Whether the request read or wrote the session's data or user (the response depends on it)."""
         return self._accessed
+
+    @property
+    def signing_in(self) -> bool:
+        """Whether the next save signs a user in (:meth:`set_user` was called since the last one)."""
+        return self._intent is Intent.LOG_IN
 
     @property
     def remember(self) -> bool:

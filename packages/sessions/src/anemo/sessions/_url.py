@@ -70,7 +70,9 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*", re.ASCII)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _BRACKETED = re.compile(r"\[([^\[\]]*)\](?::(.*))?", re.DOTALL)
 _PORT = re.compile(r"[0-9]{1,5}", re.ASCII)
-_SHOWN_OPTIONS = ("weight", "protocol", "db", "table", "sslmode", "target_session_attrs")
+_SHOWN_OPTIONS = ("weight", "protocol", "db", "table", "sslmode", "target_session_attrs", "ssl_ca_certs")
+#: The schemes that speak TLS to Redis or Valkey, and so may name the CA that signed the servers'.
+_TLS = ("rediss", "valkeys", "rediss+sentinel", "valkeys+sentinel")
 _ENCODE = "percent-encode / ? # @ , [ ] % in a user name or password (urllib.parse.quote(password, safe=''))"
 
 Span = tuple[int, int]
@@ -235,6 +237,17 @@ def _options(url: str, query: str, allowed: tuple[str, ...]) -> dict[str, str]:
     return {name: values[-1] for name, values in options.items()}
 
 
+def _ca_certs(url: str, scheme: str, options: dict[str, str]) -> dict[str, str]:
+    """``{"ssl_ca_certs": path}`` when a TLS URL names the CA file that verifies its servers."""
+    if "ssl_ca_certs" not in options:
+        return {}
+    if scheme not in _TLS:
+        raise _fail(url, "ssl_ca_certs", "is for TLS URLs: rediss://, valkeys:// or rediss+sentinel://")
+    if not options["ssl_ca_certs"].startswith("/"):
+        raise _fail(url, "ssl_ca_certs", "must be the CA file's absolute path")
+    return {"ssl_ca_certs": options["ssl_ca_certs"]}
+
+
 def _weight(url: str, options: dict[str, str]) -> float:
     if "weight" not in options:
         return 1.0
@@ -274,8 +287,10 @@ def _single(url: str, *, timeout: float, prefix: str) -> Node:
     scheme = parts.scheme.lower()
     if scheme in _LIBRARY:
         unix = scheme.endswith("unix")
-        options = _options(url, parts.query, ("weight", "protocol", "db") if unix else ("weight", "protocol"))
+        allowed = ("weight", "protocol", "db") if unix else ("weight", "protocol", "ssl_ca_certs")
+        options = _options(url, parts.query, allowed)
         protocol = _protocol(url, options)
+        ca_certs = _ca_certs(url, scheme, options)
         if unix:
             if parts.netloc.rpartition("@")[2]:
                 raise _fail(url, "host", "a socket URL has no host: unix:///path/to/redis.sock?db=N")
@@ -292,6 +307,7 @@ def _single(url: str, *, timeout: float, prefix: str) -> Node:
                 raise _fail(url, "database", "the path must be /N, a database number")
             name, db, query = f"{host}:{port}", int(parts.path[1:] or 0), ""
         query = "&".join(q for q in (query, *(f"protocol={v}" for v in protocol.values())) if q)
+        query = "&".join(q for q in (query, urlencode(ca_certs)) if q)
         # valkey-py reads a socket URL as unix://; the scheme valkey+unix only picks the library.
         bare = f"{scheme.removeprefix('valkey+')}://{parts.netloc}{parts.path}?{query}".removesuffix("?")
         library = _LIBRARY[scheme]
@@ -342,13 +358,17 @@ def _sentinel(url: str, *, timeout: float, prefix: str) -> SessionStore:
         raise _fail(
             url, "path", "a Sentinel URL is redis+sentinel://host:port[,host:port...]/service_name[/db]"
         )
-    options = _options(url, parts.query, ("protocol", "sentinel_username", "sentinel_password"))
+    options = _options(
+        url, parts.query, ("protocol", "sentinel_username", "sentinel_password", "ssl_ca_certs")
+    )
     sentinel_options = {
         name.removeprefix("sentinel_"): value
         for name, value in options.items()
         if name.startswith("sentinel_")
     }
-    tls = {"ssl": True} if parts.scheme.lower() in ("rediss+sentinel", "valkeys+sentinel") else {}
+    scheme = parts.scheme.lower()
+    ca_certs = _ca_certs(url, scheme, options)  # refused on a scheme without TLS
+    tls = {"ssl": True, **ca_certs} if scheme in _TLS else {}
     return RedisSentinelStore.from_sentinels(
         _hosts(url, parts),
         service[1],
@@ -420,8 +440,9 @@ def store_from_url(
       by ``prefix``.
 
     A Redis URL may pick the RESP version with ``?protocol=2`` or ``?protocol=3`` (redis-py 8
-    defaults to 3, older releases to 2). A password with ``/ ? # @ , [ ] %`` in it is
-    percent-encoded (``urllib.parse.quote(password, safe='')``).
+    defaults to 3, older releases to 2). A TLS URL may name the CA file that signed its servers'
+    certificates, ``?ssl_ca_certs=/path/ca.pem``, when it is not in the system's trust store. A
+    password with ``/ ? # @ , [ ] %`` in it is percent-encoded (``urllib.parse.quote(password, safe='')``).
 
     Every server store fails within ``timeout`` seconds. A malformed URL raises
     :class:`InvalidStoreURL` (a ``ValueError``) naming the part that is wrong, with every password

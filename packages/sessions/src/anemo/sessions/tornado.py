@@ -17,6 +17,11 @@ Tornado's ``{key_version: secret}`` dict), ``session_store`` (a store or a URL f
 (extra ``set_cookie`` arguments such as ``domain``), or a ready ``session_manager``. The cookie
 is HttpOnly, SameSite=Lax, and Secure over HTTPS.
 
+``session_on_new_device`` is called as ``hook(handler, info)`` (awaited when it returns an
+awaitable) after a user signs in on a browser that user never signed in on before, so the
+application can e-mail them; ``info`` is the new session's :class:`~anemo.sessions.SessionInfo`.
+The browser is remembered by a signed ``session_device`` cookie, set at every sign-in.
+
 ``session_xsrf = True`` protects every unsafe request (not GET, HEAD or OPTIONS) with a token
 kept in the session (see :class:`SessionMixin`); it replaces Tornado's ``xsrf_cookies``, and
 goes well with Tornado's ``cross_origin_protection``.
@@ -25,6 +30,7 @@ goes well with Tornado's ``cross_origin_protection``.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import weakref
 from collections.abc import Coroutine
@@ -99,6 +105,7 @@ def session_manager(application: tornado.web.Application) -> SessionManager:
                 "refresh_interval",
                 "max_size",
                 "encrypt",
+                "ip_detail",
                 "cookie_name",
             )
             if f"session_{option}" in settings
@@ -152,6 +159,7 @@ class SessionMixin(tornado.web.RequestHandler):
     async def prepare(self) -> None:
         manager = self.session_manager
         self._session = manager.open(self.get_cookie(manager.cookie_name))
+        self._session.client_ip = self.request.remote_ip
         if self.session_autoload:
             await manager.load(self._session)
         if self.request.method not in _SAFE_METHODS and _session_xsrf(self.settings):
@@ -175,6 +183,7 @@ class SessionMixin(tornado.web.RequestHandler):
         """
         manager = self.session_manager
         self._session = await manager.load(manager.open(None))
+        self._session.client_ip = self.request.remote_ip
         return self._session
 
     @property
@@ -248,10 +257,13 @@ class SessionMixin(tornado.web.RequestHandler):
         if steps is None:
             self._session_done = True
             return super().finish()
-        self._session_finishing = asyncio.ensure_future(self._save_and_finish(steps))
+        signing_in = session.signing_in
+        self._session_finishing = asyncio.ensure_future(self._save_and_finish(steps, signing_in))
         return self._session_finishing
 
-    async def _save_and_finish(self, steps: Coroutine[Any, Any, CookieUpdate | None]) -> None:
+    async def _save_and_finish(
+        self, steps: Coroutine[Any, Any, CookieUpdate | None], signing_in: bool
+    ) -> None:
         try:
             update = await steps
         except Exception as exc:
@@ -260,7 +272,25 @@ class SessionMixin(tornado.web.RequestHandler):
         self._session_done = True
         if update is not None:
             self._apply_cookie(update)
+        if signing_in and self.session.user_id is not None:
+            await self._signed_in(self.session.user_id)
         await super().finish()
+
+    async def _signed_in(self, user_id: str) -> None:
+        """Remember this browser for the user, and call ``session_on_new_device`` if it is new to them."""
+        manager = self.session_manager
+        device_cookie = self.get_cookie(manager.device_cookie_name)
+        known = manager.is_known_device(device_cookie, user_id)
+        self._apply_cookie(manager.known_device_cookie(device_cookie, user_id))
+        hook = self.settings.get("session_on_new_device")
+        if known or hook is None:
+            return
+        try:
+            result = hook(self, manager.describe(self.session))
+            if inspect.isawaitable(result):
+                await result
+        except Exception:  # the sign-in stands; the failed notice is logged
+            log.exception("session_on_new_device failed")
 
     def _save_failed(self, exc: Exception) -> None:
         """Whatever the store or the session raised, the client gets an answer: 503 or 500."""

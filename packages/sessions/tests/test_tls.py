@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import secrets
 import time
-from collections.abc import Iterator
 from urllib.parse import urlencode
 
 import pytest
@@ -37,28 +36,19 @@ TRUST = pytest.mark.parametrize("trust", ["ssl_ca_certs", "SSL_CERT_FILE"])
 
 
 @pytest.fixture(scope="module")
-def tls_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Servers]:
-    factory = Servers(tmp_path_factory.mktemp("tls-servers"))
-    try:
-        yield factory
-    finally:
-        factory.close()
-
-
-@pytest.fixture(scope="module")
 def certificates(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
     """One CA and server certificate, for the plain server and the Sentinel setup alike."""
     return TLSFiles.generate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")
-def tls_redis(tls_servers: Servers, certificates: TLSFiles) -> RedisServer:
-    return tls_servers.redis(tls=certificates)
+def tls_redis(shared: Servers, certificates: TLSFiles) -> RedisServer:
+    return shared.redis(tls=certificates)
 
 
 @pytest.fixture(scope="module")
-def tls_sentinel(tls_servers: Servers, certificates: TLSFiles) -> RedisSentinel:
-    return tls_servers.redis_sentinel(tls=certificates)
+def tls_sentinel(shared: Servers, certificates: TLSFiles) -> RedisSentinel:
+    return shared.redis_sentinel(tls=certificates)
 
 
 def new_prefix() -> str:

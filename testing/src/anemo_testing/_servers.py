@@ -859,8 +859,9 @@ class PostgresServer(ServerProcess):
             _kill_cluster(self.data_dir)
             os.kill(process.pid, signal.SIGKILL)  # runuser, whose working directory is /
             # The killed postmaster may linger as a zombie until init reaps it, and a new one
-            # refuses to start while the pid its lock file names exists: nothing runs, so drop it.
-            (self.data_dir / "postmaster.pid").unlink(missing_ok=True)
+            # refuses to start while the pid its lock files name exists: nothing runs, so drop them.
+            for lock in (self.data_dir / "postmaster.pid", *self.data_dir.glob(".s.PGSQL.*")):
+                lock.unlink(missing_ok=True)
 
     def pause(self) -> None:
         """SIGSTOP the server and every backend: connections are accepted and never answered."""

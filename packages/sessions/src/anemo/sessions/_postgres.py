@@ -175,11 +175,7 @@ class PostgresStore(SQLStore):
             raise kind(self.address, f"{type(exc).__name__}: {exc}") from exc
 
     async def load(self, key: str) -> dict[str, str] | None:
-        text = await self._run("fetchval", "load", key)
-        if text is None:
-            return None
-        fields: dict[str, str] = decode_value(self.address, text)
-        return fields
+        return self._fields(await self._run("fetchval", "load", key))
 
     async def save(
         self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float

@@ -15,6 +15,7 @@ import json
 import re
 from collections.abc import Collection, Mapping
 
+from ._json import decode_value
 from ._store import DEFAULT_TIMEOUT, StoreBase, check_count, check_timeout
 from .errors import InvalidOption
 
@@ -48,8 +49,12 @@ def merge_patch(changed: Mapping[str, str], removed: Collection[str]) -> str:
 class SQLStore(StoreBase):
     """A :class:`~anemo.sessions.SessionStore` and :class:`~anemo.sessions.UserIndex` in two SQL tables.
 
-    Subclasses run the statements; this class checks the options and decides when to sweep.
+    Subclasses run the statements; this class checks the options, reads rows back and decides when
+    to sweep.
     """
+
+    #: How errors and ``health()`` name the database (never with a password).
+    address: str
 
     def __init__(
         self, *, table: str = DEFAULT_TABLE, timeout: float = DEFAULT_TIMEOUT, create_tables: bool = True
@@ -70,6 +75,13 @@ class SQLStore(StoreBase):
         """``template`` with ``{t}`` the store's table, ``{u}`` its users table (checked names), and
         ``{entry_upsert}`` the ``ON CONFLICT`` clause of an index entry's INSERT."""
         return template.format(t=self.table, u=self.users_table, entry_upsert=_ENTRY_UPSERT)
+
+    def _fields(self, text: str | None) -> dict[str, str] | None:
+        """A record's fields from its row's JSON object; ``None`` when there was no live row."""
+        if text is None:
+            return None
+        fields: dict[str, str] = decode_value(self.address, text)
+        return fields
 
     def _sweep_due(self) -> bool:
         """Whether this save should also sweep (up to ``SWEEP_LIMIT`` rows): one in ``_SWEEP_EVERY``."""

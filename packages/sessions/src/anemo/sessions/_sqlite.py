@@ -168,11 +168,7 @@ class SQLiteStore(SQLStore):
             raise _sqlite_error(self.address, exc) from exc
 
     async def load(self, key: str) -> dict[str, str] | None:
-        text = await self._call(self._load, key, time.time())
-        if text is None:
-            return None
-        fields: dict[str, str] = decode_value(self.address, text)
-        return fields
+        return self._fields(await self._call(self._load, key, time.time()))
 
     async def save(
         self, key: str, changed: Mapping[str, str], removed: Collection[str], *, ttl: float

@@ -7,6 +7,7 @@ import sqlite3
 from pathlib import Path
 
 from anemo_demo.challenges import SQLiteChallengeStore
+from anemo_testing import Clock
 
 
 def test_a_challenge_is_taken_once_even_by_two_stores_at_once(tmp_path: Path) -> None:
@@ -28,14 +29,15 @@ def test_a_challenge_is_taken_once_even_by_two_stores_at_once(tmp_path: Path) ->
 
 def test_expired_challenges_are_gone_and_swept(tmp_path: Path) -> None:
     path = tmp_path / "challenges.sqlite3"
+    clock = Clock()
 
     async def main() -> None:
-        store = SQLiteChallengeStore(path)
+        store = SQLiteChallengeStore(path, clock=clock)
         try:
             for n in range(10):
-                await store.put(f"old{n}", b"x", 0.01)
+                await store.put(f"old{n}", b"x", 10)
             assert await store.add("old0", b"y", 60) is False  # still live
-            await asyncio.sleep(0.05)
+            clock.advance(10)
             assert await store.get("old1") is None
             assert await store.take("old2") is None
             assert await store.add("old0", b"y", 60) is True  # expired: a new one may take its key

@@ -9,6 +9,7 @@ expired rows, more than it adds, so abandoned challenges never pile up.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .sqlitefile import SQLiteFile
@@ -27,11 +28,12 @@ _SWEEP = 4
 class SQLiteChallengeStore:
     """An :class:`anemo.captcha.AsyncChallengeStore` in the SQLite file at ``path``."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, clock: Callable[[], float] = time.time) -> None:
         self._file = SQLiteFile(path, _SCHEMA)
+        self._clock = clock
 
     async def put(self, key: str, value: bytes, ttl: float) -> None:
-        now = time.time()
+        now = self._clock()
         await self._file.query(
             "DELETE FROM challenges WHERE key IN (SELECT key FROM challenges WHERE expires_at <= ? LIMIT ?)",
             now,
@@ -47,16 +49,16 @@ class SQLiteChallengeStore:
 
     async def get(self, key: str) -> bytes | None:
         rows = await self._file.query(
-            "SELECT value FROM challenges WHERE key = ? AND expires_at > ?", key, time.time()
+            "SELECT value FROM challenges WHERE key = ? AND expires_at > ?", key, self._clock()
         )
         return bytes(rows[0][0]) if rows else None
 
     async def take(self, key: str) -> bytes | None:
         rows = await self._file.query("DELETE FROM challenges WHERE key = ? RETURNING value, expires_at", key)
-        return bytes(rows[0][0]) if rows and rows[0][1] > time.time() else None
+        return bytes(rows[0][0]) if rows and rows[0][1] > self._clock() else None
 
     async def add(self, key: str, value: bytes, ttl: float) -> bool:
-        now = time.time()
+        now = self._clock()
         rows = await self._file.query(
             "INSERT INTO challenges VALUES (?, ?, ?) ON CONFLICT (key) DO UPDATE "
             "SET value = excluded.value, expires_at = excluded.expires_at "

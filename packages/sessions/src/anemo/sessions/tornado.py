@@ -11,11 +11,10 @@ Configured from application settings: ``cookie_secret`` (required: one secret, a
 Tornado's ``{key_version: secret}`` dict), ``session_store`` (a store or a URL for
 :func:`~anemo.sessions.store_from_url`; default ``"memory://"``), ``session_idle_timeout``,
 ``session_anonymous_idle_timeout``, ``session_lifetime``, ``session_browser_lifetime``,
-``session_refresh_interval``,
-``session_max_size``, ``session_encrypt``, ``session_cookie_name`` (each the
-:class:`~anemo.sessions.SessionManager` option of that name) and ``session_cookie_options``
-(extra ``set_cookie`` arguments such as ``domain``), or a ready ``session_manager``. The cookie
-is HttpOnly, SameSite=Lax, and Secure over HTTPS.
+``session_refresh_interval``, ``session_max_size``, ``session_encrypt``, ``session_ip_detail``,
+``session_cookie_name`` (each the :class:`~anemo.sessions.SessionManager` option of that name)
+and ``session_cookie_options`` (extra ``set_cookie`` arguments such as ``domain``), or a ready
+``session_manager``. The cookie is HttpOnly, SameSite=Lax, and Secure over HTTPS.
 
 ``session_on_new_device`` is called as ``hook(handler, info)`` (awaited when it returns an
 awaitable) after a user signs in on a browser that user never signed in on before, so the

@@ -13,7 +13,7 @@ from tornado.httpclient import AsyncHTTPClient
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from anemo.captcha import CaptchaService, MemoryStore, StoreError, StoreUnavailable
+from anemo.captcha import CallModeError, CaptchaService, MemoryStore, StoreError, StoreUnavailable
 from anemo.captcha.redis import AsyncRedisStore, RedisStore
 from anemo.captcha.tornado import CaptchaImageHandler, apasses_captcha
 from anemo_testing import NotRedisServer, RedisServer, Servers
@@ -80,6 +80,30 @@ def test_sync_methods_refuse_an_async_store(redis_server: RedisServer) -> None:
 
 
 @pytest.mark.parametrize("mode", ["server-side", "stateless"])
+def test_a_forgotten_await_raises_and_never_passes(mode: str, redis_server: RedisServer) -> None:
+    """``if service.apasses(...)`` without await: CallModeError, and comparisons are false."""
+
+    async def main() -> None:
+        async with AsyncRedisStore.from_url(redis_server.url) as store:
+            service, _ = services(mode, store)
+            challenge = await service.aissue()
+            wrong = "0" * service.length
+            with pytest.raises(CallModeError, match="without await"):
+                if service.apasses(challenge.token, wrong):  # the mistake itself
+                    pytest.fail("a wrong answer passed")
+            with pytest.raises(CallModeError):
+                assert not service.apasses(challenge.token, wrong)
+            assert (service.apasses(challenge.token, wrong) == True) is False  # noqa: E712
+            assert service.apasses(challenge.token, wrong) is not True
+            # None of those ran the check, so the challenge is still there for the real answer.
+            assert await service.apasses(challenge.token, await service.aanswer(challenge.id))
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # the two compared verdicts were never awaited
+        asyncio.run(main())
+
+
+@pytest.mark.parametrize("mode", ["server-side", "stateless"])
 def test_dead_redis_raises_store_unavailable_fast(mode: str, servers: Servers) -> None:
     """Killed: every path raises StoreUnavailable (never False) within a second."""
     server = servers.redis()
@@ -117,6 +141,13 @@ class Login(tornado.web.RequestHandler):
         self.write("ok" if await apasses_captcha(self, self.service) else "captcha failed")
 
 
+class ForgetfulLogin(Login):
+    """The mistake of the issue: the verdict tested without await."""
+
+    async def post(self) -> None:
+        self.write("ok" if apasses_captcha(self, self.service) else "captcha failed")
+
+
 class Ping(tornado.web.RequestHandler):
     def get(self) -> None:
         self.write("pong")
@@ -127,6 +158,7 @@ async def start(service: CaptchaService) -> tuple[HTTPServer, str]:
         [
             (r"/captcha/(.*)", CaptchaImageHandler, {"service": service}),
             (r"/login", Login, {"service": service}),
+            (r"/forgetful", ForgetfulLogin, {"service": service}),
             (r"/ping", Ping),
         ]
     )
@@ -158,6 +190,12 @@ def test_adapter_uses_the_async_store_and_answers_503_when_it_dies(servers: Serv
                 assert login.body == b"ok"
                 again = await client.fetch(f"{base}/login", method="POST", body=form(challenge.token, answer))
                 assert again.body == b"captcha failed"
+                mistake = await service.aissue()
+                forgetful = await client.fetch(
+                    f"{base}/forgetful", method="POST", body=form(mistake.token, "x"), raise_error=False
+                )
+                assert forgetful.code == 500  # the handler's bug shows at once, never as "ok"
+                assert forgetful.body != b"ok"
 
                 fresh = await service.aissue()
                 redis_server.kill()

@@ -4,6 +4,7 @@ from ._render import IMAGE_TYPES, render
 from ._service import CaptchaService, Challenge
 from ._store import AsyncChallengeStore, ChallengeStore, MemoryStore
 from ._text import ALPHABET, MAX_LENGTH, normalize_answer, random_text
+from ._verdict import PendingVerdict
 from .errors import (
     CallModeError,
     CaptchaError,
@@ -31,6 +32,7 @@ __all__ = [
     "ChallengeStore",
     "AsyncChallengeStore",
     "MemoryStore",
+    "PendingVerdict",
     # images
     "render",
     "random_text",

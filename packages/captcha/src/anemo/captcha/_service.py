@@ -33,6 +33,7 @@ from anemo.signedvalue import MAX_CLOCK_SKEW, BadSignature, Serializer, Signatur
 from ._render import IMAGE_TYPES, render
 from ._store import AsyncChallengeStore, ChallengeStore, MemoryStore
 from ._text import ALPHABET, normalize_answer, random_text
+from ._verdict import PendingVerdict
 from .errors import (
     CallModeError,
     ChallengeExpired,
@@ -171,10 +172,6 @@ class CaptchaService:
         """
         _run(self._sync_store("verify"), self._verify(token, answer))
 
-    async def averify(self, token: str, answer: str) -> None:
-        """:meth:`verify` for any store, awaiting an async one."""
-        await _arun(self.store, self._verify(token, answer))
-
     def passes(self, token: str, answer: str) -> bool:
         """Whether ``answer`` solves the challenge of ``token``; like :meth:`verify`, only once.
 
@@ -186,10 +183,18 @@ class CaptchaService:
             return False
         return True
 
-    async def apasses(self, token: str, answer: str) -> bool:
-        """:meth:`passes` for any store, awaiting an async one."""
+    def apasses(self, token: str, answer: str) -> PendingVerdict:
+        """:meth:`passes` for any store, awaiting an async one: ``if await service.apasses(...)``.
+
+        Its result must be awaited: tested as it is, it raises CallModeError rather than pass any
+        answer (a coroutine would always be true). There is no async ``verify`` that raises on a
+        wrong answer, since a forgotten ``await`` there would skip the check without a sound.
+        """
+        return PendingVerdict(self._apasses(token, answer))
+
+    async def _apasses(self, token: str, answer: str) -> bool:
         try:
-            await self.averify(token, answer)
+            await _arun(self.store, self._verify(token, answer))
         except VerificationError:
             return False
         return True

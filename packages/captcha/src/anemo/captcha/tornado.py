@@ -34,6 +34,7 @@ except ModuleNotFoundError as exc:  # pragma: no cover - depends on the environm
     ) from exc
 
 from ._service import CaptchaService
+from ._verdict import PendingVerdict
 from .errors import InvalidChallenge, StoreUnavailable
 
 __all__ = ["CaptchaImageHandler", "passes_captcha", "apasses_captcha", "NO_CACHE_HEADERS"]
@@ -95,16 +96,24 @@ def passes_captcha(
         raise _unavailable(exc) from None
 
 
-async def apasses_captcha(
+def apasses_captcha(
     handler: tornado.web.RequestHandler,
     service: CaptchaService,
     *,
     challenge_field: str = "captcha.challenge",
     answer_field: str = "captcha.answer",
-) -> bool:
-    """:func:`passes_captcha` for any store, awaiting an async one: the IOLoop keeps serving."""
+) -> PendingVerdict:
+    """:func:`passes_captcha` for any store, awaiting an async one: the IOLoop keeps serving.
+
+    Write ``if not await apasses_captcha(self, service):``; without ``await`` the test raises
+    CallModeError (see :class:`~anemo.captcha.PendingVerdict`) instead of passing every answer.
+    """
     token = handler.get_body_argument(challenge_field, "")
     answer = handler.get_body_argument(answer_field, "")
+    return PendingVerdict(_apasses(service, token, answer))
+
+
+async def _apasses(service: CaptchaService, token: str, answer: str) -> bool:
     try:
         return await service.apasses(token, answer)
     except StoreUnavailable as exc:

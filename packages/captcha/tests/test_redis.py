@@ -89,8 +89,7 @@ def test_a_forgotten_await_raises_and_never_passes(mode: str, redis_server: Redi
             challenge = await service.aissue()
             wrong = "0" * service.length
             with pytest.raises(CallModeError, match="without await"):
-                if service.apasses(challenge.token, wrong):  # the mistake itself
-                    pytest.fail("a wrong answer passed")
+                bool(service.apasses(challenge.token, wrong))  # what `if service.apasses(...)` does
             with pytest.raises(CallModeError):
                 assert not service.apasses(challenge.token, wrong)
             assert (service.apasses(challenge.token, wrong) == True) is False  # noqa: E712

@@ -84,12 +84,18 @@ def run(
     """
     form = Mixed(limits=Limits(max_value_length=limit))
     form._recorded = {}
+    form._codes = {}
     cleaned: dict[str, Any] = {}
     if compiled:
         valid = form._compiled_fields(cleaned, node, files, prefix, form)
     else:
         valid = form._clean_fields(cleaned, node, files, prefix, form)
-    return valid, cleaned, form._recorded
+    # Each error with its code, so both loops must agree on the rule that failed too.
+    return (
+        valid,
+        cleaned,
+        {path: f"{form._codes[path][0]}: {message}" for path, message in form._recorded.items()},
+    )
 
 
 @settings(max_examples=1000)

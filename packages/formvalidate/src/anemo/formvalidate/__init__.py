@@ -29,17 +29,21 @@ from ._fields import (
     IntegerField,
     IPField,
     MultipleChoiceField,
+    PasswordField,
     PhoneField,
     StringField,
     URLField,
 )
-from ._form import BaseForm, Form, ListForm
+from ._form import BaseForm, Form, ListForm, Validation
 from ._limits import DEFAULT_LIMITS, Limits
 from ._messages import MESSAGES, locale_code, messages_for
 from ._nesting import FormField, ListField
+from ._redisplay import Submitted
+from ._report import FieldError
 from ._sniff import sniff_content_type
 from ._uploads import FileField, UploadedFile, safe_filename
 from .errors import (
+    AwaitRequired,
     FormDefinitionError,
     FormDefinitionTypeError,
     FormValidateError,
@@ -56,9 +60,13 @@ __all__ = [
     "Form",
     "ListForm",
     "FORM_ERROR_KEY",
+    "Validation",
+    "FieldError",
+    "Submitted",
     # fields
     "Field",
     "StringField",
+    "PasswordField",
     "IntegerField",
     "FloatField",
     "DecimalField",
@@ -87,6 +95,7 @@ __all__ = [
     # errors
     "FormValidateError",
     "ValidationError",
+    "AwaitRequired",
     "FormDefinitionError",
     "FormDefinitionTypeError",
     "UploadSaveError",

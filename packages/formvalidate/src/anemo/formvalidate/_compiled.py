@@ -15,6 +15,7 @@ A field's options are read once, when its form class is created.
 
 from __future__ import annotations
 
+import inspect
 import ipaddress
 import linecache
 import socket
@@ -239,9 +240,18 @@ def compile_fields(
         n = f"_{index}"
         namespace[f"field{n}"] = field
         namespace[f"hook{n}"] = hook
-        # A hook's ValidationError must be recorded like a read error, so it runs inside the try.
-        keep = f"hook{n}(form, value)" if hook is not None else "value"
         path = f"(prefix + {'.' + name!r} if prefix else {name!r})"  # join_path(prefix, name)
+        # A hook's ValidationError must be recorded like a read error, so it runs inside the try;
+        # an async hook is queued instead (Context._defer_hook), to run under form.validate().
+        if hook is None:
+            keep = "value"
+        elif inspect.iscoroutinefunction(hook):
+            keep = (
+                f"context._defer_hook(hook{n}, form, value, cleaned=cleaned, name={name!r}, path={path},"
+                f" messages=field{n}.messages)"
+            )
+        else:
+            keep = f"hook{n}(form, value)"
         parts = {"name": name, "n": n, "path": path, "keep": keep, "strip": ".strip()" if field.strip else ""}
         # An immutable default is a constant; a mutable one is copied by the property each time.
         if isinstance(field._default, _MUTABLE):

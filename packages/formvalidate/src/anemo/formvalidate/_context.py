@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 from ._limits import Limits
 from ._messages import messages_for
@@ -29,6 +30,10 @@ class Context:
     locale: object
     _recorded: dict[str, str]
     """Messages by path, set empty when a run starts."""
+    _codes: dict[str, tuple[str, Mapping[str, object]]]
+    """The code and params of each message in ``_recorded``, by the same key."""
+    _pending: list[Callable[[], Awaitable[None]]] | None = None
+    """The async steps of a run started by ``validate()``, in order; None in a sync run."""
 
     def _record(self, path: str, error: ValidationError, overrides: Mapping[str, str] | None = None) -> None:
         """Keep the first error of ``path``, worded by ``overrides``, then the catalog.
@@ -39,6 +44,7 @@ class Context:
         key = path or FORM_ERROR_KEY
         if key in self._recorded:
             return
+        self._codes[key] = (error.code, error.params)
         if error.message is not None:
             self._recorded[key] = error.message
             return
@@ -57,3 +63,37 @@ class Context:
             self._recorded[key] = template.format_map(error.params)
         except (KeyError, IndexError, ValueError):
             self._recorded[key] = template
+
+    def _defer_hook(
+        self,
+        hook: Callable[[Any, Any], Awaitable[Any]],
+        form: object,
+        value: Any,
+        *,
+        cleaned: dict[str, Any],
+        name: str,
+        path: str,
+        messages: Mapping[str, str],
+    ) -> Any:
+        """Queue an async ``validate_<name>`` hook; ``value`` stands in ``cleaned`` meanwhile.
+
+        The hook runs once every field has been read, in field order; its error is recorded
+        at ``path`` like a sync hook's, and removes the value it stood for.
+        """
+
+        async def run_hook() -> None:
+            try:
+                cleaned[name] = await hook(form, value)
+            except ValidationError as error:
+                cleaned.pop(name, None)
+                self._record(path, error, messages)
+
+        assert self._pending is not None, "an async form runs only under validate()"
+        self._pending.append(run_hook)
+        return value
+
+    def _has_errors_under(self, prefix: str) -> bool:
+        """Whether anything was recorded at ``prefix`` or below it (the whole run for ``""``)."""
+        if not prefix:
+            return bool(self._recorded)
+        return any(key == prefix or key.startswith((prefix + ".", prefix + "[")) for key in self._recorded)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar
+import inspect
+from collections.abc import Callable, Coroutine, Generator, Mapping, Sequence
+from typing import Any, ClassVar, NoReturn, TypeVar
 
 from ._compiled import CleanFields, compile_fields
 from ._context import INVALID, Context
 from ._fields import Field
 from ._limits import DEFAULT_LIMITS, Limits
-from ._nesting import ListField
+from ._nesting import FormField, ListField
+from ._redisplay import Submitted, submitted_entries, submitted_values
+from ._report import FieldError, error_details, errors_document
 from ._tree import Node, join_path, parse_name, tree_from_arguments, tree_from_json
-from .errors import FormDefinitionError, ValidationError
+from .errors import AwaitRequired, FormDefinitionError, ValidationError
 
-__all__ = ["BaseForm", "Form", "ListForm"]
+__all__ = ["BaseForm", "Form", "ListForm", "Validation"]
 
 F = TypeVar("F", bound="BaseForm")
 
@@ -50,6 +53,8 @@ class BaseForm(Context):
     """Whether every field reads one plain name, so dotted and indexed names need no parsing."""
     _json_array: ClassVar[bool] = False
     """Whether a JSON document must be an array at the top level (its items are ``[0]``, ``[1]``, ...)."""
+    _is_async: ClassVar[bool] = False
+    """Whether a hook or ``clean()`` of this form, or of a form nested in it, is a coroutine."""
 
     @classmethod
     def from_json(
@@ -65,6 +70,60 @@ class BaseForm(Context):
         """Whether the submission passed every field, hook and ``clean()``."""
         return not (self._result or self._validated())[1]
 
+    def validate(self) -> Validation:
+        """Validate, awaiting async hooks and ``clean()``: ``if await form.validate():``.
+
+        Works for every form, so code that takes any form can always await it. A form with async
+        validators must be validated this way before ``errors`` or ``data`` are read. Tested
+        without ``await``, the result raises :class:`AwaitRequired` instead of being always true.
+        """
+        return Validation(self._validate_async())
+
+    async def _validate_async(self) -> bool:
+        if self._result is None and self._is_async:
+            self._pending = []
+            try:
+                self._validated()
+                for step in self._pending:  # one at a time, in field order: hooks may share a connection
+                    await step()
+            except BaseException:
+                self._result = None
+                raise
+            finally:
+                self._pending = None
+        return self.is_valid()
+
+    @property
+    def error_details(self) -> list[FieldError]:
+        """The errors with their stable codes and parameters, in the order they were found."""
+        messages = self.errors
+        return error_details(messages, self._codes)
+
+    def errors_as_json(self) -> dict[str, Any]:
+        """The JSON document for a script client: messages by path, and each error's details.
+
+        ``{"errors": {path: message}, "details": [{"path", "code", "message", "params",
+        "value"}]}``; ``value`` (what was submitted) only where it may be shown back.
+        """
+        return errors_document(self.error_details, self.errors, self.submitted)
+
+    @property
+    def submitted(self) -> Submitted:
+        """The text submitted for each field, by path, to fill the form in again after an error.
+
+        The last value of a single-valued field, every value of a multiple-valued one. Never a
+        password (:class:`PasswordField`) or an upload, nor a value that is not UTF-8 or is longer
+        than ``limits.max_value_length``.
+        """
+        if self._is_json:
+            node, _ = tree_from_json(self._document, self.limits, array=self._json_array)
+        else:
+            node, _ = tree_from_arguments(self.arguments, self.limits, flat=self._flat)
+        return self._submitted_in(node)
+
+    def _submitted_in(self, node: Node) -> Submitted:
+        raise NotImplementedError
+
     @property
     def errors(self) -> dict[str, str]:
         """Messages by submitted path (``"host"``, ``"second.ip"``, ``"hosts[1].port"``).
@@ -76,7 +135,12 @@ class BaseForm(Context):
     def _validated(self) -> tuple[Any, dict[str, str]]:
         """Validate once; callers read ``self._result`` first, the cheaper check."""
         if self._result is None:
+            if self._is_async and self._pending is None:
+                raise AwaitRequired(
+                    f"{type(self).__name__} has async validators: `await form.validate()` before reading it"
+                )
             self._recorded = {}
+            self._codes = {}
             try:
                 self._result = (self._validate_submission(), self._recorded)
             except BaseException:
@@ -164,6 +228,9 @@ class Form(BaseForm):
         cls._compiled_fields = compile_fields(cls.__qualname__, cls._plan)
         cls._has_clean = cls.clean is not Form.clean
         cls._flat = not any(field.nested for field in fields.values())
+        cls._is_async = inspect.iscoroutinefunction(cls.clean) or any(
+            inspect.iscoroutinefunction(hook) or _awaits(field) for _, field, hook, _ in cls._plan
+        )
 
     @property
     def data(self) -> dict[str, Any]:
@@ -192,7 +259,12 @@ class Form(BaseForm):
                     valid = False
                     continue
                 if hook is not None:
-                    value = hook(self, value)
+                    if inspect.iscoroutinefunction(hook):
+                        value = context._defer_hook(
+                            hook, self, value, cleaned=cleaned, name=name, path=path, messages=field.messages
+                        )
+                    else:
+                        value = hook(self, value)
             except ValidationError as error:
                 context._record(path, error, field.messages)
                 valid = False
@@ -200,8 +272,11 @@ class Form(BaseForm):
             cleaned[name] = value
         return valid
 
-    def clean(self) -> None:
-        """Override for cross-field rules: read and adjust ``self.data``, raise ValidationError."""
+    def clean(self) -> Any:
+        """Override for cross-field rules: read and adjust ``self.data``, raise ValidationError.
+
+        It may be ``async def``; the form is then validated with ``await form.validate()``.
+        """
 
     def _empty(self) -> dict[str, Any]:
         return {}
@@ -209,7 +284,8 @@ class Form(BaseForm):
     def _validated(self) -> tuple[dict[str, Any], dict[str, str]]:
         arguments = self.arguments
         if self._result is not None or not (
-            self._flat
+            not self._is_async
+            and self._flat
             and arguments.__class__ is dict
             and not self.files
             and not self._is_json
@@ -220,6 +296,7 @@ class Form(BaseForm):
         # straight away (on CPython 3.10 each call saved is 2% of a 6-field form).
         cleaned: dict[str, Any] = {}
         self._recorded = {}
+        self._codes = {}
         self._result = result = (cleaned, self._recorded)  # filled in place, as in _clean_node
         try:
             if self._compiled_fields(cleaned, arguments, {}, "", self) and self._has_clean:
@@ -240,7 +317,10 @@ class Form(BaseForm):
         # is_valid() called there describe the run so far instead of starting another one.
         self._result = (cleaned, context._recorded)
         valid = self._compiled_fields(cleaned, node, files, prefix, context)
-        if valid and self._has_clean:
+        if self._is_async:
+            assert context._pending is not None, "an async form runs only under validate()"
+            context._pending.append(lambda: self._clean_later(prefix, context))
+        elif valid and self._has_clean:
             valid = self._run_clean(prefix, context)
         return cleaned if valid else INVALID
 
@@ -249,11 +329,29 @@ class Form(BaseForm):
         try:
             self.clean()
         except ValidationError as error:
-            named = self.fields.get(error.field) if error.field else None
-            target = join_path(prefix, error.field) if error.field else prefix
-            context._record(target, error, named.messages if named else None)
+            self._record_clean_error(error, prefix, context)
             return False
         return True
+
+    async def _clean_later(self, prefix: str, context: Context) -> None:
+        """An async form's ``clean()``, after its async hooks, if nothing under it failed."""
+        if not self._has_clean or context._has_errors_under(prefix):
+            return
+        try:
+            outcome = self.clean()
+            if inspect.isawaitable(outcome):
+                await outcome
+        except ValidationError as error:
+            self._record_clean_error(error, prefix, context)
+
+    def _record_clean_error(self, error: ValidationError, prefix: str, context: Context) -> None:
+        """Record an error of ``clean()`` at its field, or at the form itself."""
+        named = self.fields.get(error.field) if error.field else None
+        target = join_path(prefix, error.field) if error.field else prefix
+        context._record(target, error, named.messages if named else None)
+
+    def _submitted_in(self, node: Node) -> Submitted:
+        return submitted_values(self.fields, node, "", self.limits)
 
 
 Form._compiled_fields = compile_fields("Form", ())
@@ -285,6 +383,7 @@ class ListForm(BaseForm):
                 "a ListForm needs an entry (a Form subclass or a field)", owner=cls.__name__
             )
         cls._list = ListField(cls.entry, min_entries=cls.min_entries, max_entries=cls.max_entries)
+        cls._is_async = _awaits(cls._list)
 
     @property
     def data(self) -> list[Any]:
@@ -295,6 +394,9 @@ class ListForm(BaseForm):
     def _empty(self) -> list[Any]:
         return []
 
+    def _submitted_in(self, node: Node) -> Submitted:
+        return submitted_entries(self._list.entry, node, "", self.limits)
+
     def _validate_root(self, node: Node, files: Node) -> Any:
         try:
             entries = self._list._read_entries(node, files, "", self)
@@ -302,3 +404,30 @@ class ListForm(BaseForm):
             self._record("", error)
             return []
         return [] if entries is INVALID else entries
+
+
+def _awaits(field: Field[Any]) -> bool:
+    """Whether ``field`` holds a form (directly or as list entries) with async validators."""
+    if isinstance(field, FormField):
+        return field.form_class._is_async
+    return isinstance(field, ListField) and _awaits(field.entry)
+
+
+class Validation:
+    """What ``form.validate()`` returns: await it for whether the form is valid.
+
+    A coroutine tested without ``await`` is always true, so ``if form.validate():`` would accept
+    anything; this object raises :class:`AwaitRequired` there instead.
+    """
+
+    __slots__ = ("_run",)
+
+    def __init__(self, run: Coroutine[Any, Any, bool]) -> None:
+        self._run = run
+
+    def __await__(self) -> Generator[Any, None, bool]:
+        return self._run.__await__()
+
+    def __bool__(self) -> NoReturn:
+        self._run.close()
+        raise AwaitRequired("form.validate() must be awaited: `if await form.validate():`")

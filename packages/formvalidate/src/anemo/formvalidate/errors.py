@@ -4,6 +4,7 @@
 
     FormValidateError
     ├── ValidationError        a value is invalid; is_valid() turns it into a field error
+    ├── AwaitRequired          (also TypeError) a form with async validators read without await
     ├── FormDefinitionError    (also ValueError) a form or field is declared wrongly (a programming error)
     │   └── FormDefinitionTypeError  (also TypeError) declared with an option of the wrong type
     └── UploadSaveError        an uploaded file could not be saved
@@ -19,6 +20,7 @@ from collections.abc import Mapping
 __all__ = [
     "FormValidateError",
     "ValidationError",
+    "AwaitRequired",
     "FormDefinitionError",
     "FormDefinitionTypeError",
     "UploadSaveError",
@@ -72,6 +74,12 @@ class ValidationError(FormValidateError):
 
     def __repr__(self) -> str:
         return f"ValidationError({self.message!r}, code={self.code!r}, field={self.field!r})"
+
+
+class AwaitRequired(FormValidateError, TypeError):
+    """A form with async validators was read before ``await form.validate()``, or the awaitable
+    ``validate()`` returns was tested as a truth value without ``await`` (it would always be true).
+    """
 
 
 class FormDefinitionError(FormValidateError, ValueError):

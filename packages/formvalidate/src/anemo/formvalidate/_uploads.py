@@ -174,6 +174,8 @@ class FileField(Field[Any]):
       ones and those above ``max_pixels``.
     """
 
+    redisplay = False
+
     def __init__(
         self,
         *,

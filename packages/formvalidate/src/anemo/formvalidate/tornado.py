@@ -7,7 +7,7 @@ Import it only where Tornado is used (extra ``anemo-formvalidate[tornado]``)::
     class SignupHandler(RequestHandler):
         async def post(self):
             form = form_from_handler(SignupForm, self)
-            if not form.is_valid():
+            if not await form.validate():         # awaits async validators, if the form has any
                 if wants_json(self):
                     return await send_errors(self, form)
                 return self.render("signup.html", form=form)
@@ -74,10 +74,12 @@ def wants_json(handler: RequestHandler) -> bool:
 
 
 def send_errors(handler: RequestHandler, form: BaseForm, status: int = 400) -> Any:
-    """Finish the request with ``status`` and ``{"errors": {path: message}}`` as JSON.
+    """Finish the request with ``status`` and the form's :meth:`~BaseForm.errors_as_json` document.
 
-    Returns the future of ``handler.finish()``.
+    ``{"errors": {path: message}, "details": [{"path", "code", "message", "params", "value"}]}``:
+    a simple client shows the messages, a richer one acts on the codes. Returns the future of
+    ``handler.finish()``.
     """
     handler.set_status(status)
     handler.set_header("Content-Type", "application/json; charset=UTF-8")
-    return handler.finish(json.dumps({"errors": form.errors}, ensure_ascii=False))
+    return handler.finish(json.dumps(form.errors_as_json(), ensure_ascii=False))

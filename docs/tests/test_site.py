@@ -18,7 +18,7 @@ SUBMODULES = {
     "sessions": ["testing", "tornado"],
     "formvalidate": ["tornado"],
     "captcha": ["redis", "formvalidate", "tornado"],
-    "tmpl": ["tornado"],
+    "tmpl": ["babel", "tornado"],
 }
 
 pytestmark = pytest.mark.skipif(not (HTML / "index.html").is_file(), reason="the site is not built")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
 from anemo.formvalidate import (
     EmailField,
     FileField,
@@ -10,6 +12,7 @@ from anemo.formvalidate import (
     IntegerField,
     IPField,
     ListField,
+    PasswordField,
     PhoneField,
     StringField,
     UploadedFile,
@@ -18,6 +21,7 @@ from anemo.formvalidate import (
 )
 
 from . import images
+from .users import UserStore
 
 __all__ = [
     "RegisterForm",
@@ -35,12 +39,31 @@ __all__ = [
 
 USERNAME = r"[A-Za-z0-9_.-]{3,32}"
 
+#: "That username is taken" by catalog code; a locale without its own wording gets English.
+TAKEN = defaultdict(
+    lambda: "That username is taken.",
+    {
+        "zh_CN": "该用户名已被使用。",
+        "zh_TW": "這個使用者名稱已有人使用。",
+        "zh_HK": "這個用戶名稱已有人使用。",
+    },
+)
+
 
 class RegisterForm(Form):
+    """Sign-up; ``users`` (the site's user store) must be set before ``await form.validate()``."""
+
     username = StringField(min_length=3, max_length=32, pattern=USERNAME)
     email = EmailField()
-    password = StringField(min_length=8, max_length=128, strip=False)
-    confirm = StringField(max_length=128, strip=False)
+    password = PasswordField(min_length=8, max_length=128)
+    confirm = PasswordField(max_length=128)
+    users: UserStore
+
+    async def validate_username(self, value: str) -> str:
+        """A name already registered is refused here, next to its field, before any password hashing."""
+        if await self.users.by_name(value) is not None:
+            raise ValidationError(TAKEN[locale_code(self.locale)], code="taken")
+        return value
 
     def clean(self) -> None:
         if self.data["password"] != self.data["confirm"]:
@@ -54,7 +77,7 @@ class RegisterForm(Form):
 
 class LoginForm(Form):
     username = StringField(max_length=32)
-    password = StringField(max_length=128, strip=False)
+    password = PasswordField(max_length=128)
 
 
 class ProfileForm(Form):

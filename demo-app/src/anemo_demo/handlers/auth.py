@@ -16,11 +16,11 @@ import math
 
 from anemo.captcha import Challenge
 from anemo.captcha.tornado import apasses_captcha
-from anemo.formvalidate import BaseForm
+from anemo.formvalidate import BaseForm, locale_code
 from anemo.formvalidate.tornado import form_from_handler
 from anemo.signedvalue.tornado import cookie_secrets
 
-from ..forms import LoginForm, RegisterForm
+from ..forms import TAKEN, LoginForm, RegisterForm
 from ..ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, RateLimits, account_key, client_key, rate_limits
 from ..users import User, UsernameTaken
 from .base import BaseHandler, safe_next
@@ -105,26 +105,30 @@ class _CaptchaPage(BaseHandler):
         self,
         form: BaseForm | None = None,
         *,
+        errors: dict[str, str] | None = None,
         captcha_error: bool = False,
         notice: str | None = None,
         next_url: str = "/account",
     ) -> None:
-        """The form page with a new challenge, the errors inline, the typed values kept."""
+        """The form page with a new challenge, ``errors`` inline, the typed values of ``form`` kept.
+
+        ``form`` is only read for what was typed (``form.submitted``, never a password): it may not
+        have been validated at all, when the captcha failed first.
+        """
         challenge = await self.challenge()
         if challenge is None:
             self.show_refused(next_url)
             return
-        errors = dict(form.errors) if form is not None else {}
+        errors = dict(errors or {})
         if captcha_error:
             errors["captcha"] = self.words(CAPTCHA_FAILED)
-        values = {name: self.get_body_argument(name, "") for name in ("username", "email")}
         if errors or notice:
             self.set_status(400)
         self.render(
             self.template,
             challenge=challenge,
             errors=errors,
-            values=values,
+            submitted=form.submitted if form is not None else {},
             notice=notice,
             next_url=next_url,
         )
@@ -135,7 +139,7 @@ class _CaptchaPage(BaseHandler):
             self.template,
             challenge=None,
             errors={},
-            values={},
+            submitted={},
             notice=self.refusal,
             next_url=next_url,
         )
@@ -204,17 +208,19 @@ class Register(_CaptchaPage):
             return
         passed = await self.captcha_passed()
         form = form_from_handler(RegisterForm, self)
-        if not passed or not form.is_valid():
-            await self.show(form, captcha_error=not passed)
+        if not passed:  # nothing else is checked: no name lookups for a script without an answer
+            await self.show(form, captcha_error=True)
+            return
+        form.users = self.services.users
+        if not await form.validate():  # awaits the "username taken" lookup
+            await self.show(form, errors=form.errors)
             return
         try:
             user = await self.services.users.register(
                 form.data["username"], form.data["email"], form.data["password"]
             )
-        except UsernameTaken:
-            await self.show(
-                None, notice=self.words({"en_US": "That username is taken.", "zh_CN": "该用户名已被使用。"})
-            )
+        except UsernameTaken:  # registered by someone else since the form's check
+            await self.show(form, errors={"username": TAKEN[locale_code(self.locale)]})
             return
         self.log_in(user, remember=True)
         self.flash(REGISTERED, "success")  # set after the login, which keeps only later keys
@@ -231,7 +237,9 @@ class Login(_CaptchaPage):
         passed = await self.captcha_passed()
         form = form_from_handler(LoginForm, self)
         if not passed or not form.is_valid():
-            await self.show(form, captcha_error=not passed, next_url=next_url)
+            await self.show(
+                form, errors=form.errors if passed else None, captcha_error=not passed, next_url=next_url
+            )
             return
         account = account_key(form.data["username"])
         wait = await self.limits.wait(FAILED_LOGINS, account)
@@ -243,7 +251,7 @@ class Login(_CaptchaPage):
         if user is None:
             await self.limits.hit(FAILED_LOGINS, account)
             wrong = {"en_US": "Wrong username or password.", "zh_CN": "用户名或密码错误。"}
-            await self.show(None, notice=self.words(wrong), next_url=next_url)
+            await self.show(form, notice=self.words(wrong), next_url=next_url)
             return
         self.log_in(user, remember=self.get_body_argument("remember", "") == "yes")
         self.redirect(next_url)

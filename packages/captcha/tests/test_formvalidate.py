@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from anemo import formvalidate
 from anemo.captcha import CaptchaService, Challenge, MemoryStore
-from anemo.captcha.formvalidate import DEFAULT_MESSAGE, captcha_field
+from anemo.captcha.formvalidate import CODE, DEFAULT_MESSAGE, captcha_field
+from anemo.captcha.redis import AsyncRedisStore
 
 if TYPE_CHECKING:
-    from anemo_testing import Clock
+    from anemo_testing import Clock, RedisServer
 
 SECRET = "a test secret, long enough to be one"
 
@@ -84,3 +86,59 @@ def test_no_captcha_inputs_at_all_is_an_error(service: CaptchaService) -> None:
     form = login_form(service, message="Try the picture again")({"user": ["ada"]})
     assert not form.is_valid()
     assert form.errors == {"captcha": "Try the picture again"}
+
+
+def test_the_message_follows_the_locale(service: CaptchaService) -> None:
+    """The "captcha" code is worded by the form's locale, Traditional Chinese included."""
+    form_class = login_form(service)
+    expected = {
+        None: DEFAULT_MESSAGE,
+        "zh_CN": "输入的字符与图片不符。请试试新的图片。",
+        "zh-TW": "輸入的字元與圖片不符。請試試新的圖片。",
+        "zh_HK": "輸入的字元與圖片不符。請試試新的圖片。",
+        "fr_FR": DEFAULT_MESSAGE,  # no catalog: English
+    }
+    for locale, message in expected.items():
+        form = form_class(submit(service.issue(), "WRONG"), locale=locale)
+        assert not form.is_valid()
+        assert form.errors == {"captcha": message}
+        assert [(error.path, error.code) for error in form.error_details] == [("captcha", CODE)]
+
+
+def test_an_application_wording_is_kept(service: CaptchaService) -> None:
+    """A catalog entry the application set for the code wins over the package's default."""
+    formvalidate.add_catalog("de_DE", {CODE: "Die Zeichen stimmen nicht."})
+    formvalidate.add_catalog("en_GB", {CODE: "Those characters do not match, I'm afraid."})
+    form_class = login_form(service)  # registers the package's wording, replace=False
+    german = form_class(submit(service.issue(), "WRONG"), locale="de_DE")
+    assert german.errors == {"captcha": "Die Zeichen stimmen nicht."}
+    british = form_class(submit(service.issue(), "WRONG"), locale="en_GB")
+    assert british.errors == {"captcha": "Those characters do not match, I'm afraid."}
+
+
+def test_an_async_store_makes_an_async_form(redis_server: RedisServer) -> None:
+    """Over AsyncRedisStore the field's check is awaited by form.validate(): right once, in Chinese."""
+
+    async def main() -> None:
+        async with AsyncRedisStore.from_url(redis_server.url) as store:
+            service = CaptchaService(store)
+            form_class = login_form(service)
+            challenge = await service.aissue()
+            post = submit(challenge, await service.aanswer(challenge.id))
+            early = form_class(post)
+            with pytest.raises(formvalidate.AwaitRequired):
+                early.is_valid()  # a clear error the code can act on, not "use await service..."
+            form = form_class(post)
+            assert await form.validate()
+            assert form.data["user"] == "ada"
+            replay = form_class(post, locale="zh_TW")
+            assert not await replay.validate()
+            assert replay.errors == {"captcha": "輸入的字元與圖片不符。請試試新的圖片。"}
+            other = await service.aissue()
+            right = await service.aanswer(other.id)
+            bad_user = form_class(submit(other, right, user="x" * 50))
+            assert not await bad_user.validate()
+            assert set(bad_user.errors) == {"user"}
+            assert not await form_class(submit(other, right)).validate()  # spent all the same
+
+    asyncio.run(main())

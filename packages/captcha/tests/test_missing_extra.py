@@ -18,6 +18,11 @@ MISSING = {
         "import anemo.captcha.redis",
         "ModuleNotFoundError|redis|anemo.captcha.redis needs redis-py: pip install 'anemo-captcha[redis]'",
     ),
+    "limits": (
+        "limits",
+        "import anemo.captcha.ratelimit",
+        "ModuleNotFoundError|limits|anemo.captcha.ratelimit needs limits: pip install 'anemo-captcha[limits]'",
+    ),
     "a submodule of tornado": (
         "tornado.web",
         "import anemo.captcha.tornado",
@@ -32,6 +37,10 @@ def test_a_missing_extra_is_named(blocked: str, code: str, expected: str) -> Non
     assert error_without(blocked, code) == expected
 
 
-@pytest.mark.parametrize("blocked", ["tornado", "redis", "anemo.formvalidate"])
+@pytest.mark.parametrize("blocked", ["tornado", "redis", "anemo.formvalidate", "limits"])
 def test_the_core_imports_without_the_extra(blocked: str) -> None:
     assert error_without(blocked, "import anemo.captcha, anemo.captcha.formvalidate") == ""
+
+
+def test_the_tornado_adapter_imports_without_limits() -> None:
+    assert error_without("limits", "import anemo.captcha.tornado") == ""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
@@ -11,16 +12,25 @@ from typing import TYPE_CHECKING
 
 import pytest
 import tornado.web
+from limits import RateLimitItemPerMinute
 from PIL import Image
 from tornado.httpclient import AsyncHTTPClient, HTTPResponse
 from tornado.httpserver import HTTPServer
 from tornado.netutil import bind_sockets
 
-from anemo.captcha import CaptchaService, MemoryStore
-from anemo.captcha.tornado import NO_CACHE_HEADERS, CaptchaImageHandler, passes_captcha
+from anemo.captcha import CaptchaService, Challenge, InvalidOption, MemoryStore
+from anemo.captcha.ratelimit import CaptchaLimits
+from anemo.captcha.redis import AsyncRedisStore
+from anemo.captcha.tornado import (
+    NO_CACHE_HEADERS,
+    CaptchaImageHandler,
+    CaptchaRefreshHandler,
+    apasses_captcha,
+    passes_captcha,
+)
 
 if TYPE_CHECKING:
-    from anemo_testing import Clock
+    from anemo_testing import Clock, RedisServer
 
 SECRET = "a test secret, long enough to be one"
 
@@ -176,3 +186,212 @@ def test_rendering_does_not_block_the_ioloop(clock: Clock) -> None:
     serve(service, scenario)
     assert worst["blocking"] > 0.6 * render_seconds
     assert worst["captcha"] < 0.5 * worst["blocking"], f"worst timer delays (s): {worst}"
+
+
+# The refresh endpoint, and answers under rate limits.
+
+
+class LimitedLoginHandler(tornado.web.RequestHandler):
+    """A login form whose captcha is checked under the rate limits, per client and per account."""
+
+    def initialize(self, service: CaptchaService, limits: CaptchaLimits) -> None:
+        self.service = service
+        self.limits = limits
+
+    async def post(self) -> None:
+        account = self.get_body_argument("username", "")
+        passed = await apasses_captcha(self, self.service, limits=self.limits, account=account)
+        self.write("ok" if passed else "captcha failed")
+
+
+def serve_refresh(
+    service: CaptchaService, limits: CaptchaLimits | None, scenario: Scenario, **settings: object
+) -> None:
+    """Run ``scenario(fetch)`` against an app with the image, refresh and rate-limited login routes."""
+
+    async def main() -> None:
+        app = tornado.web.Application(
+            [
+                (r"/captcha/([A-Za-z0-9_-]{22})", CaptchaImageHandler, {"service": service}),
+                (r"/captcha/new", CaptchaRefreshHandler, {"service": service, "limits": limits}),
+                (r"/login", LoginHandler, {"service": service}),
+                (r"/limited", LimitedLoginHandler, {"service": service, "limits": limits}),
+            ],
+            **settings,
+        )
+        server = HTTPServer(app)
+        sockets = bind_sockets(0, "127.0.0.1")
+        server.add_sockets(sockets)
+        port = sockets[0].getsockname()[1]
+        client = AsyncHTTPClient(force_instance=True)
+
+        def fetch(path: str, **kwargs: object) -> Awaitable[HTTPResponse]:
+            return client.fetch(f"http://127.0.0.1:{port}{path}", raise_error=False, **kwargs)  # type: ignore[arg-type]
+
+        try:
+            await scenario(fetch)
+        finally:
+            client.close()
+            server.stop()
+            await server.close_all_connections()
+            if limits is not None:
+                await limits.aclose()
+
+    asyncio.run(main())
+
+
+def small_limits(challenges: int = 3, answers: int = 4, accounts: int = 2) -> CaptchaLimits:
+    return CaptchaLimits(
+        challenges=RateLimitItemPerMinute(challenges, namespace="t.challenges"),
+        answers=RateLimitItemPerMinute(answers, namespace="t.answers"),
+        account_answers=RateLimitItemPerMinute(accounts, 15, namespace="t.accounts"),
+    )
+
+
+def test_refresh_gives_a_new_challenge_and_the_old_one_stays_answerable(service: CaptchaService) -> None:
+    """Each POST is a new challenge, image and token; the form's old one still passes, once."""
+    old = service.issue()
+    old_answer = service.answer(old.id)
+
+    async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:
+        first = await fetch("/captcha/new", method="POST", body="")
+        second = await fetch("/captcha/new", method="POST", body="")
+        for response in (first, second):
+            assert response.code == 200
+            assert response.headers["Content-Type"].startswith("application/json")
+            for name, value in NO_CACHE_HEADERS.items():
+                assert response.headers[name] == value
+        fresh, other = json.loads(first.body), json.loads(second.body)
+        assert set(fresh) == {"id", "token", "image", "expires_at"}
+        assert fresh["id"] != other["id"] != old.id
+        assert fresh["token"] != other["token"]
+        assert fresh["image"] == f"/captcha/{fresh['id']}"
+        assert fresh["expires_at"] == pytest.approx(service.now() + service.lifetime)
+        assert (await fetch(fresh["image"])).code == 200
+        answer = service.answer(fresh["id"])
+        assert (await fetch("/login", method="POST", body=form(fresh["token"], answer))).body == b"ok"
+        assert (await fetch("/login", method="POST", body=form(old.token, old_answer))).body == b"ok"
+        assert (
+            await fetch("/login", method="POST", body=form(old.token, old_answer))
+        ).body == b"captcha failed"
+        assert (await fetch("/captcha/new")).code == 405  # a GET spends nothing and issues nothing
+
+    serve_refresh(service, None, scenario)
+
+
+def test_refresh_past_the_client_limit_is_429_and_issues_nothing(clock: Clock) -> None:
+    store = MemoryStore()
+    service = CaptchaService(store, clock=clock)
+
+    async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:
+        codes = [(await fetch("/captcha/new", method="POST", body="")).code for _ in range(3)]
+        assert codes == [200, 200, 200]
+        refused = await fetch("/captcha/new", method="POST", body="")
+        assert refused.code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        body = json.loads(refused.body)
+        assert body["retry_after"] == int(refused.headers["Retry-After"])
+        assert "too many" in body["error"]
+        assert "token" not in body
+        assert len(store) == 3
+
+    serve_refresh(service, small_limits(), scenario)
+
+
+def test_refresh_with_a_dead_store_is_503(redis_server: RedisServer) -> None:
+    store = AsyncRedisStore.from_url(redis_server.url)
+    service = CaptchaService(store)
+
+    async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:
+        assert (await fetch("/captcha/new", method="POST", body="")).code == 200
+        redis_server.kill()
+        started = time.perf_counter()
+        response = await fetch("/captcha/new", method="POST", body="")
+        assert response.code == 503
+        assert time.perf_counter() - started < 2
+        assert json.loads(response.body) == {"error": "Service Unavailable"}
+        await store.aclose()
+
+    serve_refresh(service, small_limits(), scenario)
+
+
+def test_refresh_needs_the_xsrf_token_when_the_app_does(service: CaptchaService) -> None:
+    async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:
+        refused = await fetch("/captcha/new", method="POST", body="")
+        assert refused.code == 403
+        assert json.loads(refused.body) == {"error": "Forbidden"}
+        headers = {"Cookie": "_xsrf=2|abcd1234|00112233445566778899aabbccddeeff|1700000000"}
+        headers["X-XSRFToken"] = headers["Cookie"].removeprefix("_xsrf=")
+        assert (await fetch("/captcha/new", method="POST", body="", headers=headers)).code == 200
+
+    serve_refresh(service, None, scenario, xsrf_cookies=True)
+
+
+def test_answers_past_the_client_limit_are_429_and_leave_the_challenge(service: CaptchaService) -> None:
+    """Past the per-client limit the form gets 429 and Retry-After; the challenge is not used up."""
+    challenge = service.issue()
+    answer = service.answer(challenge.id)
+    limits = small_limits(answers=2)
+
+    async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:
+        async def post(token: str, typed: str, username: str = "") -> HTTPResponse:
+            body = form(token, typed) + "&" + urllib.parse.urlencode({"username": username})
+            return await fetch("/limited", method="POST", body=body)
+
+        assert (await post("A" * 22, "WRONG")).body == b"captcha failed"
+        assert (await post("A" * 22, "WRONG")).body == b"captcha failed"
+        refused = await post(challenge.token, answer)
+        assert refused.code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 60
+        assert refused.body.startswith(b"Too many answers")
+        await limits.reset()
+        assert (await post(challenge.token, answer)).body == b"ok"  # untouched by the refusal
+
+    serve_refresh(service, limits, scenario)
+
+
+def test_passed_answers_are_limited_per_account(service: CaptchaService) -> None:
+    """Two passed answers for one account, then 429 for it (however typed); another account passes."""
+    limits = small_limits(answers=100, accounts=2)
+    challenges = [service.issue() for _ in range(5)]
+
+    async def scenario(fetch: Callable[..., Awaitable[HTTPResponse]]) -> None:
+        async def post(challenge: Challenge, username: str, typed: str | None = None) -> HTTPResponse:
+            answer = service.answer(challenge.id) if typed is None else typed
+            body = form(challenge.token, answer) + "&" + urllib.parse.urlencode({"username": username})
+            return await fetch("/limited", method="POST", body=body)
+
+        assert (await post(challenges[0], "alice", "WRONG")).body == b"captcha failed"  # not counted
+        assert (await post(challenges[1], "alice")).body == b"ok"
+        assert (await post(challenges[2], "Alice")).body == b"ok"
+        refused = await post(challenges[3], "ALICE")
+        assert refused.code == 429
+        assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
+        assert (await post(challenges[4], "bob")).body == b"ok"
+
+    serve_refresh(service, limits, scenario)
+
+
+def test_an_account_without_limits_is_a_mistake(service: CaptchaService) -> None:
+    class Mistaken(tornado.web.RequestHandler):
+        async def post(self) -> None:
+            try:
+                apasses_captcha(self, service, account="alice")
+            except InvalidOption as exc:
+                self.write(str(exc))
+
+    async def main() -> None:
+        app = tornado.web.Application([(r"/", Mistaken)])
+        server = HTTPServer(app)
+        sockets = bind_sockets(0, "127.0.0.1")
+        server.add_sockets(sockets)
+        client = AsyncHTTPClient(force_instance=True)
+        try:
+            url = f"http://127.0.0.1:{sockets[0].getsockname()[1]}/"
+            response = await client.fetch(url, method="POST", body="")
+            assert b"needs limits" in response.body
+        finally:
+            client.close()
+            server.stop()
+
+    asyncio.run(main())

@@ -1,10 +1,18 @@
-"""Shared fixtures: real image bytes made by Pillow."""
+"""Shared fixtures: real image bytes made by Pillow; catalogs put back after each test."""
 
 from __future__ import annotations
 
 import io
 
 import pytest
+
+from anemo.formvalidate import _messages
+
+
+@pytest.fixture(autouse=True)
+def _catalogs_put_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Catalogs a test adds (``add_catalog``, the README's examples) are gone after it."""
+    monkeypatch.setattr(_messages._registry, "state", _messages._registry.state)
 
 
 @pytest.fixture(scope="session")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime
+import enum
+import zoneinfo
 from typing import Any
 
 from hypothesis import given, settings
@@ -11,7 +14,11 @@ from anemo.formvalidate import (
     BooleanField,
     CheckBoxField,
     ChoiceField,
+    DateField,
+    DateTimeField,
     EmailField,
+    EnumField,
+    FloatField,
     Form,
     FormField,
     IntegerField,
@@ -19,6 +26,7 @@ from anemo.formvalidate import (
     Limits,
     ListField,
     StringField,
+    TimeField,
     ValidationError,
 )
 from anemo.formvalidate._tree import tree_from_arguments
@@ -26,6 +34,11 @@ from anemo.formvalidate._tree import tree_from_arguments
 
 class Inner(Form):
     code = StringField(pattern=r"[0-9]{3}", required=False, default="000")
+
+
+class Tone(enum.Enum):
+    DARK = "dark"
+    LIGHT = 7
 
 
 class Mixed(Form):
@@ -45,6 +58,14 @@ class Mixed(Form):
     plain = CheckBoxField(["a", " b"], strip=False, required=False)
     inner = FormField(Inner, required=False)
     items = ListField(IntegerField())
+    score = IntegerField(min_value=lambda: -3, max_value=lambda: 150, required=False)
+    cap = IntegerField(max_value=lambda: None, required=False)
+    ratio = FloatField(max_value=lambda: 1.5, required=False)
+    day = DateField(min_value=lambda: datetime.date(2026, 1, 1), required=False)
+    at = TimeField(min_value=lambda: datetime.time(9), seconds=True, required=False)
+    when = DateTimeField(timezone=zoneinfo.ZoneInfo("America/New_York"), required=False)
+    tone = EnumField(Tone, required=False, default=Tone.DARK)
+    tone_name = EnumField(Tone, by="name", required=False)
 
     def validate_name(self, value: str) -> str:
         if value == "root":
@@ -61,6 +82,9 @@ EDGES: list[Any] = [
     *(b"fe80::1%1", b"1.2.3.4:80", b"\xc3\xa9", "张三".encode(), "\u0661".encode(), "\u00a0b ".encode()),
     *("a\u2028b".encode(), "\uff21\uff22@example.com".encode(), "a@例え.jp".encode()),
     *(b"\xe5\xbc", b"a\xc0\x80"),
+    *(b"12:30", b"08:59", b"23:59:59", b"24:00", b"2025-12-31", b"2026-01-01", b"1.5", b"1.6", b"-3"),
+    *(b"2026-03-08T02:30", b"2026-11-01T01:30", b"2026-01-01T00:00Z", b"2026-01-01T00:00+08:00"),
+    *(b"dark", b"DARK", b"LIGHT", b"Tone.DARK"),
 ]
 """Values at the edges of Mixed's fields (bounds, lengths, encodings, shapes)."""
 TOKENS = st.sampled_from(EDGES)
@@ -132,6 +156,18 @@ def test_a_valid_post_takes_the_inline_read() -> None:
     assert form.data == twin.data
     assert form.data["name"] == "ANN"
     assert form.data["age"] == 7
+
+
+def test_bound_functions_are_called_by_the_compiled_loop() -> None:
+    """A bound given as a function is called at each validation on the compiled path too."""
+    limit = [10]
+
+    class Order(Form):
+        quantity = IntegerField(max_value=lambda: limit[0])
+
+    assert Order({"quantity": [b"10"]}).is_valid()
+    limit[0] = 9
+    assert Order({"quantity": [b"10"]}).errors == {"quantity": "Enter a value of at most 9."}
 
 
 def test_generated_code_shows_in_tracebacks() -> None:

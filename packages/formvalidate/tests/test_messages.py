@@ -28,7 +28,8 @@ def test_catalogs_have_the_same_codes_and_placeholders() -> None:
     ("locale", "code"),
     [
         ("zh_CN", "zh_CN"),
-        ("zh-TW", "zh_CN"),
+        ("zh-TW", "zh_TW"),
+        ("zh_HK", "zh_HK"),
         ("ZH", "zh_CN"),
         ("en_US", "en_US"),
         ("fr_FR", "en_US"),
@@ -36,7 +37,7 @@ def test_catalogs_have_the_same_codes_and_placeholders() -> None:
     ],
 )
 def test_locale_code(locale: object, code: str) -> None:
-    """Any Chinese locale picks the Chinese catalog; anything else English."""
+    """Chinese locales pick their script's and region's catalog; unknown languages English."""
     assert locale_code(locale) == code
 
 

@@ -22,8 +22,10 @@ from ._fields import (
     CheckBoxField,
     ChoiceField,
     DateField,
+    DateTimeField,
     DecimalField,
     EmailField,
+    EnumField,
     Field,
     FloatField,
     IntegerField,
@@ -32,11 +34,12 @@ from ._fields import (
     PasswordField,
     PhoneField,
     StringField,
+    TimeField,
     URLField,
 )
 from ._form import BaseForm, Form, ListForm, Validation
 from ._limits import DEFAULT_LIMITS, Limits
-from ._messages import MESSAGES, locale_code, messages_for
+from ._messages import MESSAGES, add_catalog, locale_code, messages_for
 from ._nesting import FormField, ListField
 from ._redisplay import Submitted
 from ._report import FieldError
@@ -79,6 +82,9 @@ __all__ = [
     "MultipleChoiceField",
     "CheckBoxField",
     "DateField",
+    "TimeField",
+    "DateTimeField",
+    "EnumField",
     "FormField",
     "ListField",
     "FileField",
@@ -92,6 +98,7 @@ __all__ = [
     "MESSAGES",
     "messages_for",
     "locale_code",
+    "add_catalog",
     # errors
     "FormValidateError",
     "ValidationError",

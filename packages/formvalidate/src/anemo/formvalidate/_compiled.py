@@ -27,6 +27,7 @@ from ._fields import (
     _MUTABLE,
     ChoiceField,
     EmailField,
+    EnumField,
     Field,
     IntegerField,
     IPField,
@@ -116,6 +117,8 @@ def _string(field: StringField, n: str) -> Inline:
 
 
 def _integer(field: IntegerField, n: str) -> Inline:
+    if callable(field.min_value) or callable(field.max_value):
+        return _call(field, n)  # bounds known only at validation: convert() calls them and checks the results
     syntax = f"len(text) > 31 or not ((text.isascii() and text.isdigit()) or syntax{n}.fullmatch(text))"
     lines = [*_refuse(syntax, "not_integer"), "value = int(text)"]
     if field.min_value is not None:
@@ -133,7 +136,7 @@ def _email(field: EmailField, n: str) -> Inline:
     return lines, {f"email{n}": field._PATTERN}
 
 
-def _choice(field: ChoiceField[Any], n: str) -> Inline:
+def _choice(field: ChoiceField[Any] | EnumField[Any], n: str) -> Inline:
     lines = [*_refuse(f"text not in choices{n}", "choice"), f"value = choices{n}[text]"]
     return lines, {f"choices{n}": field._by_text}
 
@@ -166,6 +169,7 @@ _INLINE: dict[Callable[..., Any], Callable[[Any, str], Inline]] = {
     IntegerField.convert: _integer,
     EmailField.convert: _email,
     ChoiceField.convert: _choice,
+    EnumField.convert: _choice,
     IPField.convert: _ip,
 }
 """Inline versions of built-in converters, keyed by the method they stand for (so a subclass

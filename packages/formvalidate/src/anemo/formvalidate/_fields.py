@@ -5,22 +5,24 @@ from __future__ import annotations
 import copy
 import datetime
 import decimal
+import enum
 import ipaddress
 import math
 import re
 import socket
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Generic, TypeVar
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 from urllib.parse import urlsplit
 
 from ._context import Context
-from ._declaration import check_option, check_range
+from ._declaration import Kind, called_bound, check_option, check_range
 from ._tree import JSONArray, Node
 from .errors import FormDefinitionError, FormDefinitionTypeError, ValidationError
 
 __all__ = [
     "Field",
     "StringField",
+    "PasswordField",
     "IntegerField",
     "FloatField",
     "DecimalField",
@@ -33,10 +35,14 @@ __all__ = [
     "MultipleChoiceField",
     "CheckBoxField",
     "DateField",
+    "TimeField",
+    "DateTimeField",
+    "EnumField",
 ]
 
 T = TypeVar("T")
-N = TypeVar("N", int, float, decimal.Decimal, datetime.date)
+N = TypeVar("N", int, float, decimal.Decimal, datetime.date, datetime.datetime, datetime.time)
+E = TypeVar("E", bound=enum.Enum)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _CONTROL_OR_NEWLINE = re.compile(r"[\x00-\x1f\x7f]")
@@ -61,6 +67,9 @@ class Field(Generic[T]):
     name: str = ""
     nested: ClassVar[bool] = False
     """True for fields that read a group of names (``FormField``, ``ListField``)."""
+    redisplay: ClassVar[bool] = True
+    """Whether the submitted text may be shown again (``form.submitted``, JSON error details);
+    false for passwords and uploads."""
 
     def __init__(
         self,
@@ -188,6 +197,54 @@ def _check_bounds(value: N, low: N | None, high: N | None) -> N:
     return value
 
 
+class _Bounded(Field[N]):
+    """A field whose values lie between ``min_value`` and ``max_value``, each optional.
+
+    A bound is a value, or a function of no arguments called at each validation
+    (``DateField(min_value=datetime.date.today)``). What the function returns is checked then:
+    a wrong type or NaN raises :class:`FormDefinitionTypeError`, the declaration's mistake; a
+    low end above the high one refuses every value.
+    """
+
+    _BOUND: ClassVar[Kind]
+    """What a bound may be."""
+
+    def __init__(
+        self,
+        *,
+        min_value: N | Callable[[], N | None] | None = None,
+        max_value: N | Callable[[], N | None] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        owner = type(self).__name__
+        for name, bound in (("min_value", min_value), ("max_value", max_value)):
+            check_option(owner, name, bound, self._BOUND, callables=True)
+            if bound is not None and not callable(bound):
+                self._check_bound(name, bound)
+        check_range(owner, self._BOUND, ("min_value", min_value), ("max_value", max_value), callables=True)
+        self.min_value: N | Callable[[], N | None] | None = min_value
+        self.max_value: N | Callable[[], N | None] | None = max_value
+
+    def _check_bound(self, name: str, bound: Any) -> None:
+        """Refuse a bound of the right type that values still cannot be compared with."""
+
+    def _bound(self, name: str, bound: Any) -> Any:
+        """The bound ``name`` now: ``bound`` itself, or what it returns if it is a function."""
+        if bound is None or not callable(bound):
+            return bound
+        value = called_bound(type(self).__name__, name, bound, self._BOUND)
+        if value is not None:
+            self._check_bound(name, value)
+        return value
+
+    def _within(self, value: N) -> N:
+        """``value``, or the error of a value outside the bounds as they are now."""
+        low: N | None = self._bound("min_value", self.min_value)
+        high: N | None = self._bound("max_value", self.max_value)
+        return _check_bounds(value, low, high)
+
+
 class StringField(Field[str]):
     """Text of ``min_length``..``max_length`` characters, optionally matching ``pattern`` in full.
 
@@ -231,44 +288,47 @@ class StringField(Field[str]):
         return text
 
 
-class IntegerField(Field[int]):
+class PasswordField(StringField):
+    """A :class:`StringField` never shown back: left out of ``form.submitted`` and of error details.
+
+    Not stripped unless ``strip=True``: leading and trailing spaces may be part of a password.
+    """
+
+    redisplay = False
+
+    def __init__(self, *, strip: bool = False, **options: Any) -> None:
+        super().__init__(strip=strip, **options)
+
+
+class IntegerField(_Bounded[int]):
     """A whole number in ASCII digits (no full-width digits, no ``1_000``), within bounds."""
 
+    _BOUND = int
     _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(r"[-+]?[0-9]{1,30}", re.ASCII)
-
-    def __init__(self, *, min_value: int | None = None, max_value: int | None = None, **options: Any) -> None:
-        super().__init__(**options)
-        check_range("IntegerField", int, ("min_value", min_value), ("max_value", max_value))
-        self.min_value = min_value
-        self.max_value = max_value
 
     def convert(self, text: str) -> int:
         if len(text) > 31 or not ((text.isascii() and text.isdigit()) or self._SYNTAX.fullmatch(text)):
             raise ValidationError(code="not_integer")
         value = int(text)
         low, high = self.min_value, self.max_value
-        if (low is None or value >= low) and (high is None or value <= high):  # the common case
+        # The common case: constant bounds (a bool is refused when declared), the value within.
+        if (low is None or (isinstance(low, int) and value >= low)) and (
+            high is None or (isinstance(high, int) and value <= high)
+        ):
             return value
-        return _check_bounds(value, low, high)
+        return self._within(value)
 
 
 _DECIMAL_SYNTAX = re.compile(r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)", re.ASCII)
 
 
-class FloatField(Field[float]):
+class FloatField(_Bounded[float]):
     """A finite decimal number (exponent allowed, ``nan`` and ``inf`` refused), within bounds."""
 
+    _BOUND = (int, float)
     _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(
         r"[-+]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][-+]?[0-9]{1,3})?", re.ASCII
     )
-
-    def __init__(
-        self, *, min_value: float | None = None, max_value: float | None = None, **options: Any
-    ) -> None:
-        super().__init__(**options)
-        check_range("FloatField", (int, float), ("min_value", min_value), ("max_value", max_value))
-        self.min_value = min_value
-        self.max_value = max_value
 
     def convert(self, text: str) -> float:
         if len(text) > 64 or self._SYNTAX.fullmatch(text) is None:
@@ -276,29 +336,26 @@ class FloatField(Field[float]):
         value = float(text)
         if not math.isfinite(value):
             raise ValidationError(code="not_number")
-        return _check_bounds(value, self.min_value, self.max_value)
+        return self._within(value)
 
 
-class DecimalField(Field[decimal.Decimal]):
+class DecimalField(_Bounded[decimal.Decimal]):
     """An exact decimal (no exponent), with optional ``max_digits``, ``decimal_places`` and bounds."""
+
+    _BOUND = (decimal.Decimal, int)
 
     def __init__(
         self,
         *,
-        min_value: decimal.Decimal | None = None,
-        max_value: decimal.Decimal | None = None,
+        min_value: decimal.Decimal | Callable[[], decimal.Decimal | None] | None = None,
+        max_value: decimal.Decimal | Callable[[], decimal.Decimal | None] | None = None,
         max_digits: int | None = None,
         decimal_places: int | None = None,
         **options: Any,
     ) -> None:
-        super().__init__(**options)
-        check_range(
-            "DecimalField", (decimal.Decimal, int), ("min_value", min_value), ("max_value", max_value)
-        )
+        super().__init__(min_value=min_value, max_value=max_value, **options)
         check_option("DecimalField", "max_digits", max_digits, int, minimum=1)
         check_option("DecimalField", "decimal_places", decimal_places, int, minimum=0)
-        self.min_value = min_value
-        self.max_value = max_value
         self.max_digits = max_digits
         self.decimal_places = decimal_places
 
@@ -314,7 +371,7 @@ class DecimalField(Field[decimal.Decimal]):
             raise ValidationError(code="too_many_places", params={"max": self.decimal_places})
         if self.max_digits is not None and max(digits, places) > self.max_digits:
             raise ValidationError(code="too_many_digits", params={"max": self.max_digits})
-        return _check_bounds(value, self.min_value, self.max_value)
+        return self._within(value)
 
 
 class BooleanField(Field[bool]):
@@ -576,22 +633,17 @@ CheckBoxField = MultipleChoiceField
 """The tutorial's name for :class:`MultipleChoiceField`."""
 
 
-class DateField(Field[datetime.date]):
-    """A calendar date written ``YYYY-MM-DD``, within optional bounds."""
+class DateField(_Bounded[datetime.date]):
+    """A calendar date written ``YYYY-MM-DD``, within optional bounds (dates, not datetimes)."""
 
+    _BOUND = datetime.date
     _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
 
-    def __init__(
-        self,
-        *,
-        min_value: datetime.date | None = None,
-        max_value: datetime.date | None = None,
-        **options: Any,
-    ) -> None:
-        super().__init__(**options)
-        check_range("DateField", datetime.date, ("min_value", min_value), ("max_value", max_value))
-        self.min_value = min_value
-        self.max_value = max_value
+    def _check_bound(self, name: str, bound: Any) -> None:
+        if isinstance(bound, datetime.datetime):  # a date subclass that refuses comparison with dates
+            raise FormDefinitionTypeError(
+                f"{name} must be a date, not a datetime: {bound!r}", owner=type(self).__name__
+            )
 
     def convert(self, text: str) -> datetime.date:
         if len(text) != 10 or self._SYNTAX.fullmatch(text) is None:
@@ -600,4 +652,169 @@ class DateField(Field[datetime.date]):
             value = datetime.date.fromisoformat(text)
         except ValueError:
             raise ValidationError(code="date") from None
-        return _check_bounds(value, self.min_value, self.max_value)
+        return self._within(value)
+
+
+class TimeField(_Bounded[datetime.time]):
+    """A time of day ``HH:MM`` (00:00 to 23:59), as ``<input type=time>`` sends it, within bounds.
+
+    ``seconds=True`` also takes ``HH:MM:SS`` (what the input sends with ``step=1``). ASCII digits
+    only, no leap second, no fraction and no offset: the value and the bounds are naive times.
+    """
+
+    _BOUND = datetime.time
+    _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(
+        r"([01][0-9]|2[0-3]):([0-5][0-9])(?::([0-5][0-9]))?", re.ASCII
+    )
+
+    def __init__(
+        self,
+        *,
+        min_value: datetime.time | Callable[[], datetime.time | None] | None = None,
+        max_value: datetime.time | Callable[[], datetime.time | None] | None = None,
+        seconds: bool = False,
+        **options: Any,
+    ) -> None:
+        super().__init__(min_value=min_value, max_value=max_value, **options)
+        if not isinstance(seconds, bool):
+            raise FormDefinitionTypeError(
+                f"seconds must be True or False, not {seconds!r}", owner="TimeField"
+            )
+        self.seconds = seconds
+        self._format = "HH:MM[:SS]" if seconds else "HH:MM"
+
+    def _check_bound(self, name: str, bound: Any) -> None:
+        if bound.tzinfo is not None:
+            raise FormDefinitionTypeError(
+                f"{name} must be a time without tzinfo, as submitted times are: {bound!r}",
+                owner=type(self).__name__,
+            )
+
+    def convert(self, text: str) -> datetime.time:
+        match = self._SYNTAX.fullmatch(text) if len(text) <= 8 else None
+        if match is None or (match[3] is not None and not self.seconds):
+            raise ValidationError(code="time", params={"format": self._format})
+        return self._within(datetime.time(int(match[1]), int(match[2]), int(match[3] or 0)))
+
+
+class DateTimeField(_Bounded[datetime.datetime]):
+    """An instant written in ISO 8601, ``YYYY-MM-DDTHH:MM[:SS[.ffffff]]`` then ``Z`` or ``+HH:MM``.
+
+    Always timezone-aware. A time without an offset (what ``<input type=datetime-local>`` sends)
+    is read in ``timezone`` (a :class:`datetime.tzinfo` such as ``zoneinfo.ZoneInfo("Asia/Taipei")``)
+    and refused with the code ``"timezone"`` when there is none. In ``timezone``, a local time the
+    clocks skip (spring forward) is refused with ``"nonexistent_time"``; one they show twice (fall
+    back) is the first of the two instants, as RFC 5545 (iCalendar) reads it and Python's
+    ``fold=0`` does. With a ``timezone`` every value is converted to it, so all values of a form
+    share one zone whatever offset the client wrote; without one, the submitted offset is kept.
+    Bounds are aware datetimes, compared as instants.
+    """
+
+    _BOUND = datetime.datetime
+    _SYNTAX: ClassVar[re.Pattern[str]] = re.compile(
+        r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2})(?::([0-9]{2})(?:\.([0-9]{1,6}))?)?"
+        r"(?:([Zz])|([-+])([01][0-9]|2[0-3]):([0-5][0-9]))?",
+        re.ASCII,
+    )
+
+    def __init__(
+        self,
+        *,
+        min_value: datetime.datetime | Callable[[], datetime.datetime | None] | None = None,
+        max_value: datetime.datetime | Callable[[], datetime.datetime | None] | None = None,
+        timezone: datetime.tzinfo | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(min_value=min_value, max_value=max_value, **options)
+        check_option("DateTimeField", "timezone", timezone, datetime.tzinfo)
+        self.timezone = timezone
+
+    def _check_bound(self, name: str, bound: Any) -> None:
+        if bound.utcoffset() is None:
+            raise FormDefinitionTypeError(
+                f"{name} must be an aware datetime (with tzinfo), not {bound!r}", owner=type(self).__name__
+            )
+
+    def convert(self, text: str) -> datetime.datetime:
+        match = self._SYNTAX.fullmatch(text) if len(text) <= 32 else None
+        if match is None:
+            raise ValidationError(code="datetime", params={"format": "YYYY-MM-DDTHH:MM"})
+        year, month, day, hour, minute, second = (int(part or 0) for part in match.group(1, 2, 3, 4, 5, 6))
+        microsecond = int((match[7] or "0").ljust(6, "0"))
+        zulu, sign, zone = match[8], match[9], self.timezone
+        try:
+            local = datetime.datetime(year, month, day, hour, minute, second, microsecond)
+            if zulu:
+                value = local.replace(tzinfo=datetime.UTC)
+            elif sign:
+                offset = datetime.timedelta(hours=int(match[10]), minutes=int(match[11]))
+                value = local.replace(tzinfo=datetime.timezone(-offset if sign == "-" else offset))
+            elif zone is None:
+                raise ValidationError(code="timezone")
+            else:
+                value = local.replace(tzinfo=zone)  # fold=0: the first instant of a repeated hour
+                if value.astimezone(datetime.UTC).astimezone(zone).replace(tzinfo=None) != local:
+                    raise ValidationError(code="nonexistent_time", params={"timezone": str(zone)})
+            if zone is not None:
+                value = value.astimezone(zone)
+        except (ValueError, OverflowError):  # no such day or hour; beyond year 1 or 9999 once moved
+            raise ValidationError(code="datetime", params={"format": "YYYY-MM-DDTHH:MM"}) from None
+        return self._within(value)
+
+
+class EnumField(Field[E]):
+    """A member of ``enum_class``, submitted as ``str(member.value)``, or its name with ``by="name"``.
+
+    Anything else is refused with the ``"choice"`` code, like :class:`ChoiceField`. ``choices``
+    lists ``(text, label)`` per member for templates: the text a form submits (an ``<option>``'s
+    value) and a label from ``labels``, else the member's ``label`` attribute if it is text,
+    else its name made readable (``DARK_RED`` is "Dark red").
+    """
+
+    def __init__(
+        self,
+        enum_class: type[E],
+        *,
+        by: Literal["value", "name"] = "value",
+        labels: Mapping[E, str] | None = None,
+        **options: Any,
+    ) -> None:
+        super().__init__(**options)
+        owner = type(self).__name__
+        if not (isinstance(enum_class, type) and issubclass(enum_class, enum.Enum)):
+            raise FormDefinitionTypeError(
+                f"enum_class must be an Enum class, not {enum_class!r}", owner=owner
+            )
+        if by not in ("value", "name"):
+            raise FormDefinitionError(f"by must be 'value' or 'name', not {by!r}", owner=owner)
+        members = list(enum_class)
+        names = dict(labels or {})
+        if not members or not set(names) <= set(members):
+            raise FormDefinitionError(
+                f"{enum_class.__name__} has no members" if not members else f"labels of non-members: {names}",
+                owner=owner,
+            )
+        self.enum_class = enum_class
+        self.by = by
+        self._by_text: dict[str, E] = {}
+        self.choices: list[tuple[str, str]] = []
+        for member in members:
+            text = member.name if by == "name" else str(member.value)
+            if text in self._by_text:
+                raise FormDefinitionError(
+                    f"{member!r} and {self._by_text[text]!r} are both submitted as {text!r}", owner=owner
+                )
+            self._by_text[text] = member
+            self.choices.append((text, names.get(member) or _label(member)))
+
+    def convert(self, text: str) -> E:
+        try:
+            return self._by_text[text]
+        except KeyError:
+            raise ValidationError(code="choice") from None
+
+
+def _label(member: enum.Enum) -> str:
+    """A member's own ``label`` if it is text, else its name made readable: ``DARK_RED``, "Dark red"."""
+    label = getattr(member, "label", None)
+    return label if isinstance(label, str) else member.name.replace("_", " ").capitalize()

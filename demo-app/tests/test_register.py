@@ -79,3 +79,21 @@ def test_a_chinese_visitor_reads_the_check_in_chinese(  # type: ignore[no-untype
         **{"Accept-Language": "zh-CN"},
     )
     assert field_error(response.body, "username") == "该用户名已被使用。"
+
+
+def test_the_site_codes_are_worded_from_the_catalog(live, client, solve_captcha) -> None:  # type: ignore[no-untyped-def]
+    """The demo's own "passwords_differ" code, added with add_catalog, in each language."""
+    for language, message in (("en-US", "The passwords do not match."), ("zh-CN", "两次输入的密码不一致。")):
+        page = client.get("/register", **{"Accept-Language": language}).body
+        response = client.post(
+            "/register",
+            {
+                "username": "dora",
+                "email": "dora@example.com",
+                "password": "correct horse battery",
+                "confirm": "correct horse battery!",
+                **solve_captcha(live, page),
+            },
+            **{"Accept-Language": language},
+        )
+        assert field_error(response.body, "confirm") == message

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 from anemo.formvalidate import (
     EmailField,
     FileField,
@@ -17,6 +15,7 @@ from anemo.formvalidate import (
     StringField,
     UploadedFile,
     ValidationError,
+    add_catalog,
     locale_code,
 )
 
@@ -39,15 +38,10 @@ __all__ = [
 
 USERNAME = r"[A-Za-z0-9_.-]{3,32}"
 
-#: "That username is taken" by catalog code; a locale without its own wording gets English.
-TAKEN = defaultdict(
-    lambda: "That username is taken.",
-    {
-        "zh_CN": "该用户名已被使用。",
-        "zh_TW": "這個使用者名稱已有人使用。",
-        "zh_HK": "這個用戶名稱已有人使用。",
-    },
-)
+# The site's own error codes, in anemo.formvalidate's catalogs: a form raises
+# ValidationError(code=...) and the visitor's locale picks the wording, as for built-in codes.
+add_catalog("en_US", {"taken": "That username is taken.", "passwords_differ": "The passwords do not match."})
+add_catalog("zh_CN", {"taken": "该用户名已被使用。", "passwords_differ": "两次输入的密码不一致。"})
 
 
 class RegisterForm(Form):
@@ -62,17 +56,12 @@ class RegisterForm(Form):
     async def validate_username(self, value: str) -> str:
         """A name already registered is refused here, next to its field, before any password hashing."""
         if await self.users.by_name(value) is not None:
-            raise ValidationError(TAKEN[locale_code(self.locale)], code="taken")
+            raise ValidationError(code="taken")
         return value
 
     def clean(self) -> None:
         if self.data["password"] != self.data["confirm"]:
-            raise ValidationError(
-                "两次输入的密码不一致。"
-                if locale_code(self.locale) == "zh_CN"
-                else "The passwords do not match.",
-                field="confirm",
-            )
+            raise ValidationError(code="passwords_differ", field="confirm")
 
 
 class LoginForm(Form):
@@ -116,7 +105,7 @@ _AVATAR_WORDS = {
 
 def avatar_error(locale: object, code: str, **params: object) -> str:
     """The visitor's wording of an avatar error: a ``_AVATAR_WORDS`` code and its parameters."""
-    words = _AVATAR_WORDS[locale_code(locale)][code]
+    words = _AVATAR_WORDS.get(locale_code(locale), _AVATAR_WORDS["en_US"])[code]
     return words.format(size=human_size(AVATAR_MAX_BYTES), **params)
 
 

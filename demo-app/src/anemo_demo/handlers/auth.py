@@ -16,11 +16,11 @@ import math
 
 from anemo.captcha import Challenge
 from anemo.captcha.tornado import apasses_captcha
-from anemo.formvalidate import BaseForm, locale_code
+from anemo.formvalidate import BaseForm, messages_for
 from anemo.formvalidate.tornado import form_from_handler
 from anemo.signedvalue.tornado import cookie_secrets
 
-from ..forms import TAKEN, LoginForm, RegisterForm
+from ..forms import LoginForm, RegisterForm
 from ..ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, RateLimits, account_key, client_key, rate_limits
 from ..users import User, UsernameTaken
 from .base import BaseHandler, safe_next
@@ -220,7 +220,7 @@ class Register(_CaptchaPage):
                 form.data["username"], form.data["email"], form.data["password"]
             )
         except UsernameTaken:  # registered by someone else since the form's check
-            await self.show(form, errors={"username": TAKEN[locale_code(self.locale)]})
+            await self.show(form, errors={"username": messages_for(self.locale)["taken"]})
             return
         self.log_in(user, remember=True)
         self.flash(REGISTERED, "success")  # set after the login, which keeps only later keys

@@ -1,5 +1,6 @@
-"""Pillow image captcha and a one-time, expiring verification flow."""
+"""Pillow image captcha, an accessible proof of work, and a one-time, expiring verification flow."""
 
+from ._pow import ProofOfWork
 from ._render import IMAGE_TYPES, render
 from ._service import CaptchaService, Challenge
 from ._store import AsyncChallengeStore, ChallengeStore, MemoryStore
@@ -33,6 +34,8 @@ __all__ = [
     "AsyncChallengeStore",
     "MemoryStore",
     "PendingVerdict",
+    # proof of work
+    "ProofOfWork",
     # images
     "render",
     "random_text",

@@ -17,7 +17,7 @@ SUBMODULES = {
     "hashring": ["adapters"],
     "sessions": ["testing", "tornado"],
     "formvalidate": ["tornado"],
-    "captcha": ["redis", "formvalidate", "tornado"],
+    "captcha": ["redis", "formvalidate", "ratelimit", "tornado"],
     "tmpl": ["babel", "tornado"],
 }
 

@@ -29,14 +29,16 @@ if (ajaxForm) {
   });
 }
 
-// The captcha's "new picture" link: fetch a fresh challenge as JSON and swap the picture and its
-// token in place, so nothing typed in the form is lost. Without script the link reloads the form.
+// The captcha's "new picture" link: POST to the refresh endpoint (with the XSRF token, as for the
+// avatar) for a fresh challenge as JSON, and swap the picture and its token in place, so nothing
+// typed in the form is lost. Without script the link reloads the form, with a new picture.
 const newPicture = document.getElementById("captcha-new");
 if (newPicture) {
   newPicture.addEventListener("click", async (event) => {
     event.preventDefault();
-    const response = await fetch(newPicture.dataset.new, {
-      headers: { Accept: "application/json" },
+    const response = await fetch(newPicture.dataset.refresh, {
+      method: "POST",
+      headers: { Accept: "application/json", "X-XSRFToken": getCookie("_xsrf") || "" },
       credentials: "same-origin",
     });
     const result = await response.json().catch(() => ({ error: response.statusText }));
@@ -54,6 +56,7 @@ if (newPicture) {
       error = document.createElement("p");
       error.id = "captcha-new-error";
       error.className = "error";
+      error.setAttribute("role", "alert");
       newPicture.closest(".captcha").append(error);
     }
     error.textContent = result.error || response.statusText;

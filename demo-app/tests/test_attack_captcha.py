@@ -115,9 +115,13 @@ def test_a_flood_gets_429_and_never_grows_the_store(capped, client_at) -> None: 
     # The same refusal, in Chinese for a Chinese browser, and as JSON for the "new picture" link.
     assert "请在" in flood(capped, "/register", CHALLENGES.amount + 1, "127.0.0.3", "zh-CN")[-1][2]
     flooder = client_at(capped, "127.0.0.2")
-    response = flooder.get("/register?captcha=new")
+    flooder.get("/cookies")  # a page with a form but no challenge: the XSRF cookie a POST needs
+    response = flooder.post("/captcha/new")
     assert response.status == 429
     assert json.loads(response.body)["error"].startswith("Too many requests")
+    chinese = client_at(capped, "127.0.0.3", "zh-CN")  # its limit was reached just above
+    chinese.get("/cookies")
+    assert "请在" in json.loads(chinese.post("/captcha/new").body)["error"]
     assert len(store) == before + 2 * CHALLENGES.amount
 
 
@@ -221,11 +225,11 @@ def test_a_new_picture_keeps_the_form(live, client, register_user) -> None:  # t
     register_user(live, client, "erin")
     client.post("/logout")
     page = client.get("/login?next=/hosts").body
-    link = re.search(r'<a href="([^"]+)" id="captcha-new" data-new="([^"]+)"', page)
+    link = re.search(r'<a href="([^"]+)" id="captcha-new" data-refresh="([^"]+)"', page)
     assert link is not None
     assert link.group(1) == "/login?next=%2Fhosts"
-    assert link.group(2) == "/login?captcha=new"
-    response = client.get(link.group(2))
+    assert link.group(2) == "/captcha/new"
+    response = client.post(link.group(2))
     assert response.status == 200
     assert "no-store" in response.headers["Cache-Control"]
     fresh = json.loads(response.body)

@@ -15,7 +15,7 @@ from . import ui
 from .accesslog import access_log_function
 from .bodies import BodyLimitedApplication
 from .config import load_cookie_secret
-from .handlers import account, auth, captcha, cookies, home, hosts, infra, profile
+from .handlers import account, auth, cookies, home, hosts, infra, profile
 from .headers import SecurityHeaders
 from .services import Services
 
@@ -74,7 +74,7 @@ def make_app(services: Services) -> tornado.web.Application:
             CaptchaImageHandler,
             {"service": services.captcha, "executor": services.captcha_pictures},
         ),
-        (r"/captcha/new", captcha.NewPicture, {"service": services.captcha}),
+        (r"/captcha/new", auth.NewPicture, {"service": services.captcha}),
     ]
     app = BodyLimitedApplication(routes, **settings)
     app.add_transform(SecurityHeaders)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import hmac
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from anemo.captcha import AsyncChallengeStore, CaptchaService, ChallengeStore
+from anemo.captcha import AsyncChallengeStore, CaptchaService, ChallengeStore, ProofOfWork
 from anemo.captcha.redis import AsyncRedisStore
 from anemo.sessions import SessionManager, SessionStore, store_from_url
 
@@ -22,6 +24,10 @@ ANONYMOUS_IDLE_TIMEOUT = 15 * 60
 #: The largest session: a signed-in visitor's full hosts draft is about 8 kB of JSON.
 MAX_SESSION_SIZE = 16 * 1024
 
+#: The proof of work's difficulty: a browser tries half of it on average, about 1 s in Chromium on
+#: a 2-core server (130,000 SHA-256 a second through Web Crypto); a bot pays about 50 ms of Python.
+POW_DIFFICULTY = 250_000
+
 #: Requests the async page makes to the app itself at once: Tornado's HTTP client's own limit.
 SELF_CALLS = 10
 
@@ -35,6 +41,8 @@ class Services:
     captcha: CaptchaService
     users: UserStore
     avatars: Path
+    #: The accessible alternative to the picture, verified once each in the captcha's store.
+    proof_of_work: ProofOfWork
     #: Thumbnails run here, two at a time: an upload flood queues here and never delays captchas.
     images: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(2, thread_name_prefix="anemo-demo-images")
@@ -78,6 +86,13 @@ def make_services(
     if captcha_store is None and config.captcha_store == "sqlite":
         captcha_store = SQLiteChallengeStore(config.data_dir / "challenges.sqlite3")
     captcha = CaptchaService(captcha_store, key_prefix="anemo-demo.captcha:")
+    proof_of_work = ProofOfWork(
+        captcha.store,
+        hmac_key=hmac.digest(secret.encode(), b"anemo-demo proof of work", hashlib.sha256),
+        difficulty=POW_DIFFICULTY,
+        key_prefix="anemo-demo.captcha:",
+    )
     avatars = config.data_dir / "avatars"
     avatars.mkdir(parents=True, exist_ok=True)
-    return Services(config, manager, captcha, UserStore(config.data_dir / "users.sqlite3"), avatars)
+    users = UserStore(config.data_dir / "users.sqlite3")
+    return Services(config, manager, captcha, users, avatars, proof_of_work)

@@ -21,7 +21,8 @@ MISSING = {
     "limits": (
         "limits",
         "import anemo.captcha.ratelimit",
-        "ModuleNotFoundError|limits|anemo.captcha.ratelimit needs limits: pip install 'anemo-captcha[limits]'",
+        "ModuleNotFoundError|limits|"
+        "anemo.captcha.ratelimit needs limits: pip install 'anemo-captcha[limits]'",
     ),
     "a submodule of tornado": (
         "tornado.web",

@@ -10,12 +10,16 @@ per account name (:mod:`anemo_demo.ratelimit`); past a limit the page answers 42
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
 import hmac
+import json
 import math
 
-from anemo.captcha import Challenge
-from anemo.captcha.tornado import apasses_captcha
+import tornado.web
+
+from anemo.captcha import CaptchaService, Challenge, StoreUnavailable
+from anemo.captcha.tornado import CaptchaRefreshHandler, apasses_captcha
 from anemo.formvalidate import BaseForm, messages_for
 from anemo.formvalidate.tornado import form_from_handler
 from anemo.signedvalue.tornado import cookie_secrets
@@ -25,7 +29,7 @@ from ..ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, RateLimits, account_
 from ..users import User, UsernameTaken
 from .base import BaseHandler, safe_next
 
-__all__ = ["Register", "Login", "Logout", "REGISTERED"]
+__all__ = ["Register", "Login", "Logout", "NewPicture", "REGISTERED"]
 
 CAPTCHA_FAILED = {
     "en_US": "The characters typed do not match the picture. Please try the new one.",
@@ -46,8 +50,11 @@ REGISTERED = "Welcome! Your account is ready and you are signed in."
 
 #: Session key of the keyed hashes of the challenges issued to this session, newest last.
 _BOUND = "captcha"
-#: How many are kept: a form open in a few tabs still works, and anonymous state stays tiny.
-_KEEP = 3
+#: How many are kept (a page binds two: its picture and its proof of work): a form open in a few
+#: tabs still works, and anonymous state stays tiny.
+_KEEP = 6
+#: The longest proof-of-work payload read here; ProofOfWork refuses anything longer too.
+_MAX_PAYLOAD = 2048
 
 
 class _CaptchaPage(BaseHandler):
@@ -71,19 +78,7 @@ class _CaptchaPage(BaseHandler):
         return catalog["zh_CN" if self.locale.code.startswith("zh") else "en_US"]
 
     async def get(self) -> None:
-        if self.get_query_argument("captcha", None) == "new":
-            await self.new_picture()
-            return
         await self.show(next_url=safe_next(self.get_query_argument("next", None)))
-
-    async def new_picture(self) -> None:
-        """A fresh challenge as JSON, for the form's "new picture" link (static/app.js)."""
-        self.set_header("Cache-Control", "no-store")
-        challenge = await self.challenge()
-        if challenge is None:
-            self.finish({"error": self.refusal, "status": 429})
-            return
-        self.finish({"id": challenge.id, "token": challenge.token, "image": f"/captcha/{challenge.id}"})
 
     async def challenge(self) -> Challenge | None:
         """A new challenge bound to this session; past the client's limit, None (and :meth:`refuse`)."""
@@ -94,6 +89,12 @@ class _CaptchaPage(BaseHandler):
         challenge = await self.services.captcha.aissue()
         self.bind(challenge.token)
         return challenge
+
+    def proof_of_work(self) -> str:
+        """A proof-of-work challenge bound to this session, as the JSON static/pow.js reads."""
+        challenge = self.services.proof_of_work.challenge()
+        self.bind(str(challenge["challenge"]))
+        return json.dumps(challenge)
 
     def refuse(self, wait: int, message: str) -> None:
         """Answer 429 with Retry-After ``wait`` seconds; ``message`` says why and when."""
@@ -127,6 +128,7 @@ class _CaptchaPage(BaseHandler):
         self.render(
             self.template,
             challenge=challenge,
+            pow_challenge=self.proof_of_work(),
             errors=errors,
             submitted=form.submitted if form is not None else {},
             notice=notice,
@@ -161,12 +163,22 @@ class _CaptchaPage(BaseHandler):
     async def captcha_passed(self) -> bool:
         """Checked first, before and independently of anything else in the form.
 
-        The challenge must have been issued to this session: one answered from another (a token
-        collected by one client, posted by another) fails, and is used up all the same.
+        Either the picture's answer or, the accessible alternative, a solved proof of work
+        (``pow.payload``, filled in by static/pow.js) passes. The challenge must have been issued
+        to this session: one answered from another (collected by one client, posted by another)
+        fails, and is used up all the same.
         """
-        issued_here = self.unbind(self.get_body_argument("captcha.challenge", ""))
-        passed = await apasses_captcha(self, self.services.captcha)
-        return passed and issued_here
+        picture_here = self.unbind(self.get_body_argument("captcha.challenge", ""))
+        payload = self.get_body_argument("pow.payload", "")
+        if not payload:
+            passed = await apasses_captcha(self, self.services.captcha)
+            return passed and picture_here
+        work_here = self.unbind(_pow_challenge(payload))
+        try:
+            passed = await self.services.proof_of_work.apasses(payload)
+        except StoreUnavailable:
+            raise tornado.web.HTTPError(503, "captcha store unavailable") from None
+        return passed and work_here
 
     # Binding challenges to the session: it keeps a short keyed hash of each token, never the
     # token, so a dump of the session store holds nothing a form could carry.
@@ -198,6 +210,21 @@ class _CaptchaPage(BaseHandler):
             else:
                 del self.session[_BOUND]
         return found
+
+
+class NewPicture(CaptchaRefreshHandler, _CaptchaPage):
+    """POST /captcha/new, the "New picture" button: anemo.captcha's refresh handler (XSRF-checked)
+    with what the form pages add, the site's limits (one count with the pages' own challenges) and
+    the binding to the session, without which the form would refuse the new challenge."""
+
+    def initialize(self, service: CaptchaService) -> None:
+        super().initialize(service, rate_limits(self.application))
+
+    def issued(self, challenge: Challenge) -> None:
+        self.bind(challenge.token)
+
+    def refusal(self, wait: int) -> str:
+        return self.words(TOO_MANY).format(seconds=wait)
 
 
 class Register(_CaptchaPage):
@@ -272,3 +299,18 @@ class Logout(BaseHandler):
             self.redirect("/")
             return
         self.render("logout.html")
+
+
+def _pow_challenge(payload: str) -> str:
+    """The challenge a proof-of-work payload names, to find its binding ("" if it names none).
+
+    Only the binding is looked up with it: ProofOfWork reads and checks the payload itself.
+    """
+    if len(payload) > _MAX_PAYLOAD:
+        return ""
+    try:
+        solution = json.loads(base64.b64decode(payload, validate=True))
+    except (binascii.Error, ValueError, RecursionError):
+        return ""
+    challenge = solution.get("challenge") if isinstance(solution, dict) else None
+    return challenge if isinstance(challenge, str) else ""

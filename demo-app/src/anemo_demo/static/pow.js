@@ -72,9 +72,12 @@
     return response.json();
   }
 
-  // Solves the form's challenge now, again on focus if that failed, and holds its submission
-  // until the payload is in <input type="hidden" name="pow.payload">. Status text is announced
-  // politely by screen readers.
+  // Solves the form's challenge and holds its submission until the payload is in
+  // <input type="hidden" name="pow.payload">. With a <button data-pow-start> in the form (shown
+  // by this script: hidden, it stays out of the way without script), the work starts when it is
+  // pressed, an alternative to another check; without one, at once and again on focus if it
+  // failed. The status element's data-working, data-verified and data-failed give the words,
+  // announced politely by screen readers.
   function attach(form) {
     const source = form.querySelector("[data-pow-challenge-url], input[name='pow.challenge']");
     if (!source || form.dataset.powState) return;
@@ -90,32 +93,45 @@
     }
     status.setAttribute("role", "status");
     status.setAttribute("aria-live", "polite");
+    const words = {
+      working: status.dataset.working || "Verifying you are not a robot…",
+      verified: status.dataset.verified || "Verified",
+      failed: status.dataset.failed || "Verification failed. Focus the form or reload the page to try again.",
+    };
+    const start = form.querySelector("[data-pow-start]");
     let running = null;
     const run = () => {
       if (!running && !output.value) {
         form.dataset.powState = "working";
-        status.textContent = "Verifying you are not a robot…";
+        status.textContent = words.working;
+        if (start) start.disabled = true;
         running = fetchChallenge(source)
           .then((challenge) => solve(challenge))
           .then((payload) => {
             output.value = payload;
             form.dataset.powState = "verified";
-            status.textContent = "Verified";
+            status.textContent = words.verified;
           })
           .catch(() => {
             running = null;
             form.dataset.powState = "failed";
-            status.textContent = "Verification failed. Focus the form or reload the page to try again.";
+            status.textContent = words.failed;
+            if (start) start.disabled = false;
           });
       }
       return running || Promise.resolve();
     };
-    form.addEventListener("focusin", run);
     form.addEventListener("submit", (event) => {
-      if (output.value) return;
+      if (output.value || (start && !running)) return; // solved, or the other check is used
       event.preventDefault();
       run().then(() => output.value && form.requestSubmit(event.submitter));
     });
+    if (start) {
+      start.hidden = false;
+      start.addEventListener("click", run);
+      return;
+    }
+    form.addEventListener("focusin", run);
     run();
   }
 

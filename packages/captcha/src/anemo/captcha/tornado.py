@@ -106,7 +106,8 @@ class CaptchaRefreshHandler(tornado.web.RequestHandler):
     The challenge the form held is not revoked: it stays answerable, once, until its lifetime ends
     (stateless, revoking it would mean storing its id; server-side it would mean trusting the
     client to say which one to drop). The challenge limit bounds how many one client holds.
-    Override :meth:`issued` to record the new challenge, such as binding it to the session.
+    Override :meth:`issued` to record the new challenge, such as binding it to the session, and
+    :meth:`refusal` to word the 429's error.
     """
 
     SUPPORTED_METHODS = ("POST",)
@@ -128,7 +129,7 @@ class CaptchaRefreshHandler(tornado.web.RequestHandler):
             if wait:
                 self.set_status(429)
                 self.set_header("Retry-After", str(wait))
-                self.finish({"error": "too many new challenges: try again later", "retry_after": wait})
+                self.finish({"error": self.refusal(wait), "retry_after": wait})
                 return
         try:
             challenge = await self.service.aissue()
@@ -146,6 +147,10 @@ class CaptchaRefreshHandler(tornado.web.RequestHandler):
 
     def issued(self, challenge: Challenge) -> None:
         """Called with each new challenge before it is sent; does nothing unless overridden."""
+
+    def refusal(self, wait: int) -> str:
+        """The ``error`` of a 429: override it to word it in the visitor's language."""
+        return f"too many new challenges: try again in {wait} s"
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         """Errors as JSON too (``{"error": reason}``), uncacheable: the caller is a script."""

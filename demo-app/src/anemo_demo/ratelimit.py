@@ -9,14 +9,12 @@ URI, this process's memory by default; a storage that fails lets requests throug
 
 from __future__ import annotations
 
-import secrets
 import weakref
 
 import tornado.web
 from limits import RateLimitItemPerMinute
 
 from anemo.captcha.ratelimit import ANSWERS, CHALLENGES, CaptchaLimits, client_key
-from anemo.captcha.ratelimit import account_key as keyed_account_key
 
 __all__ = [
     "CHALLENGES",
@@ -26,7 +24,6 @@ __all__ = [
     "rate_limits_from_uri",
     "rate_limits",
     "client_key",
-    "account_key",
 ]
 
 #: Failed logins per account name, from any address: a person who forgot a password gives up or
@@ -36,10 +33,6 @@ FAILED_LOGINS = RateLimitItemPerMinute(10, 15, namespace="anemo-demo.failed-logi
 
 #: The site's limits: anemo.captcha's, whose ``hit`` and ``wait`` also count the site's own.
 RateLimits = CaptchaLimits
-
-#: The key of this process's account keys. The counts are in this process's memory, so a key of
-#: its own is enough; a storage shared by several processes needs one key for all of them.
-_ACCOUNT_SECRET = secrets.token_bytes(32)
 
 
 def rate_limits_from_uri(uri: str = "memory://", secret_key: str | bytes | None = None) -> RateLimits:
@@ -62,9 +55,3 @@ def rate_limits(application: tornado.web.Application) -> RateLimits:
     if limits is None:
         limits = _per_application[application] = rate_limits_from_uri()
     return limits
-
-
-def account_key(username: str) -> str:
-    """How the failed-login limit names an account: a keyed hash of the name, normalized as
-    anemo.captcha does (``Bob`` and ``bob`` share one count), so no name is kept in clear."""
-    return keyed_account_key(username, _ACCOUNT_SECRET)

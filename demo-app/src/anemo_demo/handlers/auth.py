@@ -25,7 +25,7 @@ from anemo.formvalidate.tornado import form_from_handler
 from anemo.signedvalue.tornado import cookie_secrets
 
 from ..forms import LoginForm, RegisterForm
-from ..ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, RateLimits, account_key, client_key, rate_limits
+from ..ratelimit import ANSWERS, CHALLENGES, FAILED_LOGINS, RateLimits, client_key, rate_limits
 from ..users import User, UsernameTaken
 from .base import BaseHandler, safe_next
 
@@ -268,7 +268,7 @@ class Login(_CaptchaPage):
                 form, errors=form.errors if passed else None, captcha_error=not passed, next_url=next_url
             )
             return
-        account = account_key(form.data["username"])
+        account = self.limits.account_key(form.data["username"])  # a keyed hash, never the name
         wait = await self.limits.wait(FAILED_LOGINS, account)
         if wait:  # refused even with the right password: else the limit would only slow guessing
             self.refuse(wait, self.words(LOCKED).format(minutes=math.ceil(wait / 60)))

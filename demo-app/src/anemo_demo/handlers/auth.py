@@ -19,6 +19,7 @@ import math
 import tornado.web
 
 from anemo.captcha import CaptchaService, Challenge, StoreUnavailable
+from anemo.captcha.ratelimit import CaptchaLimits
 from anemo.captcha.tornado import CaptchaRefreshHandler, apasses_captcha
 from anemo.formvalidate import BaseForm, messages_for
 from anemo.formvalidate.tornado import form_from_handler
@@ -217,13 +218,16 @@ class NewPicture(CaptchaRefreshHandler, _CaptchaPage):
     with what the form pages add, the site's limits (one count with the pages' own challenges) and
     the binding to the session, without which the form would refuse the new challenge."""
 
-    def initialize(self, service: CaptchaService) -> None:
-        super().initialize(service, rate_limits(self.application))
+    def initialize(
+        self, service: CaptchaService, limits: CaptchaLimits | None = None, image_url: str = "/captcha/{id}"
+    ) -> None:
+        """Without ``limits``, the application's (:func:`~anemo_demo.ratelimit.rate_limits`)."""
+        super().initialize(service, limits or rate_limits(self.application), image_url)
 
     def issued(self, challenge: Challenge) -> None:
         self.bind(challenge.token)
 
-    def refusal(self, wait: int) -> str:
+    def refusal_text(self, wait: int) -> str:
         return self.words(TOO_MANY).format(seconds=wait)
 
 

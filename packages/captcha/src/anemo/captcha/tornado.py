@@ -99,7 +99,7 @@ class CaptchaRefreshHandler(tornado.web.RequestHandler):
     XSRF token (``X-XSRFToken`` header or ``_xsrf`` field) like any other POST, else 403.
 
     With ``limits``, each new challenge counts against the client's
-    :attr:`~anemo.captcha.ratelimit.CaptchaLimits.challenges` limit; past it the answer is 429
+    new-challenge limit (:data:`~anemo.captcha.ratelimit.CHALLENGES` by default); past it the answer is 429
     with ``Retry-After`` and ``{"error", "retry_after"}``, and no challenge is issued. A challenge
     store that is down gives 503. Every answer carries :data:`NO_CACHE_HEADERS`.
 
@@ -107,7 +107,7 @@ class CaptchaRefreshHandler(tornado.web.RequestHandler):
     (stateless, revoking it would mean storing its id; server-side it would mean trusting the
     client to say which one to drop). The challenge limit bounds how many one client holds.
     Override :meth:`issued` to record the new challenge, such as binding it to the session, and
-    :meth:`refusal` to word the 429's error.
+    `refusal_text` to word the 429's error.
     """
 
     SUPPORTED_METHODS = ("POST",)
@@ -129,7 +129,7 @@ class CaptchaRefreshHandler(tornado.web.RequestHandler):
             if wait:
                 self.set_status(429)
                 self.set_header("Retry-After", str(wait))
-                self.finish({"error": self.refusal(wait), "retry_after": wait})
+                self.finish({"error": self.refusal_text(wait), "retry_after": wait})
                 return
         try:
             challenge = await self.service.aissue()
@@ -148,7 +148,7 @@ class CaptchaRefreshHandler(tornado.web.RequestHandler):
     def issued(self, challenge: Challenge) -> None:
         """Called with each new challenge before it is sent; does nothing unless overridden."""
 
-    def refusal(self, wait: int) -> str:
+    def refusal_text(self, wait: int) -> str:
         """The ``error`` of a 429: override it to word it in the visitor's language."""
         return f"too many new challenges: try again in {wait} s"
 

@@ -411,7 +411,7 @@ def resolve_locale(code: object, registered: Collection[str], fallback: str = _F
 def locale_code(locale: object) -> str:
     """The code of the catalog for ``locale``: a code such as ``"zh-TW"``, or an object with ``.code``.
 
-    Tornado's ``Locale`` objects carry ``.code``. See :func:`resolve_locale` for the rules;
+    Tornado's ``Locale`` objects carry ``.code``. See ``resolve_locale`` in ``_messages.py`` for the rules;
     anything unknown gets ``"en_US"``. Never raises.
     """
     _, catalogs, codes = _registry.state

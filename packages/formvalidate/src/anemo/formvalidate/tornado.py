@@ -74,11 +74,11 @@ def wants_json(handler: RequestHandler) -> bool:
 
 
 def send_errors(handler: RequestHandler, form: BaseForm, status: int = 400) -> Any:
-    """Finish the request with ``status`` and the form's :meth:`~BaseForm.errors_as_json` document.
+    """Finish the request with ``status`` and the form's JSON error document.
 
-    ``{"errors": {path: message}, "details": [{"path", "code", "message", "params", "value"}]}``:
-    a simple client shows the messages, a richer one acts on the codes. Returns the future of
-    ``handler.finish()``.
+    The document is :meth:`~anemo.formvalidate.BaseForm.errors_as_json`, ``{"errors": {path:
+    message}, "details": [{"path", "code", "message", "params", "value"}]}``: a simple client
+    shows the messages, a richer one acts on the codes. Returns the future of ``handler.finish()``.
     """
     handler.set_status(status)
     handler.set_header("Content-Type", "application/json; charset=UTF-8")

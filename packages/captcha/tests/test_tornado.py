@@ -8,7 +8,7 @@ import json
 import time
 import urllib.parse
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import tornado.web
@@ -56,36 +56,6 @@ class BlockingImageHandler(tornado.web.RequestHandler):
 
 
 Scenario = Callable[[Callable[..., Awaitable[HTTPResponse]]], Awaitable[None]]
-
-
-def serve(service: CaptchaService, scenario: Scenario) -> None:
-    """Run ``scenario(fetch)`` against a live app on a free loopback port."""
-
-    async def main() -> None:
-        app = tornado.web.Application(
-            [
-                (r"/captcha/(.*)", CaptchaImageHandler, {"service": service}),
-                (r"/blocking/(.*)", BlockingImageHandler, {"service": service}),
-                (r"/login", LoginHandler, {"service": service}),
-            ]
-        )
-        server = HTTPServer(app)
-        sockets = bind_sockets(0, "127.0.0.1")
-        server.add_sockets(sockets)
-        port = sockets[0].getsockname()[1]
-        client = AsyncHTTPClient(force_instance=True)
-
-        def fetch(path: str, **kwargs: object) -> Awaitable[HTTPResponse]:
-            return client.fetch(f"http://127.0.0.1:{port}{path}", raise_error=False, **kwargs)  # type: ignore[arg-type]
-
-        try:
-            await scenario(fetch)
-        finally:
-            client.close()
-            server.stop()
-            await server.close_all_connections()
-
-    asyncio.run(main())
 
 
 @pytest.fixture(params=["server-side", "stateless"])
@@ -204,22 +174,25 @@ class LimitedLoginHandler(tornado.web.RequestHandler):
         self.write("ok" if passed else "captcha failed")
 
 
-def serve_refresh(
-    service: CaptchaService, limits: CaptchaLimits | None, scenario: Scenario, **settings: object
+def serve(
+    service: CaptchaService, scenario: Scenario, *, limits: CaptchaLimits | None = None, **settings: object
 ) -> None:
-    """Run ``scenario(fetch)`` against an app with the image, refresh and rate-limited login routes."""
+    """Run ``scenario(fetch)`` against a live app on a free loopback port.
+
+    Its routes: the image (and a blocking image) handler, the refresh endpoint with ``limits``, a
+    login and, with ``limits``, a rate-limited login; ``settings`` go to the Application.
+    """
 
     async def main() -> None:
-        app = tornado.web.Application(
-            [
-                (r"/captcha/([A-Za-z0-9_-]{22})", CaptchaImageHandler, {"service": service}),
-                (r"/captcha/new", CaptchaRefreshHandler, {"service": service, "limits": limits}),
-                (r"/login", LoginHandler, {"service": service}),
-                (r"/limited", LimitedLoginHandler, {"service": service, "limits": limits}),
-            ],
-            **settings,
-        )
-        server = HTTPServer(app)
+        routes: list[Any] = [
+            (r"/captcha/new", CaptchaRefreshHandler, {"service": service, "limits": limits}),
+            (r"/captcha/(.*)", CaptchaImageHandler, {"service": service}),
+            (r"/blocking/(.*)", BlockingImageHandler, {"service": service}),
+            (r"/login", LoginHandler, {"service": service}),
+        ]
+        if limits is not None:
+            routes.append((r"/limited", LimitedLoginHandler, {"service": service, "limits": limits}))
+        server = HTTPServer(tornado.web.Application(routes, **settings))
         sockets = bind_sockets(0, "127.0.0.1")
         server.add_sockets(sockets)
         port = sockets[0].getsockname()[1]
@@ -276,7 +249,7 @@ def test_refresh_gives_a_new_challenge_and_the_old_one_stays_answerable(service:
         ).body == b"captcha failed"
         assert (await fetch("/captcha/new")).code == 405  # a GET spends nothing and issues nothing
 
-    serve_refresh(service, None, scenario)
+    serve(service, scenario)
 
 
 def test_refresh_past_the_client_limit_is_429_and_issues_nothing(clock: Clock) -> None:
@@ -295,7 +268,7 @@ def test_refresh_past_the_client_limit_is_429_and_issues_nothing(clock: Clock) -
         assert "token" not in body
         assert len(store) == 3
 
-    serve_refresh(service, small_limits(), scenario)
+    serve(service, scenario, limits=small_limits())
 
 
 def test_refresh_with_a_dead_store_is_503(redis_server: RedisServer) -> None:
@@ -312,7 +285,7 @@ def test_refresh_with_a_dead_store_is_503(redis_server: RedisServer) -> None:
         assert json.loads(response.body) == {"error": "Service Unavailable"}
         await store.aclose()
 
-    serve_refresh(service, small_limits(), scenario)
+    serve(service, scenario, limits=small_limits())
 
 
 def test_refresh_needs_the_xsrf_token_when_the_app_does(service: CaptchaService) -> None:
@@ -324,7 +297,7 @@ def test_refresh_needs_the_xsrf_token_when_the_app_does(service: CaptchaService)
         headers["X-XSRFToken"] = headers["Cookie"].removeprefix("_xsrf=")
         assert (await fetch("/captcha/new", method="POST", body="", headers=headers)).code == 200
 
-    serve_refresh(service, None, scenario, xsrf_cookies=True)
+    serve(service, scenario, xsrf_cookies=True)
 
 
 def test_answers_past_the_client_limit_are_429_and_leave_the_challenge(service: CaptchaService) -> None:
@@ -347,7 +320,7 @@ def test_answers_past_the_client_limit_are_429_and_leave_the_challenge(service: 
         await limits.reset()
         assert (await post(challenge.token, answer)).body == b"ok"  # untouched by the refusal
 
-    serve_refresh(service, limits, scenario)
+    serve(service, scenario, limits=limits)
 
 
 def test_passed_answers_are_limited_per_account(service: CaptchaService) -> None:
@@ -369,7 +342,7 @@ def test_passed_answers_are_limited_per_account(service: CaptchaService) -> None
         assert 1 <= int(refused.headers["Retry-After"]) <= 15 * 60
         assert (await post(challenges[4], "bob")).body == b"ok"
 
-    serve_refresh(service, limits, scenario)
+    serve(service, scenario, limits=limits)
 
 
 def test_an_account_without_limits_is_a_mistake(service: CaptchaService) -> None:

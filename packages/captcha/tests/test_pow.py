@@ -485,3 +485,13 @@ def test_altcha_refuses_what_we_refuse() -> None:
     payload = solve(pow_.challenge(), signature="0" * 64)
     assert altcha.verify_solution_v1(payload, KEY)[0] is False
     assert not pow_.passes(payload)
+
+
+def test_challenge_of_names_the_challenge_without_verifying() -> None:
+    """What an application keys its own records on; unreadable payloads name none."""
+    pow_ = ProofOfWork(MemoryStore(), hmac_key=KEY, difficulty=100)
+    challenge = pow_.challenge()
+    assert ProofOfWork.challenge_of(solve(challenge)) == challenge["challenge"]
+    for junk in ("", "not base64!", "e30=", "x" * 5000):
+        assert ProofOfWork.challenge_of(junk) == ""
+    assert pow_.passes(solve(challenge))  # reading it used nothing up

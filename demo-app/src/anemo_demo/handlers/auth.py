@@ -10,7 +10,6 @@ per account name (:mod:`anemo_demo.ratelimit`); past a limit the page answers 42
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 import hmac
 import json
@@ -54,8 +53,6 @@ _BOUND = "captcha"
 #: How many are kept (a page binds two: its picture and its proof of work): a form open in a few
 #: tabs still works, and anonymous state stays tiny.
 _KEEP = 6
-#: The longest proof-of-work payload read here; ProofOfWork refuses anything longer too.
-_MAX_PAYLOAD = 2048
 
 
 class _CaptchaPage(BaseHandler):
@@ -174,7 +171,7 @@ class _CaptchaPage(BaseHandler):
         if not payload:
             passed = await apasses_captcha(self, self.services.captcha)
             return passed and picture_here
-        work_here = self.unbind(_pow_challenge(payload))
+        work_here = self.unbind(self.services.proof_of_work.challenge_of(payload))
         try:
             passed = await self.services.proof_of_work.apasses(payload)
         except StoreUnavailable:
@@ -303,18 +300,3 @@ class Logout(BaseHandler):
             self.redirect("/")
             return
         self.render("logout.html")
-
-
-def _pow_challenge(payload: str) -> str:
-    """The challenge a proof-of-work payload names, to find its binding ("" if it names none).
-
-    Only the binding is looked up with it: ProofOfWork reads and checks the payload itself.
-    """
-    if len(payload) > _MAX_PAYLOAD:
-        return ""
-    try:
-        solution = json.loads(base64.b64decode(payload, validate=True))
-    except (binascii.Error, ValueError, RecursionError):
-        return ""
-    challenge = solution.get("challenge") if isinstance(solution, dict) else None
-    return challenge if isinstance(challenge, str) else ""

@@ -176,6 +176,15 @@ class ProofOfWork:
             return False
         return True
 
+    @staticmethod
+    def challenge_of(payload: str) -> str:
+        """The challenge a payload names, to find what the application keeps with it; ``""`` if
+        the payload is not readable. It proves nothing: only :meth:`apasses` and the like do."""
+        try:
+            return str(_read(payload)["challenge"])
+        except InvalidChallenge:
+            return ""
+
     def _sign(self, challenge: str) -> str:
         return hmac.new(self._key, challenge.encode(), hashlib.sha256).hexdigest()
 

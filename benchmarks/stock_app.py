@@ -6,8 +6,9 @@ as a naive but competent Tornado app would:
 - ``/bare``: a plain ``RequestHandler`` writing a string, as the demo's;
 - ``/``: the demo's home page, from the demo's own template files rendered by ``tornado.template``
   (``self.render``; the ``Nav`` UI module calls ``render_string``, as Tornado's docs show), in the
-  visitor's language from the demo's translations, with the header showing who is signed in and
-  the theme read from a ``prefs`` cookie (``get_signed_cookie`` and ``json.loads``);
+  visitor's language from the demo's translations, with the header showing who is signed in, the
+  flash messages kept in the session, and the theme read from a ``prefs`` cookie
+  (``get_signed_cookie`` and ``json.loads``);
 - ``/visits?format=json``: the same JSON visit counter.
 
 The session is the tutorial's: a random id in a signed cookie (``set_signed_cookie`` /
@@ -32,7 +33,7 @@ import secrets
 import signal
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import redis.asyncio
 import tornado.httpserver
@@ -56,6 +57,11 @@ HEADERS = {
     "Referrer-Policy": "same-origin",
 }
 access_log = logging.getLogger("tornado.access")
+
+
+class Flash(NamedTuple):
+    category: str
+    message: str
 
 
 class MemorySessions:
@@ -135,7 +141,12 @@ class Page(Secured):
         namespace["username"] = username if isinstance(username, str) else None
         prefs = self.get_signed_cookie("prefs")
         namespace["prefs"] = json.loads(prefs) if prefs else {}
+        namespace["flashes"] = self.flashes
         return namespace
+
+    def flashes(self) -> list[Flash]:
+        """The flash messages kept in the session as ``[category, message]`` pairs, taken once."""
+        return [Flash(*pair) for pair in self.session.pop("flashes", [])]
 
 
 class Home(Page):

@@ -34,6 +34,8 @@ class ClientLibrary:
     unavailable: tuple[type[BaseException], ...]
     #: Every error of the library (``unavailable`` and the ones the server answers with).
     failures: tuple[type[BaseException], ...]
+    #: An error the server answered a command with (the connection stays in step).
+    answered: type[BaseException]
     #: EVALSHA of a script the server has not cached.
     no_script: type[BaseException]
     _retry: Any
@@ -87,6 +89,7 @@ def client_library(name: str) -> ClientLibrary:
         sentinel=sentinel.Sentinel,
         unavailable=unavailable,
         failures=(*unavailable, base),
+        answered=errors.ResponseError,
         no_script=errors.NoScriptError,
         _retry=retry.Retry,
         _no_backoff=backoff.NoBackoff,

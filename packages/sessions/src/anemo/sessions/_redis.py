@@ -21,6 +21,7 @@ from typing import Any, ClassVar, NamedTuple, Self
 
 from anemo.hashring import redis_node_name
 
+from ._batching import CommandBatcher
 from ._clients import ClientLibrary, client_library, library_of
 from ._json import decode_value, encode_value
 from ._store import DEFAULT_TIMEOUT, IndexEntry, NodeHealth, StoreBase, UserIndex, check_timeout, probe
@@ -111,8 +112,12 @@ class RedisStore(StoreBase):
         self.address = address if address is not None else redis_node_name(client)
         self.user_index: UserIndex | None = self
         self._library = library_of(client)
-        #: Where :meth:`_command` borrows connections: a plain client's pool (None: the client's own path).
-        self._pool = None if getattr(client, "single_connection_client", True) else client.connection_pool
+        #: How :meth:`_command` sends on a plain client's pool (None: through the client itself).
+        self._batcher = (
+            None
+            if getattr(client, "single_connection_client", True)
+            else CommandBatcher(client.connection_pool, self._library)
+        )
 
     @classmethod
     def from_url(
@@ -143,22 +148,15 @@ class RedisStore(StoreBase):
     async def _command(self, *args: Any) -> Any:
         """Send one command and return its reply: one round trip, errors mapped to ours.
 
-        On a plain client the command goes out on a connection borrowed from the client's pool,
-        as redis-py's own pipelines do, without ``execute_command``'s per-command retry loop and
-        tracing: retries are off for a store anyway, and that wrapper was about a tenth of a round
-        trip's client CPU. The connection drops itself on any error mid-reply, so a borrowed one
-        goes back to the pool clean. A cluster client, or one pinned to a single connection,
-        runs the command itself.
+        On a plain client the command goes out with the others of this loop pass, pipelined on
+        one connection borrowed from the client's pool (:class:`CommandBatcher`), without
+        ``execute_command``'s per-command retry loop and tracing: retries are off for a store
+        anyway. A cluster client, or one pinned to a single connection, runs the command itself.
         """
         try:
-            if self._pool is None:
+            if self._batcher is None:
                 return await self.client.execute_command(*args)
-            connection = await self._pool.get_connection(*self._library.borrow_arguments(args[0]))
-            try:
-                await connection.send_command(*args)
-                return await connection.read_response()
-            finally:
-                await self._pool.release(connection)
+            return await self._batcher.execute(*args)
         except self._library.failures as exc:
             raise _store_error(self._library, self.address, exc) from exc
 

@@ -14,7 +14,9 @@ the ten values and a write seals the changed one; the peer is the same plain blo
 redis.asyncio with the same client options, on one redis-server started for the run, and
 Tornado's signed value for the peer's cookie. Times are CPU time of this process; the server's
 own work is not counted, but every round trip costs the client a command to encode and a reply
-to parse.
+to parse. The "concurrent" cases run 16 such requests at once, as a loaded server does: ours
+pipelines the commands that meet in one pass of the event loop on one connection; the peer's
+client sends each on a connection of its own.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import asyncio
 import atexit
 import json
 import tempfile
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +41,8 @@ from anemo_testing import RedisServer
 SECRET = "a long random secret for the benchmark, 48 chars"
 DATA: dict[str, Any] = {f"key{i}": {"n": i, "tags": ["a", "b"], "name": f"value {i}"} for i in range(10)}
 LOOP = asyncio.new_event_loop()
+#: Requests in flight at once in the concurrent cases, as in the load benchmark (wrk -c16).
+CONCURRENT = 16
 
 
 def _server() -> RedisServer:
@@ -57,7 +62,7 @@ def _client(server: RedisServer) -> Any:
     )
 
 
-def _ours(manager: SessionManager, write: bool, user: str | None = None) -> Thunk:
+def _ours(manager: SessionManager, write: bool, user: str | None = None, concurrent: int = 1) -> Thunk:
     async def setup() -> str:
         session = await manager.load(manager.open(None))
         if user is not None:
@@ -68,26 +73,27 @@ def _ours(manager: SessionManager, write: bool, user: str | None = None) -> Thun
         assert update.value is not None
         return update.value
 
-    cookie = LOOP.run_until_complete(setup())
+    cookies = [LOOP.run_until_complete(setup()) for _ in range(concurrent)]
     counter = iter(range(1 << 62))
 
-    async def one_request() -> None:
+    async def one_request(cookie: str) -> None:
         session = await manager.load(manager.open(cookie))
         assert session["key3"]["n"] == 3
         if write:
             session["key0"] = {"n": next(counter)}
         await manager.save(session)
 
-    return lambda: LOOP.run_until_complete(one_request())
+    return _requests(one_request, cookies)
 
 
-def _tutorial(client: Any, write: bool) -> Thunk:
-    session_id = "0123456789abcdef0123456789abcdef0123456789a"
-    cookie = tornado.web.create_signed_value(SECRET, "session_id", session_id)
-    LOOP.run_until_complete(client.set(f"session:{session_id}", json.dumps(DATA), ex=1800))
+def _tutorial(client: Any, write: bool, concurrent: int = 1) -> Thunk:
+    session_ids = [f"{n:04d}456789abcdef0123456789abcdef0123456789a" for n in range(concurrent)]
+    cookies = [tornado.web.create_signed_value(SECRET, "session_id", sid) for sid in session_ids]
+    for sid in session_ids:
+        LOOP.run_until_complete(client.set(f"session:{sid}", json.dumps(DATA), ex=1800))
     counter = iter(range(1 << 62))
 
-    async def one_request() -> None:
+    async def one_request(cookie: bytes) -> None:
         sid = tornado.web.decode_signed_value(SECRET, "session_id", cookie, max_age_days=1)
         assert sid is not None
         key = f"session:{sid.decode()}"
@@ -97,7 +103,18 @@ def _tutorial(client: Any, write: bool) -> Thunk:
             data["key0"] = {"n": next(counter)}
         await client.set(key, json.dumps(data), ex=1800)
 
-    return lambda: LOOP.run_until_complete(one_request())
+    return _requests(one_request, cookies)
+
+
+def _requests(one_request: Callable[[Any], Awaitable[None]], cookies: Sequence[Any]) -> Thunk:
+    """One request with the first cookie, or, given several, one request per cookie, all at once."""
+    if len(cookies) == 1:
+        return lambda: LOOP.run_until_complete(one_request(cookies[0]))
+
+    async def together() -> None:
+        await asyncio.gather(*(one_request(cookie) for cookie in cookies))
+
+    return lambda: LOOP.run_until_complete(together())
 
 
 def suite() -> Suite:
@@ -138,6 +155,20 @@ def suite() -> Suite:
         _ours(sealed, write=True),
         {"tutorial GET+SET blob": _tutorial(client, write=True)},
         note="round trips: 2 (HGETALL, EVALSHA) vs 2 (GET, SET); ours opens 10 values, seals 1",
+    )
+    bench.case(
+        f"{CONCURRENT} concurrent read-only requests",
+        _ours(ours, write=False, concurrent=CONCURRENT),
+        {"tutorial GET+SET blob": _tutorial(client, write=False, concurrent=CONCURRENT)},
+        note=f"time for all {CONCURRENT}; ours sends its {CONCURRENT} HGETALLs as one pipelined write, "
+        "the peer's client one command at a time on a connection each",
+    )
+    bench.case(
+        f"{CONCURRENT} concurrent requests that change one key",
+        _ours(ours, write=True, concurrent=CONCURRENT),
+        {"tutorial GET+SET blob": _tutorial(client, write=True, concurrent=CONCURRENT)},
+        note=f"time for all {CONCURRENT}: two pipelined writes (HGETALLs, then EVALSHAs) "
+        f"vs 2 x {CONCURRENT} commands",
     )
     memory = SessionManager(MemoryStore(), SECRET)
     bench.case("read-only request, MemoryStore", _ours(memory, write=False), {})

@@ -33,11 +33,16 @@ demo's default (``anemo_demo/accesslog.py``): Tornado's default INFO line for ev
 35-40 us of CPU here, a fifth of a bare page, and the full access log belongs to the reverse proxy
 in production.
 ``--access-log`` runs both with a line for every request instead.
+
+``--check`` puts no load (and needs no wrk): it starts both apps on both stores and checks that
+each serves every page above, and that their home pages are the same. The demo's tests run it,
+so a change to the demo's templates cannot leave the peer broken.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import re
 import shutil
@@ -48,6 +53,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 from anemo_testing import RedisServer, free_port
@@ -146,6 +152,60 @@ def measure(
     }
 
 
+@contextlib.contextmanager
+def _apps(scratch: Path, label: str, store: str, access_log: bool) -> Iterator[dict[str, str]]:
+    """Both apps on ``store``, by their base URLs, stopped on the way out."""
+    data_dir = scratch / f"apps-{label}"
+    data_dir.mkdir()
+    ports = {app: free_port() for app in APPS}
+    processes = [start(app, ports[app], data_dir, store, access_log) for app in APPS]
+    try:
+        yield {app: f"http://127.0.0.1:{ports[app]}" for app in APPS}
+    finally:
+        for process in processes:
+            process.send_signal(signal.SIGTERM)
+        for process in processes:
+            process.wait(10)
+
+
+def serving(access_log: bool) -> Iterator[tuple[str, dict[str, str]]]:
+    """Per session store (memory, then a Redis started here): its label and both apps' base URLs."""
+    with tempfile.TemporaryDirectory(prefix="load-demo-") as scratch:
+        redis = RedisServer(Path(scratch) / "redis")
+        redis.start()
+        try:
+            for label, store in (("memory", "memory://"), ("redis", redis.url)):
+                with _apps(Path(scratch), label, store, access_log) as bases:
+                    yield label, bases
+        finally:
+            redis.stop()
+
+
+def check(access_log: bool) -> int:
+    """Both apps, on both stores, serve every measured page and the same home page: what the
+    benchmark assumes, checked in seconds and without wrk (the demo's tests run this)."""
+    problems = []
+    for label, bases in serving(access_log):
+        try:
+            if home_page(bases["anemo"]) != home_page(bases["stock"]):
+                problems.append(f"{label}: the home pages differ")
+        except OSError as exc:
+            problems.append(f"{label}: a home page failed: {exc}")
+        for app, base in bases.items():
+            cookie = fresh_cookie(base)
+            for _name, path in PAGES:
+                request = urllib.request.Request(base + path, headers={"Cookie": cookie})
+                try:
+                    with urllib.request.urlopen(request, timeout=5) as response:
+                        response.read()
+                except OSError as exc:
+                    problems.append(f"{label}: {app} {path}: {exc}")
+    for problem in problems:
+        print(problem)
+    print(f"{len(problems)} problem(s)" if problems else "both apps serve every page, on both stores")
+    return 1 if problems else 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -159,7 +219,14 @@ def main() -> int:
     parser.add_argument(
         "--smoke", action="store_true", help="one round of 1-second runs: check that it works"
     )
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="no load (no wrk): only check that both apps serve every page, and the same home page",
+    )
     args = parser.parse_args()
+    if args.check:
+        return check(args.access_log)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed: apt-get install -y wrk")
     duration, rounds = (1, 1) if args.smoke else (args.duration, args.rounds)
@@ -173,41 +240,24 @@ def main() -> int:
           "| p99 anemo / stock | errors |")  # fmt: skip
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|")
     total_errors = 0
-    with tempfile.TemporaryDirectory(prefix="load-demo-") as scratch:
-        redis = RedisServer(Path(scratch) / "redis")
-        redis.start()
-        try:
-            for label, store in (("memory", "memory://"), ("redis", redis.url)):
-                data_dir = Path(scratch) / f"apps-{label}"
-                data_dir.mkdir()
-                ports = {app: free_port() for app in APPS}
-                processes = [start(app, ports[app], data_dir, store, args.access_log) for app in APPS]
-                try:
-                    bases = {app: f"http://127.0.0.1:{ports[app]}" for app in APPS}
-                    if home_page(bases["anemo"]) != home_page(bases["stock"]):
-                        print(f"| {label} | the home pages differ: the comparison is off | | | | | | | 1 |")
-                        total_errors += 1
-                    measure(bases, 1, 1, args.connections)  # warm up: templates compiled, connections made
-                    results = measure(bases, rounds, duration, args.connections)
-                    for name, path in PAGES:
-                        ours, theirs = results[("anemo", path)], results[("stock", path)]
-                        bare_ours, bare_theirs = results[("anemo", "/bare")], results[("stock", "/bare")]
-                        errors = int(ours["errors"] + theirs["errors"])
-                        total_errors += errors
-                        print(
-                            f"| {label} | {name} | {ours['rate']:,.0f} | {theirs['rate']:,.0f} "
-                            f"| {ours['rate'] / theirs['rate']:.2f} | {ours['rate'] / bare_ours['rate']:.2f} "
-                            f"| {theirs['rate'] / bare_theirs['rate']:.2f} "
-                            f"| {ours['p99'] * 1000:.1f} / {theirs['p99'] * 1000:.1f} ms | {errors} |",
-                            flush=True,
-                        )
-                finally:
-                    for process in processes:
-                        process.send_signal(signal.SIGTERM)
-                    for process in processes:
-                        process.wait(10)
-        finally:
-            redis.stop()
+    for label, bases in serving(args.access_log):
+        if home_page(bases["anemo"]) != home_page(bases["stock"]):
+            print(f"| {label} | the home pages differ: the comparison is off | | | | | | | 1 |")
+            total_errors += 1
+        measure(bases, 1, 1, args.connections)  # warm up: templates compiled, connections made
+        results = measure(bases, rounds, duration, args.connections)
+        for name, path in PAGES:
+            ours, theirs = results[("anemo", path)], results[("stock", path)]
+            bare_ours, bare_theirs = results[("anemo", "/bare")], results[("stock", "/bare")]
+            errors = int(ours["errors"] + theirs["errors"])
+            total_errors += errors
+            print(
+                f"| {label} | {name} | {ours['rate']:,.0f} | {theirs['rate']:,.0f} "
+                f"| {ours['rate'] / theirs['rate']:.2f} | {ours['rate'] / bare_ours['rate']:.2f} "
+                f"| {theirs['rate'] / bare_theirs['rate']:.2f} "
+                f"| {ours['p99'] * 1000:.1f} / {theirs['p99'] * 1000:.1f} ms | {errors} |",
+                flush=True,
+            )
     print()
     print(f"errors in all runs: {total_errors}")
     return 1 if total_errors else 0

@@ -4,8 +4,7 @@ Under load, many requests reach the store in the same pass of the loop: their HT
 arrived together, or their previous replies did. Sent one by one, every command pays a pool
 checkout, a write system call and a wakeup of its own, which is most of a round trip's client
 CPU. A :class:`CommandBatcher` queues the commands of a pass and sends them at the start of the
-next, pipelined on one borrowed connection, then hands each caller its own reply. A command
-that finds nothing in flight goes out at once, alone: batching is for a busy server.
+next, pipelined on one borrowed connection, then hands each caller its own reply.
 
 No command waits for another batch: every batch goes out at once on a connection of its own, so
 a command's time is its own round trip, as before, and a stalled server fails every command of a
@@ -35,28 +34,11 @@ class CommandBatcher:
         self.pool = pool
         self._library = library
         self._pending: _Pending | None = None
-        #: Commands and batches sent and not yet answered.
-        self._in_flight = 0
         #: Batches in flight: the loop holds tasks weakly, and a collected one would strand its callers.
         self._sending: set[asyncio.Task[None]] = set()
 
     async def execute(self, *args: Any) -> Any:
-        """Send one command with the others of this pass, and return its reply.
-
-        With nothing in flight and nothing queued, the command goes out at once, on its own: an
-        idle server's lone request pays nothing for the batching.
-        """
-        if self._pending is None and not self._in_flight:
-            self._in_flight += 1
-            try:
-                connection = await self.pool.get_connection(*self._library.borrow_arguments(args[0]))
-                try:
-                    await connection.send_command(*args)
-                    return await connection.read_response()
-                finally:
-                    await self.pool.release(connection)
-            finally:
-                self._in_flight -= 1
+        """Send one command with the others of this pass, and return its reply."""
         loop = asyncio.get_running_loop()
         reply: asyncio.Future[Any] = loop.create_future()
         if self._pending is None:
@@ -71,7 +53,6 @@ class CommandBatcher:
     async def _send(self) -> None:
         batch, self._pending = self._pending or [], None
         settled = 0
-        self._in_flight += 1
         try:
             connection = await self.pool.get_connection(*self._library.borrow_arguments(batch[0][0][0]))
             try:
@@ -89,8 +70,6 @@ class CommandBatcher:
                 _settle(reply, exc)
             if not isinstance(exc, Exception):
                 raise
-        finally:
-            self._in_flight -= 1
 
 
 def _settle(reply: asyncio.Future[Any], outcome: Any) -> None:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import pytest
@@ -40,6 +42,16 @@ async def new_sessions(manager: SessionManager, count: int) -> list[str]:
     return cookies
 
 
+@asynccontextmanager
+async def stored_sessions(
+    url: str, count: int, **options: Any
+) -> AsyncIterator[tuple[RedisStore, SessionManager, list[str]]]:
+    """A store at ``url``, its manager, and the cookies of ``count`` sessions made with it."""
+    async with RedisStore.from_url(url, **options) as store:
+        manager = SessionManager(store, SECRET)
+        yield store, manager, await new_sessions(manager, count)
+
+
 async def connections_made(store: RedisStore) -> int:
     stats: dict[str, Any] = await store.client.info("stats")
     return int(stats["total_connections_received"])
@@ -55,9 +67,7 @@ def test_concurrent_requests_share_a_connection(servers: Servers, run, library: 
     _, url = server_for(servers, library)
 
     async def main() -> None:
-        async with RedisStore.from_url(url, library=library) as store:
-            manager = SessionManager(store, SECRET)
-            cookies = await new_sessions(manager, 40)
+        async with stored_sessions(url, 40, library=library) as (store, manager, cookies):
             before = await connections_made(store)
             sessions = await asyncio.gather(*(manager.load(manager.open(c)) for c in cookies))
             assert [s["n"] for s in sessions] == list(range(40))
@@ -96,9 +106,11 @@ def test_scripts_the_server_forgot_are_sent_again_in_a_batch(shared_redis: Redis
     """After SCRIPT FLUSH every save of a batch gets NOSCRIPT, and each is resent as EVAL."""
 
     async def main() -> None:
-        async with RedisStore.from_url(shared_redis.url, prefix="batch-noscript:") as store:
-            manager = SessionManager(store, SECRET)
-            cookies = await new_sessions(manager, 8)
+        async with stored_sessions(shared_redis.url, 8, prefix="batch-noscript:") as (
+            store,
+            manager,
+            cookies,
+        ):
             sessions = await asyncio.gather(*(manager.load(manager.open(c)) for c in cookies))
             await store.client.script_flush()
             for session in sessions:
@@ -114,9 +126,7 @@ def test_a_stalled_server_fails_a_whole_batch_within_the_timeout(servers: Server
     server, url = server_for(servers, library)
 
     async def main() -> None:
-        async with RedisStore.from_url(url, timeout=0.3, library=library) as store:
-            manager = SessionManager(store, SECRET)
-            cookies = await new_sessions(manager, 20)
+        async with stored_sessions(url, 20, timeout=0.3, library=library) as (_, manager, cookies):
             server.execute("CLIENT", "PAUSE", "2000", "ALL")
             started = time.monotonic()
             results = await asyncio.gather(*(load_n(manager, c) for c in cookies), return_exceptions=True)
@@ -131,17 +141,15 @@ def test_a_killed_server_fails_the_batch_and_the_store_recovers(servers: Servers
     server, url = server_for(servers, library)
 
     async def main() -> None:
-        async with RedisStore.from_url(url, library=library) as store:
-            manager = SessionManager(store, SECRET)
-            cookies = await new_sessions(manager, 20)
+        async with stored_sessions(url, 20, library=library) as (_, manager, cookies):
             server.kill()
             started = time.monotonic()
             results = await asyncio.gather(*(load_n(manager, c) for c in cookies), return_exceptions=True)
             assert time.monotonic() - started < 1.0
             assert all(isinstance(r, StoreUnavailable) for r in results), results
             server.start()
-            cookies = await new_sessions(manager, 5)
-            assert await asyncio.gather(*(load_n(manager, c) for c in cookies)) == list(range(5))
+            fresh = await new_sessions(manager, 5)
+            assert await asyncio.gather(*(load_n(manager, c) for c in fresh)) == list(range(5))
 
     run(main())
 
@@ -150,9 +158,7 @@ def test_a_caller_that_stops_waiting_leaves_the_others_their_replies(shared_redi
     """A request cancelled mid-batch (its client went away) takes nothing from the others."""
 
     async def main() -> None:
-        async with RedisStore.from_url(shared_redis.url, prefix="batch-cancel:") as store:
-            manager = SessionManager(store, SECRET)
-            cookies = await new_sessions(manager, 10)
+        async with stored_sessions(shared_redis.url, 10, prefix="batch-cancel:") as (_, manager, cookies):
             tasks = [asyncio.create_task(load_n(manager, c)) for c in cookies]
             await asyncio.sleep(0)  # every load has queued its command
             tasks[4].cancel()

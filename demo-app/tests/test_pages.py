@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import gc
 import io
 import json
 import re
 import time
 import urllib.parse
 import uuid
+import weakref
 
 import pytest
 from PIL import Image
@@ -28,6 +31,34 @@ def test_every_page_renders(client) -> None:
         assert "Built with anemo" in response.body, path
         assert re.search(r"/static/style\.css\?v=[0-9a-f]+", response.body), "static_url versions files"
     assert 'aria-current="page">Hosts' in client.get("/hosts").body  # the UI module marks the page
+
+
+def test_a_finished_page_is_freed_without_the_cyclic_gc(live, client, monkeypatch) -> None:
+    """Each handler is freed when its request ends: one held in a reference cycle keeps its whole
+    request (connection, session, page) alive until a GC pass, and those passes cost CPU and
+    pauses in proportion to what they find."""
+    handlers: list[weakref.ref[BaseHandler]] = []
+    initialize = BaseHandler.initialize
+
+    def tracked(self: BaseHandler, *args: object, **kwargs: object) -> None:
+        handlers.append(weakref.ref(self))
+        initialize(self, *args, **kwargs)
+
+    monkeypatch.setattr(BaseHandler, "initialize", tracked)
+    gc.collect()
+    gc.disable()
+    try:
+        pages = ("/", "/visits", "/hosts", "/cookies", "/cluster", "/subdomain", "/login", "/register")
+        for path in pages:
+            assert client.get(path).status == 200, path
+        assert client.get("/account").status == 302  # to the sign-in page
+        assert client.get("/nowhere").status == 404  # the error page, rendered
+        live.call(asyncio.sleep(0.05))
+        alive = [type(handler).__name__ for handler in (ref() for ref in handlers) if handler is not None]
+    finally:
+        gc.enable()
+    assert len(handlers) == len(pages) + 2
+    assert alive == []
 
 
 def test_static_urls_are_kept_until_reset(tmp_path) -> None:

@@ -56,6 +56,14 @@ class BaseHandler(SessionMixin, JSONCookieMixin, tornado.web.RequestHandler):
             log.warning("%s %s: serving a fresh session, %s", self.request.method, self.request.path, exc)
             await self.start_new_session()
 
+    def on_finish(self) -> None:
+        # Tornado keeps each UI module a page rendered (``_active_modules``), and the module keeps
+        # the handler: a reference cycle that left every finished page, with its request,
+        # connection and session, to the cyclic GC. Its passes took 9% of the home page's CPU
+        # under load, and a full one paused the process for 20 ms.
+        vars(self).pop("_active_modules", None)
+        super().on_finish()
+
     @property
     def services(self) -> Services:
         services: Services = self.settings["services"]

@@ -70,8 +70,10 @@ def _client(server: RedisServer) -> Any:
     )
 
 
-def _ours(manager: SessionManager, write: bool, user: str | None = None, concurrent: int = 1) -> Thunk:
-    async def setup() -> str:
+def _stored_session(manager: SessionManager, user: str | None) -> tuple[str, str]:
+    """A new session holding DATA (signed in as ``user``, if given), saved: its cookie and record key."""
+
+    async def setup() -> tuple[str, str]:
         session = await manager.load(manager.open(None))
         if user is not None:
             session.set_user(user, user_agent=AGENT)
@@ -79,9 +81,14 @@ def _ours(manager: SessionManager, write: bool, user: str | None = None, concurr
         update = await manager.save(session)
         assert update is not None
         assert update.value is not None
-        return update.value
+        assert session.state.key is not None
+        return update.value, session.state.key
 
-    cookies = [LOOP.run_until_complete(setup()) for _ in range(concurrent)]
+    return LOOP.run_until_complete(setup())
+
+
+def _ours(manager: SessionManager, write: bool, user: str | None = None, concurrent: int = 1) -> Thunk:
+    cookies = [_stored_session(manager, user)[0] for _ in range(concurrent)]
     counter = iter(range(1 << 62))
 
     async def one_request(cookie: str) -> None:
@@ -102,17 +109,7 @@ def _floor(manager: SessionManager, write: bool, user: str | None = None) -> Thu
     difference between this and ours.
     """
     store = manager.store
-
-    async def setup() -> str:
-        session = await manager.load(manager.open(None))
-        if user is not None:
-            session.set_user(user, user_agent=AGENT)
-        session.update(DATA)
-        await manager.save(session)
-        assert session.state.key is not None
-        return session.state.key
-
-    key = LOOP.run_until_complete(setup())
+    _, key = _stored_session(manager, user)
     info = {"created": 1.7e9, "seen": 1.7e9, "agent": AGENT, "ip": "127.0.0.0/24"}
     entry = IndexEntry(manager.user_key(user or ""), info, ttl=manager.policy.lifetime)
 
